@@ -1,0 +1,37 @@
+using Sift.Engine.Kernels;
+
+namespace Sift.Engine.Ops;
+
+/// <summary>Token embedding lookup; the backward scatter-adds rows (columns split across threads: deterministic).</summary>
+public static unsafe class Embedding
+{
+    /// <summary>out[n,d] = table[tokens[i]].</summary>
+    public static void Forward(float* output, float* table, ReadOnlySpan<int> tokens, int vocab, int d)
+    {
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int t = tokens[i];
+            if ((uint)t >= (uint)vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {t} at position {i} is outside the vocabulary (0..{vocab - 1})");
+            }
+            Vec.Copy(output + (long)i * d, table + (long)t * d, d);
+        }
+    }
+
+    /// <summary>dTable[tokens[i]] += dOut[i].</summary>
+    public static void Backward(float* dTable, float* dOut, int[] tokens, int n, int d, int threads)
+    {
+        Par.For(d, Math.Min(threads, Math.Max(1, d / 32)), (c0, c1) =>
+        {
+            for (int i = 0; i < n; i++)
+            {
+                float* dst = dTable + (long)tokens[i] * d, src = dOut + (long)i * d;
+                for (int j = c0; j < c1; j++)
+                {
+                    dst[j] += src[j];
+                }
+            }
+        });
+    }
+}

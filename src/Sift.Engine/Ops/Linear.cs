@@ -1,0 +1,21 @@
+using Sift.Engine.Kernels;
+
+namespace Sift.Engine.Ops;
+
+/// <summary>
+/// A bias-free projection Y = X·Wᵀ with W stored [out, in] as Hugging Face does.
+/// Backward: dX (+)= dY·W (GEMM NN); dW += dYᵀ·X (GEMM TN, K = rows).
+/// </summary>
+public static unsafe class Linear
+{
+    /// <summary>y[n,out] = x[n,in]·wᵀ (+ y when accumulate).</summary>
+    public static void Forward(IGemm gemm, float* y, float* x, float* w, int n, int inDim, int outDim, bool accumulate = false) =>
+        gemm.Sgemm(false, true, n, outDim, inDim, 1f, x, inDim, w, inDim, accumulate ? 1f : 0f, y, outDim);
+
+    /// <summary>dx[n,in] = dy·w (+ dx when accumulateDx); dw[out,in] += dyᵀ·x.</summary>
+    public static void Backward(IGemm gemm, float* dx, float* dw, float* dy, float* x, float* w, int n, int inDim, int outDim, bool accumulateDx)
+    {
+        gemm.Sgemm(false, false, n, inDim, outDim, 1f, dy, outDim, w, inDim, accumulateDx ? 1f : 0f, dx, inDim);
+        gemm.Sgemm(true, false, outDim, inDim, n, 1f, dy, outDim, x, inDim, 1f, dw, inDim);
+    }
+}

@@ -1,0 +1,80 @@
+namespace Sift.Engine.Ops;
+
+/// <summary>
+/// Rotary position embedding in Hugging Face's half-split (<c>rotate_half</c>) convention: within a head,
+/// element i pairs with i + hd/2, rotated by angle pos·θ^(−2i/hd). Backward is the inverse rotation.
+/// </summary>
+public sealed unsafe class Rope
+{
+    private readonly float[] _cos;
+    private readonly float[] _sin;
+
+    /// <summary>Precomputes cos/sin for positions [0, maxPos) as transformers does (float32 inv_freq and angles).</summary>
+    public Rope(int headDim, int maxPos, float theta)
+    {
+        HeadDim = headDim;
+        MaxPositions = maxPos;
+        int half = headDim / 2;
+        _cos = new float[maxPos * half];
+        _sin = new float[maxPos * half];
+        for (int i = 0; i < half; i++)
+        {
+            float invFreq = 1f / MathF.Pow(theta, 2 * i / (float)headDim);
+            for (int p = 0; p < maxPos; p++)
+            {
+                float angle = p * invFreq;
+                _cos[p * half + i] = MathF.Cos(angle);
+                _sin[p * half + i] = MathF.Sin(angle);
+            }
+        }
+    }
+
+    /// <summary>Head dimension.</summary>
+    public int HeadDim { get; }
+
+    /// <summary>Positions covered by the tables.</summary>
+    public int MaxPositions { get; }
+
+    /// <summary>Rotates <paramref name="heads"/> consecutive heads of one token row in place.</summary>
+    /// <param name="v">First element of the first head.</param>
+    /// <param name="heads">Number of heads in the row segment.</param>
+    /// <param name="pos">Absolute position of the token.</param>
+    /// <param name="inverse">True for the backward (rotation by −angle).</param>
+    public void Apply(float* v, int heads, int pos, bool inverse)
+    {
+        if ((uint)pos >= (uint)MaxPositions)
+        {
+            throw new ArgumentOutOfRangeException(nameof(pos), $"position {pos} is beyond the rotary table ({MaxPositions})");
+        }
+        int half = HeadDim / 2;
+        fixed (float* cp = &_cos[pos * half], sp = &_sin[pos * half])
+        {
+            for (int h = 0; h < heads; h++)
+            {
+                float* a = v + h * HeadDim, b = a + half;
+                for (int i = 0; i < half; i++)
+                {
+                    float c = cp[i], s = inverse ? -sp[i] : sp[i];
+                    float x = a[i], y = b[i];
+                    a[i] = x * c - y * s;
+                    b[i] = x * s + y * c;
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Applies to q (the first <paramref name="qHeads"/> heads) and k (the next <paramref name="kvHeads"/>)
+    /// of every row of a [B·T, rowStride] qkv buffer; the position of row r is r mod T.
+    /// </summary>
+    public void ApplyQk(float* qkv, int rows, int seqLen, int rowStride, int qHeads, int kvHeads, bool inverse, int threads)
+    {
+        Kernels.Par.For(rows, threads, (s, e) =>
+        {
+            for (int r = s; r < e; r++)
+            {
+                Apply(qkv + (long)r * rowStride, qHeads + kvHeads, r % seqLen, inverse);
+            }
+        });
+    }
+}

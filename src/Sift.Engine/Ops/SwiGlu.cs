@@ -1,0 +1,48 @@
+using Sift.Engine.Kernels;
+
+namespace Sift.Engine.Ops;
+
+/// <summary>
+/// SwiGLU gate: h = silu(a) ⊙ b where a, b are the two halves of each gateUp row [a(F) | b(F)].
+/// Backward: da = dh ⊙ b ⊙ silu'(a), db = dh ⊙ silu(a), silu'(a) = σ(a)·(1 + a·(1 − σ(a))).
+/// </summary>
+public static unsafe class SwiGlu
+{
+    /// <summary>h[n,F] = silu(gateUp[:, :F]) ⊙ gateUp[:, F:].</summary>
+    public static void Forward(float* h, float* gateUp, int n, int f, int threads)
+    {
+        Par.For(n, threads, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                float* a = gateUp + (long)i * 2 * f, b = a + f, hi = h + (long)i * f;
+                for (int j = 0; j < f; j++)
+                {
+                    float x = a[j];
+                    hi[j] = x / (1f + MathF.Exp(-x)) * b[j];
+                }
+            }
+        });
+    }
+
+    /// <summary>Writes (overwrites) dGateUp[n,2F] from dh[n,F].</summary>
+    public static void Backward(float* dGateUp, float* dh, float* gateUp, int n, int f, int threads)
+    {
+        Par.For(n, threads, (s, e) =>
+        {
+            for (int i = s; i < e; i++)
+            {
+                float* a = gateUp + (long)i * 2 * f, b = a + f, dhi = dh + (long)i * f;
+                float* da = dGateUp + (long)i * 2 * f, db = da + f;
+                for (int j = 0; j < f; j++)
+                {
+                    float x = a[j];
+                    float sig = 1f / (1f + MathF.Exp(-x));
+                    float silu = x * sig;
+                    da[j] = dhi[j] * b[j] * sig * (1f + x * (1f - sig));
+                    db[j] = dhi[j] * silu;
+                }
+            }
+        });
+    }
+}
