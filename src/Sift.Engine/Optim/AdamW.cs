@@ -1,0 +1,92 @@
+using Sift.Engine.Kernels;
+using Sift.Engine.Model;
+using Sift.Engine.Tensors;
+
+namespace Sift.Engine.Optim;
+
+/// <summary>AdamW settings (decoupled weight decay, as in Loshchilov &amp; Hutter and PyTorch's AdamW).</summary>
+public sealed record AdamWOptions
+{
+    /// <summary>β₁.</summary>
+    public float Beta1 { get; init; } = 0.9f;
+
+    /// <summary>β₂.</summary>
+    public float Beta2 { get; init; } = 0.95f;
+
+    /// <summary>ε added to √v̂.</summary>
+    public float Eps { get; init; } = 1e-8f;
+
+    /// <summary>Decoupled weight decay coefficient (multiplied by the learning rate).</summary>
+    public float WeightDecay { get; init; } = 0.1f;
+
+    /// <summary>Apply weight decay to RMSNorm gains (usually not).</summary>
+    public bool DecayNorms { get; init; }
+
+    /// <summary>Apply weight decay to the embedding matrix (and a tied head).</summary>
+    public bool DecayEmbeddings { get; init; }
+}
+
+/// <summary>
+/// AdamW over the flat parameter buffer: the moments share the weights' layout, so the update is one loop
+/// (llm.c style). Tensors excluded from decay are contiguous ranges of the layout.
+/// </summary>
+public sealed unsafe class AdamW : IDisposable
+{
+    private readonly (long Offset, long Length, bool Decay)[] _ranges;
+
+    /// <summary>Creates zeroed moments for a model layout.</summary>
+    public AdamW(ParameterLayout layout, AdamWOptions options)
+    {
+        Options = options;
+        M = new NativeBuffer(layout.TotalLength);
+        V = new NativeBuffer(layout.TotalLength);
+        _ranges = layout.Tensors.Select(t => (t.Offset, t.Length, t.Kind switch
+        {
+            ParamKind.Norm => options.DecayNorms,
+            ParamKind.Embedding => options.DecayEmbeddings,
+            _ => true,
+        })).ToArray();
+    }
+
+    /// <summary>The settings.</summary>
+    public AdamWOptions Options { get; }
+
+    /// <summary>First moment, same layout as the weights.</summary>
+    public NativeBuffer M { get; }
+
+    /// <summary>Second moment, same layout as the weights.</summary>
+    public NativeBuffer V { get; }
+
+    /// <summary>Number of updates applied so far (bias correction uses Step after increment).</summary>
+    public long Step { get; set; }
+
+    /// <summary>Applies one update: θ ← θ − lr·(m̂/(√v̂+ε) + wd·θ), with gradients already scaled/clipped.</summary>
+    public void Update(NativeBuffer weights, NativeBuffer grads, float lr, int threads)
+    {
+        Step++;
+        float b1 = Options.Beta1, b2 = Options.Beta2, eps = Options.Eps;
+        float c1 = 1f / (1f - MathF.Pow(b1, Step)), c2 = 1f / (1f - MathF.Pow(b2, Step));
+        float* w = weights.Ptr, g = grads.Ptr, m = M.Ptr, v = V.Ptr;
+        foreach (var (offset, length, decay) in _ranges)
+        {
+            float wd = decay ? Options.WeightDecay : 0f;
+            Par.For(checked((int)Math.Min(length, int.MaxValue)), threads, (s, e) =>
+            {
+                for (long i = offset + s; i < offset + e; i++)
+                {
+                    float gi = g[i];
+                    float mi = m[i] = b1 * m[i] + (1 - b1) * gi;
+                    float vi = v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+                    w[i] -= lr * ((mi * c1) / (MathF.Sqrt(vi * c2) + eps) + wd * w[i]);
+                }
+            });
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        M.Dispose();
+        V.Dispose();
+    }
+}

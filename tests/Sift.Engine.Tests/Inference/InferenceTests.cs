@@ -1,0 +1,124 @@
+using Sift.Core.Random;
+using Sift.Engine.Inference;
+using Sift.Engine.Model;
+using Sift.Engine.Tests.Model;
+
+namespace Sift.Engine.Tests.Inference;
+
+public sealed class InferenceTests
+{
+    private static LlamaModel NewModel(bool tied = false, int heads = 4, int kv = 2)
+    {
+        var m = new LlamaModel(ModelGradientTests.TinyConfig(tied, heads, kv) with { MaxPositionEmbeddings = 32 });
+        m.InitRandom(21, std: 0.3f);
+        return m;
+    }
+
+    [Fact]
+    public void PrefillLosses_EqualTrainingGraphLosses()
+    {
+        using var model = NewModel();
+        int[] tokens = [3, 1, 4, 1, 5, 9, 2, 6, 5, 3];
+        using var graph = new TrainingGraph(model, 1, tokens.Length - 1, Compute.Reference);
+        graph.Forward(tokens.AsSpan(0, tokens.Length - 1), tokens.AsSpan(1));
+        using var session = new InferenceSession(model, 1, 32, Compute.Reference, maxRows: 4); // chunked prefill
+        var losses = new float[tokens.Length];
+        var last = new float[model.Config.VocabSize];
+        session.Prefill(0, tokens, last, losses);
+        for (int i = 0; i < tokens.Length - 1; i++)
+        {
+            Assert.Equal(graph.Losses[i], losses[i], 4);
+        }
+    }
+
+    [Fact]
+    public void StepByStepDecode_MatchesPrefillLogits()
+    {
+        using var model = NewModel(tied: true);
+        int V = model.Config.VocabSize;
+        int[] tokens = [7, 2, 9, 4, 4, 1];
+        using var a = new InferenceSession(model, 2, 32, Compute.Reference);
+        var full = new float[V];
+        a.Prefill(0, tokens, full);
+
+        var stepLogits = new float[2 * V];
+        a.Prefill(1, tokens.AsSpan(0, 1), new float[V]);
+        for (int i = 1; i < tokens.Length; i++)
+        {
+            a.Step([1], [tokens[i]], stepLogits);
+        }
+        for (int j = 0; j < V; j++)
+        {
+            Assert.Equal(full[j], stepLogits[j], 4);
+        }
+        Assert.Equal(tokens.Length, a.Length(1));
+    }
+
+    [Fact]
+    public void Generate_GreedyIsIndependentOfBatching_AndRespectsLimits()
+    {
+        using var model = NewModel();
+        var greedy = new SamplingOptions();
+        var reqs = new[]
+        {
+            new GenerationRequest([1, 2, 3], 6, greedy, 1),
+            new GenerationRequest([4], 4, greedy, 2),
+            new GenerationRequest([5, 6], 0, greedy, 3),
+            new GenerationRequest([7, 8, 9, 10], 5, greedy, 4),
+        };
+        using var batched = new Generator(model, Compute.Reference, maxBatch: 3);
+        using var single = new Generator(model, Compute.Reference, maxBatch: 1);
+        var r1 = batched.Generate(reqs);
+        var r2 = single.Generate(reqs);
+        for (int i = 0; i < reqs.Length; i++)
+        {
+            Assert.Equal(r2[i].Tokens, r1[i].Tokens);
+            Assert.True(r1[i].Tokens.Length <= reqs[i].MaxTokens);
+            Assert.All(r1[i].Logprobs, lp => Assert.True(lp <= 0));
+        }
+        Assert.Empty(r1[2].Tokens);
+        Assert.Equal("length", r1[0].FinishReason);
+    }
+
+    [Fact]
+    public void Generate_StopTokenEndsCompletion()
+    {
+        using var model = NewModel();
+        var greedy = new SamplingOptions();
+        using var gen = new Generator(model, Compute.Reference, 2);
+        var free = gen.Generate([new GenerationRequest([1, 2], 5, greedy, 1)])[0];
+        Assert.NotEmpty(free.Tokens);
+        var stopped = gen.Generate([new GenerationRequest([1, 2], 5, greedy, 1, [free.Tokens[0]])])[0];
+        Assert.Empty(stopped.Tokens);
+        Assert.Equal("stop", stopped.FinishReason);
+    }
+
+    [Fact]
+    public void Sampling_IsSeededAndTopKOneIsGreedy()
+    {
+        var rng = new Rng(1);
+        float[] logits = [0.1f, 2f, -1f, 1.9f, 0.5f];
+        var probs = new float[5];
+        var order = new int[5];
+        var hot = new SamplingOptions { Temperature = 1.5f };
+        int[] a = Enumerable.Range(0, 50).Select(_ => Sampler.Sample(logits, hot, rng, probs, order)).ToArray();
+        rng = new Rng(1);
+        int[] b = Enumerable.Range(0, 50).Select(_ => Sampler.Sample(logits, hot, rng, probs, order)).ToArray();
+        Assert.Equal(a, b);
+        Assert.True(a.Distinct().Count() > 2);
+        var topk = new SamplingOptions { Temperature = 1f, TopK = 1 };
+        Assert.All(Enumerable.Range(0, 20), _ => Assert.Equal(1, Sampler.Sample(logits, topk, rng, probs, order)));
+        var topp = new SamplingOptions { Temperature = 1f, TopP = 0.5f };
+        Assert.All(Enumerable.Range(0, 50), _ => Assert.Contains(Sampler.Sample(logits, topp, rng, probs, order), new[] { 1, 3 }));
+    }
+
+    [Fact]
+    public void Generate_RejectsPromptsBeyondContextAndBadIds()
+    {
+        using var model = NewModel();
+        using var gen = new Generator(model, Compute.Reference, 1);
+        var greedy = new SamplingOptions();
+        Assert.Throws<ArgumentException>(() => gen.Generate([new GenerationRequest(new int[30], 5, greedy, 1)]));
+        Assert.Throws<ArgumentOutOfRangeException>(() => gen.Generate([new GenerationRequest([99], 1, greedy, 1)]));
+    }
+}
