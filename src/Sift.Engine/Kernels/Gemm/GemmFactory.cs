@@ -1,0 +1,45 @@
+using Sift.Core;
+
+namespace Sift.Engine.Kernels.Gemm;
+
+/// <summary>Builds the <see cref="IGemm"/> named in configuration or on the command line.</summary>
+public static class GemmFactory
+{
+    /// <summary>Accepted backend names.</summary>
+    public static IReadOnlyList<string> Backends { get; } = ["auto", "openblas", "managed", "naive"];
+
+    /// <summary>
+    /// "auto" (OpenBLAS when installed, else managed), "openblas", "managed" or "naive" (case-insensitive),
+    /// using up to <paramref name="threads"/> threads per call (naive ignores it).
+    /// </summary>
+    /// <exception cref="SiftException">Unknown name, threads &lt; 1, or "openblas" when it is not installed.</exception>
+    public static IGemm Create(string backend, int threads)
+    {
+        ArgumentNullException.ThrowIfNull(backend);
+        if (threads < 1)
+        {
+            throw new SiftException($"GEMM threads: expected an integer ≥ 1, got {threads}.");
+        }
+        switch (backend.Trim().ToLowerInvariant())
+        {
+            case "auto":
+                return OpenBlasGemm.TryCreate(threads, out OpenBlasGemm? auto) ? auto : new ManagedGemm(threads);
+            case "openblas":
+                if (OpenBlasGemm.TryCreate(threads, out OpenBlasGemm? blas))
+                {
+                    return blas;
+                }
+                throw new SiftException(
+                    $"GEMM backend 'openblas' was requested but no OpenBLAS library could be loaded " +
+                    $"(tried {string.Join(", ", OpenBlasLibrary.Candidates)}). Install it " +
+                    "(apt-get install libopenblas0-pthread) or choose backend 'managed' or 'auto'.");
+            case "managed":
+                return new ManagedGemm(threads);
+            case "naive":
+                return new NaiveGemm();
+            default:
+                throw new SiftException(
+                    $"GEMM backend: unknown name '{backend}'; expected one of {string.Join(", ", Backends)}.");
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Runtime.Intrinsics;
+
+namespace Sift.Engine.Kernels.Gemm;
+
+/// <summary>
+/// Copies blocks of op(A) and op(B) into the contiguous, zero-padded panel layouts the micro-kernel streams.
+/// Transposition is resolved here, so the kernel only ever sees one layout.
+/// </summary>
+internal static unsafe class GemmPacking
+{
+    /// <summary>
+    /// Packs op(A)[ic..ic+mc, pc..pc+kc] into ⌈mc/6⌉ panels; panel q holds rows ic+6q.. as kc×6 (k-major),
+    /// at dst + 6q·kc. Rows past mc are zero.
+    /// </summary>
+    public static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst)
+    {
+        const int MR = ManagedGemm.MR;
+        for (int ir = 0; ir < mc; ir += MR)
+        {
+            int mr = Math.Min(MR, mc - ir);
+            float* d = dst + (nint)ir * kc;
+            if (!transA)
+            {
+                // A is [m,k]: element (i,p) at a[i·lda + p]; six row streams read in step.
+                float* r0 = a + (nint)(ic + ir) * lda + pc;
+                if (mr == MR)
+                {
+                    float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
+                    for (int p = 0; p < kc; p++, d += MR)
+                    {
+                        d[0] = r0[p];
+                        d[1] = r1[p];
+                        d[2] = r2[p];
+                        d[3] = r3[p];
+                        d[4] = r4[p];
+                        d[5] = r5[p];
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, d += MR)
+                    {
+                        for (int r = 0; r < MR; r++)
+                        {
+                            d[r] = r < mr ? r0[(nint)r * lda + p] : 0f;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                // A is stored [k,m]: element (i,p) at a[p·lda + i]; each k-step is a contiguous run of 6.
+                float* s = a + (nint)pc * lda + ic + ir;
+                for (int p = 0; p < kc; p++, d += MR, s += lda)
+                {
+                    for (int r = 0; r < MR; r++)
+                    {
+                        d[r] = r < mr ? s[r] : 0f;
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// Packs panels [panelFrom, panelTo) of op(B)[pc..pc+kc, jc..jc+nc]; panel q holds columns jc+16q.. as
+    /// kc×16 (k-major) at dst + 16q·kc. Columns past nc are zero.
+    /// </summary>
+    public static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int nc, int panelFrom, int panelTo, float* dst)
+    {
+        const int NR = ManagedGemm.NR;
+        for (int q = panelFrom; q < panelTo; q++)
+        {
+            int j0 = q * NR;
+            int nr = Math.Min(NR, nc - j0);
+            float* d = dst + (nint)j0 * kc;
+            if (!transB)
+            {
+                // B is [k,n]: element (p,j) at b[p·ldb + j]; each k-row of the panel is 16 contiguous floats.
+                float* s = b + (nint)pc * ldb + jc + j0;
+                if (nr == NR)
+                {
+                    for (int p = 0; p < kc; p++, d += NR, s += ldb)
+                    {
+                        Vector256.Store(Vector256.Load(s), d);
+                        Vector256.Store(Vector256.Load(s + 8), d + 8);
+                    }
+                }
+                else
+                {
+                    for (int p = 0; p < kc; p++, d += NR, s += ldb)
+                    {
+                        for (int j = 0; j < NR; j++)
+                        {
+                            d[j] = j < nr ? s[j] : 0f;
+                        }
+                    }
+                }
+            }
+            else
+            {
+                // B is stored [n,k]: element (p,j) at b[j·ldb + p]; read each column's k-run contiguously.
+                for (int j = 0; j < NR; j++)
+                {
+                    float* col = d + j;
+                    if (j < nr)
+                    {
+                        float* s = b + (nint)(jc + j0 + j) * ldb + pc;
+                        for (int p = 0; p < kc; p++)
+                        {
+                            col[p * NR] = s[p];
+                        }
+                    }
+                    else
+                    {
+                        for (int p = 0; p < kc; p++)
+                        {
+                            col[p * NR] = 0f;
+                        }
+                    }
+                }
+            }
+        }
+    }
+}

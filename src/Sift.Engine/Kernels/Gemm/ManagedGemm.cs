@@ -1,0 +1,128 @@
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sift.Engine.Kernels.Gemm;
+
+/// <summary>
+/// Packed, cache-blocked managed SGEMM (BLIS design, 6×16 Vector256/FMA micro-kernel).
+/// No native dependency; for a given CPU the result is bit-identical for every thread count,
+/// and <see cref="SgemmSerial"/> gives the same bits as <see cref="Sgemm"/>.
+/// </summary>
+public sealed class ManagedGemm : IGemm
+{
+    /// <summary>Rows of the register tile (A panel height).</summary>
+    internal const int MR = 6;
+
+    /// <summary>Columns of the register tile (B panel width: two Vector256).</summary>
+    internal const int NR = 16;
+
+    /// <summary>Below this many multiply-adds a call runs on one thread (fork/join would cost more).</summary>
+    private const long ParallelThreshold = 1L << 20;
+
+    private readonly GemmBlocking _blocking;
+    private readonly MicroKernelKind _kernel;
+    private readonly ParallelOptions _options;
+
+    /// <summary>Creates the GEMM using up to <paramref name="threads"/> threads per call (≥ 1).</summary>
+    public ManagedGemm(int threads = 1)
+        : this(threads, GemmBlocking.Default, MicroKernelKind.Auto)
+    {
+    }
+
+    /// <summary>Test/tuning constructor: explicit block sizes and micro-kernel.</summary>
+    internal ManagedGemm(int threads, GemmBlocking blocking, MicroKernelKind kernel)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        Threads = threads;
+        _blocking = blocking.Validated();
+        _kernel = kernel == MicroKernelKind.Auto ? BestKernel : kernel;
+        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
+    }
+
+    /// <summary>The micro-kernel this CPU runs by default.</summary>
+    internal static MicroKernelKind BestKernel { get; } =
+        Fma.IsSupported && Vector256.IsHardwareAccelerated ? MicroKernelKind.Fma256
+        : Vector256.IsHardwareAccelerated ? MicroKernelKind.Vector256NoFma
+        : MicroKernelKind.Scalar;
+
+    /// <inheritdoc />
+    public string Name => "managed";
+
+    /// <summary>Maximum threads one call uses.</summary>
+    public int Threads { get; }
+
+    /// <inheritdoc />
+    public unsafe void Sgemm(bool transA, bool transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        GemmArgs.Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        if (k == 0 || alpha == 0)
+        {
+            GemmArgs.ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        var call = new GemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        bool parallel = Threads > 1 && (long)m * n * k >= ParallelThreshold;
+        switch (_kernel)
+        {
+            case MicroKernelKind.Fma256:
+                Dispatch<Fma256Kernel>(call, parallel);
+                break;
+            case MicroKernelKind.Vector256NoFma:
+                Dispatch<Vector256NoFmaKernel>(call, parallel);
+                break;
+            default:
+                Dispatch<ScalarKernel>(call, parallel);
+                break;
+        }
+    }
+
+    /// <summary>
+    /// Single-threaded Sgemm with default blocking and the best kernel; no shared state beyond per-thread
+    /// buffers, so it is safe to call concurrently (e.g. one attention head per Parallel.For iteration).
+    /// </summary>
+    public static unsafe void SgemmSerial(bool transA, bool transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        GemmArgs.Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0)
+        {
+            return;
+        }
+        if (k == 0 || alpha == 0)
+        {
+            GemmArgs.ScaleC(m, n, beta, c, ldc);
+            return;
+        }
+        var call = new GemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        switch (BestKernel)
+        {
+            case MicroKernelKind.Fma256:
+                GemmDriver.Serial<Fma256Kernel>(call, GemmBlocking.Default);
+                break;
+            case MicroKernelKind.Vector256NoFma:
+                GemmDriver.Serial<Vector256NoFmaKernel>(call, GemmBlocking.Default);
+                break;
+            default:
+                GemmDriver.Serial<ScalarKernel>(call, GemmBlocking.Default);
+                break;
+        }
+    }
+
+    private void Dispatch<TKernel>(in GemmCall call, bool parallel)
+        where TKernel : struct, IMicroKernel
+    {
+        if (parallel)
+        {
+            new ParallelGemm<TKernel>(call, _blocking, Threads, _options).Run();
+        }
+        else
+        {
+            GemmDriver.Serial<TKernel>(call, _blocking);
+        }
+    }
+}

@@ -1,0 +1,199 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
+
+namespace Sift.Engine.Kernels.Gemm;
+
+/// <summary>
+/// A 6×16 register-tile kernel over packed panels:
+/// acc[r,c] = Σ_p a[p·6 + r] · b[p·16 + c] (p ascending, starting from zero), then
+/// C[r,c] = alpha·acc + beta·C for r &lt; mr, c &lt; nr (beta = 0 never reads C).
+/// Implemented by structs so the generic driver is specialised per kernel with no indirect calls.
+/// </summary>
+internal unsafe interface IMicroKernel
+{
+    static abstract void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta);
+}
+
+/// <summary>Which micro-kernel the managed GEMM uses; Auto picks the best the CPU supports.</summary>
+internal enum MicroKernelKind
+{
+    Auto,
+    Fma256,
+    Vector256NoFma,
+    Scalar,
+}
+
+/// <summary>AVX2+FMA kernel: 12 Vector256 accumulators, 2 B loads + 6 broadcasts + 12 FMAs per k.</summary>
+internal readonly unsafe struct Fma256Kernel : IMicroKernel
+{
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            // b: one k-row of the 16-wide B panel; a: one k-column of the 6-row A panel.
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
+            Vector256<float> ar = Vector256.Create(a[0]);
+            c00 = Fma.MultiplyAdd(ar, b0, c00);
+            c01 = Fma.MultiplyAdd(ar, b1, c01);
+            ar = Vector256.Create(a[1]);
+            c10 = Fma.MultiplyAdd(ar, b0, c10);
+            c11 = Fma.MultiplyAdd(ar, b1, c11);
+            ar = Vector256.Create(a[2]);
+            c20 = Fma.MultiplyAdd(ar, b0, c20);
+            c21 = Fma.MultiplyAdd(ar, b1, c21);
+            ar = Vector256.Create(a[3]);
+            c30 = Fma.MultiplyAdd(ar, b0, c30);
+            c31 = Fma.MultiplyAdd(ar, b1, c31);
+            ar = Vector256.Create(a[4]);
+            c40 = Fma.MultiplyAdd(ar, b0, c40);
+            c41 = Fma.MultiplyAdd(ar, b1, c41);
+            ar = Vector256.Create(a[5]);
+            c50 = Fma.MultiplyAdd(ar, b0, c50);
+            c51 = Fma.MultiplyAdd(ar, b1, c51);
+            a += ManagedGemm.MR;
+            b += ManagedGemm.NR;
+        }
+
+        if (mr == ManagedGemm.MR && nr == ManagedGemm.NR)
+        {
+            Vector256<float> va = Vector256.Create(alpha);
+            StoreRow(c, c00, c01, va, beta);
+            StoreRow(c + ldc, c10, c11, va, beta);
+            StoreRow(c + 2 * ldc, c20, c21, va, beta);
+            StoreRow(c + 3 * ldc, c30, c31, va, beta);
+            StoreRow(c + 4 * ldc, c40, c41, va, beta);
+            StoreRow(c + 5 * ldc, c50, c51, va, beta);
+            return;
+        }
+
+        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
+        c00.Store(tile); c01.Store(tile + 8);
+        c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40);
+        c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72);
+        c50.Store(tile + 80); c51.Store(tile + 88);
+        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: true);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreRow(float* dst, Vector256<float> acc0, Vector256<float> acc1, Vector256<float> alpha, float beta)
+    {
+        if (beta == 0)
+        {
+            (acc0 * alpha).Store(dst);
+            (acc1 * alpha).Store(dst + 8);
+        }
+        else if (beta == 1)
+        {
+            Fma.MultiplyAdd(acc0, alpha, Vector256.Load(dst)).Store(dst);
+            Fma.MultiplyAdd(acc1, alpha, Vector256.Load(dst + 8)).Store(dst + 8);
+        }
+        else
+        {
+            Vector256<float> vb = Vector256.Create(beta);
+            Fma.MultiplyAdd(acc0, alpha, Vector256.Load(dst) * vb).Store(dst);
+            Fma.MultiplyAdd(acc1, alpha, Vector256.Load(dst + 8) * vb).Store(dst + 8);
+        }
+    }
+}
+
+/// <summary>Vector256 kernel without FMA (multiply then add, two roundings) for AVX-only CPUs.</summary>
+internal readonly unsafe struct Vector256NoFmaKernel : IMicroKernel
+{
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
+    {
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
+        Vector256<float> c30 = default, c31 = default, c40 = default, c41 = default, c50 = default, c51 = default;
+        for (int p = 0; p < kc; p++)
+        {
+            Vector256<float> b0 = Vector256.Load(b);
+            Vector256<float> b1 = Vector256.Load(b + 8);
+            Vector256<float> ar = Vector256.Create(a[0]);
+            c00 += ar * b0;
+            c01 += ar * b1;
+            ar = Vector256.Create(a[1]);
+            c10 += ar * b0;
+            c11 += ar * b1;
+            ar = Vector256.Create(a[2]);
+            c20 += ar * b0;
+            c21 += ar * b1;
+            ar = Vector256.Create(a[3]);
+            c30 += ar * b0;
+            c31 += ar * b1;
+            ar = Vector256.Create(a[4]);
+            c40 += ar * b0;
+            c41 += ar * b1;
+            ar = Vector256.Create(a[5]);
+            c50 += ar * b0;
+            c51 += ar * b1;
+            a += ManagedGemm.MR;
+            b += ManagedGemm.NR;
+        }
+
+        // Edge and full tiles share the scalar store so results never depend on tile position.
+        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
+        c00.Store(tile); c01.Store(tile + 8);
+        c10.Store(tile + 16); c11.Store(tile + 24);
+        c20.Store(tile + 32); c21.Store(tile + 40);
+        c30.Store(tile + 48); c31.Store(tile + 56);
+        c40.Store(tile + 64); c41.Store(tile + 72);
+        c50.Store(tile + 80); c51.Store(tile + 88);
+        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: false);
+    }
+}
+
+/// <summary>Portable scalar kernel for CPUs without accelerated Vector256 (same arithmetic as the no-FMA kernel).</summary>
+internal readonly unsafe struct ScalarKernel : IMicroKernel
+{
+    public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
+    {
+        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
+        new Span<float>(tile, ManagedGemm.MR * ManagedGemm.NR).Clear();
+        for (int p = 0; p < kc; p++)
+        {
+            for (int r = 0; r < ManagedGemm.MR; r++)
+            {
+                float ar = a[r];
+                float* row = tile + r * ManagedGemm.NR;
+                for (int j = 0; j < ManagedGemm.NR; j++)
+                {
+                    row[j] += ar * b[j];
+                }
+            }
+            a += ManagedGemm.MR;
+            b += ManagedGemm.NR;
+        }
+        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: false);
+    }
+}
+
+/// <summary>Scalar write-back of a 6×16 accumulator tile, bit-identical to the matching vector store.</summary>
+internal static unsafe class TileStore
+{
+    public static void Edge(float* tile, float* c, int ldc, int mr, int nr, float alpha, float beta, bool fused)
+    {
+        for (int r = 0; r < mr; r++)
+        {
+            float* acc = tile + r * ManagedGemm.NR;
+            float* dst = c + (nint)r * ldc;
+            for (int j = 0; j < nr; j++)
+            {
+                float scaled = acc[j];
+                if (beta == 0)
+                {
+                    dst[j] = scaled * alpha;
+                }
+                else
+                {
+                    float old = beta == 1 ? dst[j] : dst[j] * beta;
+                    dst[j] = fused ? MathF.FusedMultiplyAdd(scaled, alpha, old) : scaled * alpha + old;
+                }
+            }
+        }
+    }
+}
