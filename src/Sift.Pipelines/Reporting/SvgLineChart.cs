@@ -1,0 +1,125 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+
+namespace Sift.Pipelines.Reporting;
+
+/// <summary>One line of a chart.</summary>
+/// <param name="Name">Legend label.</param>
+/// <param name="Points">(x, y) points in drawing order; non-finite points are skipped.</param>
+/// <param name="Dashed">Draw dashed (e.g. for evaluation curves).</param>
+public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false);
+
+/// <summary>
+/// A dependency-free SVG line chart: axes with "nice" ticks, grid, legend, title and axis labels.
+/// Enough for loss curves and accuracy-vs-tokens plots that open in any browser.
+/// </summary>
+public sealed class SvgLineChart
+{
+    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
+
+    /// <summary>Chart title.</summary>
+    public string Title { get; init; } = "";
+
+    /// <summary>X axis label.</summary>
+    public string XLabel { get; init; } = "";
+
+    /// <summary>Y axis label.</summary>
+    public string YLabel { get; init; } = "";
+
+    /// <summary>Width in pixels.</summary>
+    public int Width { get; init; } = 760;
+
+    /// <summary>Height in pixels.</summary>
+    public int Height { get; init; } = 440;
+
+    /// <summary>Renders the series to SVG text.</summary>
+    public string Render(IReadOnlyList<ChartSeries> series)
+    {
+        const int left = 70, right = 20, top = 40, bottom = 55;
+        int pw = Width - left - right, ph = Height - top - bottom;
+        var pts = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        double x0 = pts.Count > 0 ? pts.Min(p => p.X) : 0, x1 = pts.Count > 0 ? pts.Max(p => p.X) : 1;
+        double y0 = pts.Count > 0 ? pts.Min(p => p.Y) : 0, y1 = pts.Count > 0 ? pts.Max(p => p.Y) : 1;
+        if (x1 - x0 < 1e-12)
+        {
+            x1 = x0 + 1;
+        }
+        if (y1 - y0 < 1e-12)
+        {
+            (y0, y1) = (y0 - 0.5, y1 + 0.5);
+        }
+        var xt = NiceTicks(x0, x1, 6);
+        var yt = NiceTicks(y0, y1, 6);
+        (x0, x1) = (Math.Min(x0, xt[0]), Math.Max(x1, xt[^1]));
+        (y0, y1) = (Math.Min(y0, yt[0]), Math.Max(y1, yt[^1]));
+        double X(double v) => left + (v - x0) / (x1 - x0) * pw;
+        double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
+        string N(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);
+
+        var sb = new StringBuilder();
+        sb.Append(CultureInfo.InvariantCulture, $"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"{Width}\" height=\"{Height}\" viewBox=\"0 0 {Width} {Height}\" font-family=\"sans-serif\" font-size=\"12\">\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<rect width=\"{Width}\" height=\"{Height}\" fill=\"white\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{Width / 2}\" y=\"22\" text-anchor=\"middle\" font-size=\"15\" font-weight=\"bold\">{Esc(Title)}</text>\n");
+        foreach (double t in xt)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{N(X(t))}\" y1=\"{top}\" x2=\"{N(X(t))}\" y2=\"{top + ph}\" stroke=\"#e5e5e5\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(X(t))}\" y=\"{top + ph + 18}\" text-anchor=\"middle\">{Esc(Format(t))}</text>\n");
+        }
+        foreach (double t in yt)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left}\" y1=\"{N(Y(t))}\" x2=\"{left + pw}\" y2=\"{N(Y(t))}\" stroke=\"#e5e5e5\"/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left - 6}\" y=\"{N(Y(t) + 4)}\" text-anchor=\"end\">{Esc(Format(t))}</text>\n");
+        }
+        sb.Append(CultureInfo.InvariantCulture, $"<rect x=\"{left}\" y=\"{top}\" width=\"{pw}\" height=\"{ph}\" fill=\"none\" stroke=\"#333\"/>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + pw / 2}\" y=\"{Height - 12}\" text-anchor=\"middle\">{Esc(XLabel)}</text>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<text transform=\"translate(16 {top + ph / 2}) rotate(-90)\" text-anchor=\"middle\">{Esc(YLabel)}</text>\n");
+        for (int i = 0; i < series.Count; i++)
+        {
+            var s = series[i];
+            string color = Palette[i % Palette.Length];
+            var path = s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => $"{N(X(p.X))},{N(Y(p.Y))}").ToList();
+            if (path.Count == 1)
+            {
+                var p = path[0].Split(',');
+                sb.Append(CultureInfo.InvariantCulture, $"<circle cx=\"{p[0]}\" cy=\"{p[1]}\" r=\"3\" fill=\"{color}\"/>\n");
+            }
+            else if (path.Count > 1)
+            {
+                sb.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")} points=\"{string.Join(' ', path)}\"/>\n");
+            }
+            int ly = top + 14 + i * 18;
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left + pw - 170}\" y1=\"{ly - 4}\" x2=\"{left + pw - 145}\" y2=\"{ly - 4}\" stroke=\"{color}\" stroke-width=\"2.5\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + pw - 140}\" y=\"{ly}\">{Esc(s.Name)}</text>\n");
+        }
+        sb.Append("</svg>\n");
+        return sb.ToString();
+    }
+
+    /// <summary>Round tick values covering [lo, hi] (1, 2, 5 × 10^k steps).</summary>
+    public static double[] NiceTicks(double lo, double hi, int target)
+    {
+        double span = hi - lo;
+        double raw = span / Math.Max(1, target);
+        double mag = Math.Pow(10, Math.Floor(Math.Log10(raw)));
+        double step = new[] { 1, 2, 5, 10 }.Select(m => m * mag).First(s => s >= raw);
+        double start = Math.Floor(lo / step) * step, end = Math.Ceiling(hi / step) * step;
+        var ticks = new List<double>();
+        for (double t = start; t <= end + step * 1e-9; t += step)
+        {
+            ticks.Add(Math.Round(t / step) * step);
+        }
+        return [.. ticks];
+    }
+
+    private static string Format(double v)
+    {
+        double a = Math.Abs(v);
+        return a >= 1e9 ? (v / 1e9).ToString("0.##", CultureInfo.InvariantCulture) + "G"
+            : a >= 1e6 ? (v / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M"
+            : a >= 1e4 ? (v / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k"
+            : v.ToString("0.###", CultureInfo.InvariantCulture);
+    }
+
+    private static string Esc(string s) => WebUtility.HtmlEncode(s);
+}
