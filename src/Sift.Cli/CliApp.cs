@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Sift.Cli.Commands;
 
 namespace Sift.Cli;
 
@@ -10,7 +11,13 @@ public static class CliApp
     {
         var root = new RootCommand(
             "Sift: train, select, score and evaluate math-reasoning language models.\n" +
-            "Rho-1 selective language modeling on a Llama engine written in C#.");
+            "A Llama engine in C# with Hugging Face checkpoints, Rho-1 selective language modeling and a math evaluation harness.")
+        {
+            TrainCommand.Create(),
+            GenerateCommand.Create(),
+            ScoreCommand.Create(),
+            DataCommand.Create(),
+        };
         return root;
     }
 }

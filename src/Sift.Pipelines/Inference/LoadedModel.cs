@@ -1,0 +1,65 @@
+using Sift.Core;
+using Sift.Engine;
+using Sift.Engine.Checkpoint;
+using Sift.Engine.Kernels.Gemm;
+using Sift.Engine.Model;
+using Sift.Text;
+
+namespace Sift.Pipelines.Inference;
+
+/// <summary>A model folder loaded for inference: weights, optional tokenizer, and the compute to run on.</summary>
+public sealed class LoadedModel : IDisposable
+{
+    private LoadedModel(string dir, LlamaModel model, ITokenizer? tokenizer, Compute compute)
+    {
+        Directory = dir;
+        Model = model;
+        Tokenizer = tokenizer;
+        Compute = compute;
+    }
+
+    /// <summary>The model folder.</summary>
+    public string Directory { get; }
+
+    /// <summary>The weights.</summary>
+    public LlamaModel Model { get; }
+
+    /// <summary>The tokenizer, when the folder has tokenizer.json (token-id input works without one).</summary>
+    public ITokenizer? Tokenizer { get; }
+
+    /// <summary>Kernels to use.</summary>
+    public Compute Compute { get; }
+
+    /// <summary>The tokenizer, or a clear error saying that text needs one.</summary>
+    public ITokenizer RequireTokenizer(string what) => Tokenizer
+        ?? throw new SiftException($"{Directory}: no tokenizer.json, so {what} must be given as token ids");
+
+    /// <summary>Id to add before text input: the config's bos_token_id, else the tokenizer's BOS, else none.</summary>
+    public int? BosId => Model.Config.BosTokenId ?? Tokenizer?.BosId;
+
+    /// <summary>End-of-sequence id: the config's eos_token_id, else the tokenizer's.</summary>
+    public int? EosId => Model.Config.EosTokenId ?? Tokenizer?.EosId;
+
+    /// <summary>Loads a Hugging Face model folder (config.json + safetensors [+ tokenizer.json]).</summary>
+    public static LoadedModel Open(string dir, int threads = 2, string gemm = "auto")
+    {
+        var model = HfModelFolder.Load(dir);
+        try
+        {
+            ITokenizer? tok = File.Exists(Path.Combine(dir, "tokenizer.json")) ? TokenizerFactory.Load(dir) : null;
+            if (tok is not null && tok.VocabSize > model.Config.VocabSize)
+            {
+                throw new SiftException($"{dir}: tokenizer.json has {tok.VocabSize} ids but config.json vocab_size is {model.Config.VocabSize}");
+            }
+            return new LoadedModel(dir, model, tok, new Compute(GemmFactory.Create(gemm, threads), threads));
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => Model.Dispose();
+}

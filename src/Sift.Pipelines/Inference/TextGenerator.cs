@@ -1,0 +1,107 @@
+using Sift.Core;
+using Sift.Engine.Inference;
+
+namespace Sift.Pipelines.Inference;
+
+/// <summary>A text (or token-id) prompt and how to complete it.</summary>
+public sealed record TextPrompt
+{
+    /// <summary>Prompt text (needs a tokenizer), or null when <see cref="Tokens"/> is given.</summary>
+    public string? Text { get; init; }
+
+    /// <summary>Prompt token ids.</summary>
+    public int[]? Tokens { get; init; }
+
+    /// <summary>Most tokens to generate.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>Sampling settings.</summary>
+    public SamplingOptions Sampling { get; init; } = new();
+
+    /// <summary>Seed for this prompt's sampling.</summary>
+    public ulong Seed { get; init; }
+
+    /// <summary>Strings that end the completion (not included in the output text).</summary>
+    public IReadOnlyList<string> Stop { get; init; } = [];
+}
+
+/// <summary>A completion with its text, ids and per-token log-probabilities.</summary>
+public sealed record TextCompletion(string Text, int[] Tokens, float[] Logprobs, string FinishReason, int PromptTokens);
+
+/// <summary>
+/// Generation over text: encodes prompts (adding BOS when the model has one), runs the batched generator,
+/// stops at EOS or any stop string, and decodes. Shared by `sift generate`, evaluation and the server.
+/// </summary>
+public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
+{
+    /// <summary>Completes every prompt; results are in prompt order.</summary>
+    public TextCompletion[] Complete(IReadOnlyList<TextPrompt> prompts, Action<int, TextCompletion>? onDone = null, CancellationToken cancel = default)
+    {
+        var tok = model.Tokenizer;
+        var encoded = new int[prompts.Count][];
+        var requests = new GenerationRequest[prompts.Count];
+        var stopTokens = model.EosId is int eos ? new[] { eos } : [];
+        for (int i = 0; i < prompts.Count; i++)
+        {
+            var p = prompts[i];
+            if (p.Tokens is { } ids)
+            {
+                encoded[i] = ids;
+            }
+            else if (p.Text is { } text)
+            {
+                var t = model.RequireTokenizer("prompts").Encode(text);
+                encoded[i] = model.BosId is int bos ? [bos, .. t] : t;
+            }
+            else
+            {
+                throw new SiftException($"prompt {i}: give text or token ids");
+            }
+            if (encoded[i].Length == 0)
+            {
+                throw new SiftException($"prompt {i}: the prompt is empty");
+            }
+            if (p.Stop.Count > 0 && tok is null)
+            {
+                throw new SiftException($"prompt {i}: stop strings need a tokenizer (the model folder has no tokenizer.json)");
+            }
+            requests[i] = new GenerationRequest(encoded[i], p.MaxTokens, p.Sampling, p.Seed, stopTokens);
+        }
+        int maxLen = model.Model.Config.MaxPositionEmbeddings;
+        using var gen = new Generator(model.Model, model.Compute, Math.Max(1, Math.Min(maxBatch, prompts.Count)), maxLen);
+        var results = new TextCompletion[prompts.Count];
+        // Stop strings: decode the tail after each token and stop as soon as one appears.
+        bool ShouldStop(int i, List<int> generated)
+        {
+            var stops = prompts[i].Stop;
+            if (stops.Count == 0 || tok is null)
+            {
+                return false;
+            }
+            string text = tok.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated));
+            foreach (string s in stops)
+            {
+                if (s.Length > 0 && text.Contains(s, StringComparison.Ordinal))
+                {
+                    return true;
+                }
+            }
+            return false;
+        }
+        gen.Generate(requests, ShouldStop, (i, r) =>
+        {
+            string text = tok?.Decode(r.Tokens) ?? "";
+            foreach (string s in prompts[i].Stop)
+            {
+                int at = s.Length > 0 ? text.IndexOf(s, StringComparison.Ordinal) : -1;
+                if (at >= 0)
+                {
+                    text = text[..at];
+                }
+            }
+            results[i] = new TextCompletion(text, r.Tokens, r.Logprobs, r.FinishReason, encoded[i].Length);
+            onDone?.Invoke(i, results[i]);
+        }, cancel);
+        return results;
+    }
+}
