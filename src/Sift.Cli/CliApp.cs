@@ -17,6 +17,7 @@ public static class CliApp
             GenerateCommand.Create(),
             ScoreCommand.Create(),
             DataCommand.Create(),
+            TokenizerCommand.Create(),
         };
         return root;
     }

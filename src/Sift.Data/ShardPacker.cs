@@ -135,7 +135,7 @@ public sealed class ShardPacker
         return results;
     }
 
-    private static List<string> ExpandInputs(IEnumerable<string> inputs)
+    internal static List<string> ExpandInputs(IEnumerable<string> inputs)
     {
         var files = new List<string>();
         foreach (string input in inputs)

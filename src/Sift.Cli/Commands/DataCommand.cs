@@ -55,8 +55,12 @@ public static class DataCommand
             {
                 CommandRunner.WriteJson(new JsonObject
                 {
-                    ["output"] = outDir, ["documents"] = index.DocumentCount, ["tokens"] = index.TotalTokens,
-                    ["shards"] = index.Shards.Count, ["dtype"] = index.Dtype, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
+                    ["output"] = outDir,
+                    ["documents"] = index.DocumentCount,
+                    ["tokens"] = index.TotalTokens,
+                    ["shards"] = index.Shards.Count,
+                    ["dtype"] = index.Dtype,
+                    ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
                 });
             }
             else

@@ -61,9 +61,12 @@ public static class GenerateCommand
             var results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
             var lines = results.Select((r, i) => new JsonObject
             {
-                ["index"] = i, ["prompt"] = prompts[i].Text, ["completion"] = r.Text,
+                ["index"] = i,
+                ["prompt"] = prompts[i].Text,
+                ["completion"] = r.Text,
                 ["tokens"] = new JsonArray(r.Tokens.Select(t => (JsonNode)t).ToArray()),
-                ["finish_reason"] = r.FinishReason, ["prompt_tokens"] = r.PromptTokens,
+                ["finish_reason"] = r.FinishReason,
+                ["prompt_tokens"] = r.PromptTokens,
             }.ToJsonString()).ToList();
             if (pr.GetValue(output) is FileInfo o)
             {

@@ -43,9 +43,15 @@ public static class TrainCommand
             {
                 CommandRunner.WriteJson(new JsonObject
                 {
-                    ["run_dir"] = s.RunDir, ["model_dir"] = s.ModelDir, ["steps"] = s.Steps, ["tokens"] = s.Tokens,
-                    ["final_loss"] = s.FinalLoss, ["eval_loss"] = s.EvalLoss, ["tokens_per_s"] = Math.Round(s.TokensPerSecond, 1),
-                    ["seconds"] = Math.Round(s.Seconds, 2), ["stopped"] = s.Stopped,
+                    ["run_dir"] = s.RunDir,
+                    ["model_dir"] = s.ModelDir,
+                    ["steps"] = s.Steps,
+                    ["tokens"] = s.Tokens,
+                    ["final_loss"] = s.FinalLoss,
+                    ["eval_loss"] = s.EvalLoss,
+                    ["tokens_per_s"] = Math.Round(s.TokensPerSecond, 1),
+                    ["seconds"] = Math.Round(s.Seconds, 2),
+                    ["stopped"] = s.Stopped,
                 });
             }
             else

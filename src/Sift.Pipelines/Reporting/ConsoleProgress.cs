@@ -11,11 +11,12 @@ public sealed class ConsoleProgress : IProgressReporter
     private readonly TextWriter _out;
     private readonly bool _interactive;
     private readonly Stopwatch _clock = Stopwatch.StartNew();
-    private TimeSpan _lastPlain = TimeSpan.MinValue;
+    private TimeSpan? _lastPlain;
     private string? _task;
     private TimeSpan _taskStart;
     private long _taskStartDone;
     private bool _barShown;
+    private bool _plainFinished;
 
     /// <summary>Creates a reporter; interactive defaults to "stderr is a terminal".</summary>
     public ConsoleProgress(TextWriter? output = null, bool? interactive = null)
@@ -33,6 +34,7 @@ public sealed class ConsoleProgress : IProgressReporter
         if (task != _task)
         {
             _task = task;
+            _plainFinished = false;
             _taskStart = _clock.Elapsed;
             _taskStartDone = done;
         }
@@ -57,8 +59,9 @@ public sealed class ConsoleProgress : IProgressReporter
             _out.Write(line.Length > cols ? line[..cols] : line.PadRight(Math.Min(cols, line.Length + 4)));
             _barShown = true;
         }
-        else if (_clock.Elapsed - _lastPlain >= PlainInterval || done >= total)
+        else if (!_plainFinished && (_lastPlain is null || _clock.Elapsed - _lastPlain.Value >= PlainInterval || done >= total))
         {
+            _plainFinished = done >= total;
             _lastPlain = _clock.Elapsed;
             _out.WriteLine($"{task} {done}/{total} ({frac * 100:0.0}%) {status} elapsed {Fmt(elapsed)} eta {eta}");
         }
