@@ -1,0 +1,97 @@
+using System.Text.Json.Nodes;
+
+namespace Sift.Cli.Tests;
+
+/// <summary>Drives the real command tree in-process (console redirected; tests in this class run one at a time).</summary>
+[Collection("console")]
+public sealed class CliTests
+{
+    private static (int Code, string Out, string Err) Run(params string[] args)
+    {
+        var oldOut = Console.Out;
+        var oldErr = Console.Error;
+        var o = new StringWriter();
+        var e = new StringWriter();
+        Console.SetOut(o);
+        Console.SetError(e);
+        try
+        {
+            int code = CliApp.Build().Parse(args).Invoke();
+            return (code, o.ToString(), e.ToString());
+        }
+        finally
+        {
+            Console.SetOut(oldOut);
+            Console.SetError(oldErr);
+        }
+    }
+
+    [Fact]
+    public void Help_ListsTheCommands()
+    {
+        var (code, output, _) = Run("--help");
+        Assert.Equal(0, code);
+        foreach (string c in new[] { "train", "generate", "score", "data", "tokenizer" })
+        {
+            Assert.Contains(c, output);
+        }
+    }
+
+    [Fact]
+    public void BadRecipe_ExitsWithUserErrorNamingTheKey()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-cli").FullName;
+        string recipe = Path.Combine(dir, "r.yaml");
+        File.WriteAllText(recipe, "data:\n  train: nowhere\ntrain:\n  micro_batch: -3\n");
+        var (code, _, err) = Run("train", "--config", recipe);
+        Assert.Equal(2, code);
+        Assert.Contains("train.micro_batch", err);
+        Assert.DoesNotContain("   at ", err);
+    }
+
+    [Fact]
+    public void TokenizerPackTrainGenerateScore_EndToEnd()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-cli").FullName;
+        string corpus = Path.Combine(dir, "c.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 200).Select(i =>
+            new JsonObject { ["text"] = $"Tom has {i % 9} apples and buys {i % 4} more. Now he has {i % 9 + i % 4} apples." }.ToJsonString()));
+        string tok = Path.Combine(dir, "tok");
+        Assert.Equal(0, Run("tokenizer", "train", "-i", corpus, "-o", tok, "--vocab-size", "300").Code);
+        string data = Path.Combine(dir, "data");
+        var pack = Run("data", "pack", "-i", corpus, "-o", data, "--tokenizer", tok, "--json");
+        Assert.Equal(0, pack.Code);
+        Assert.True((long)JsonNode.Parse(pack.Out)!["tokens"]! > 1000);
+
+        string run = Path.Combine(dir, "run");
+        var train = Run("train", "--set", $"data.train={data}", "--set", $"out_dir={run}", "--set", "model.preset=tiny",
+            "--set", "model.hidden_size=32", "--set", "model.intermediate_size=64", "--set", "model.num_hidden_layers=1",
+            "--set", "model.num_attention_heads=2", "--set", "model.num_key_value_heads=2",
+            "--set", "train.seq_len=32", "--set", "train.micro_batch=8", "--set", "train.max_steps=30", "--set", "optim.lr=1e-2", "--json");
+        Assert.True(train.Code == 0, train.Err);
+        var summary = JsonNode.Parse(train.Out)!;
+        Assert.Equal(30, (long)summary["steps"]!);
+        string model = (string)summary["model_dir"]!;
+        Assert.True(File.Exists(Path.Combine(model, "tokenizer.json")));
+
+        var gen = Run("generate", "-m", model, "-p", "Tom has", "--max-tokens", "8", "--json");
+        Assert.Equal(0, gen.Code);
+        var g = JsonNode.Parse(gen.Out.Trim().Split('\n')[0])!;
+        Assert.True(((JsonArray)g["tokens"]!).Count <= 8);
+
+        string scoreIn = Path.Combine(dir, "s.jsonl"), scoreOut = Path.Combine(dir, "s.out.jsonl");
+        File.WriteAllText(scoreIn, "{\"text\": \"Tom has 3 apples.\", \"id\": 7}\n{\"tokens\": [1, 2, 3, 4]}\n");
+        Assert.Equal(0, Run("score", "-m", model, "-i", scoreIn, "-o", scoreOut).Code);
+        var lines = File.ReadAllLines(scoreOut).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal(7, (int)lines[0]["id"]!);
+        Assert.Equal(((JsonArray)lines[0]["tokens"]!).Count - 1, ((JsonArray)lines[0]["losses"]!).Count);
+        Assert.Equal(3, ((JsonArray)lines[1]["losses"]!).Count);
+        Assert.All((JsonArray)lines[1]["losses"]!, l => Assert.True((double)l! > 0));
+
+        File.WriteAllText(scoreIn, "{\"tokens\": [1, 99999]}\n");
+        var bad = Run("score", "-m", model, "-i", scoreIn, "-o", scoreOut);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("s.jsonl:1", bad.Err);
+        Assert.Contains("99999", bad.Err);
+    }
+}
