@@ -19,7 +19,10 @@ namespace Sift.Text;
 /// SentencePiece-style ones with a Prepend("▁") normalizer and a full byte fallback round-trip too when no
 /// special token is matched (HF prepends "▁" again after each matched added token, which decodes as an extra
 /// space); with a Metaspace pre-tokenizer a text that starts with a space loses that space, as in HF.
-/// A Unicode normalizer (Qwen2's NFC) round-trips only already-normalized text.
+/// A Unicode normalizer (Qwen2's NFC) round-trips only already-normalized text; note that with Sift's
+/// InvariantGlobalization build setting .NET cannot normalize, so such a step leaves text unchanged
+/// (identical to HF for text that is already NFC, which is nearly all text).
+/// Text containing the space marker '▁' itself decodes it as ' ' in the SentencePiece style (as HF does).
 /// </remarks>
 public sealed class HfTokenizer : ITokenizer
 {
