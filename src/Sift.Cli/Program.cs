@@ -6,5 +6,11 @@ namespace Sift.Cli;
 public static class Program
 {
     /// <summary>Runs the CLI.</summary>
-    public static int Main(string[] args) => CliApp.Build().Parse(args).Invoke();
+    public static int Main(string[] args)
+    {
+        // Numbers in files and logs never depend on the user's locale.
+        System.Globalization.CultureInfo.DefaultThreadCurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        System.Globalization.CultureInfo.CurrentCulture = System.Globalization.CultureInfo.InvariantCulture;
+        return CliApp.Build().Parse(args).Invoke();
+    }
 }
