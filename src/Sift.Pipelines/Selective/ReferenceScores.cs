@@ -1,0 +1,80 @@
+using Sift.Core;
+using Sift.Data;
+
+namespace Sift.Pipelines.Selective;
+
+/// <summary>
+/// Reads reference losses aligned with a dataset's token stream for training windows; refuses scores that
+/// were computed for other data, another window length, or that are incomplete (naming both folders).
+/// </summary>
+public sealed class ReferenceScores : IDisposable
+{
+    private readonly SideShardReader<Half>? _half;
+    private readonly SideShardReader<float>? _single;
+    private Half[] _buf = [];
+
+    private ReferenceScores(ScoresManifest manifest, SideShardReader<Half>? half, SideShardReader<float>? single)
+    {
+        Manifest = manifest;
+        _half = half;
+        _single = single;
+    }
+
+    /// <summary>What the scores were made from.</summary>
+    public ScoresManifest Manifest { get; }
+
+    /// <summary>Opens a scores folder for <paramref name="dataset"/> scored with windows of <paramref name="seqLen"/>.</summary>
+    public static ReferenceScores Open(string folder, TokenDataset dataset, int seqLen)
+    {
+        var m = ScoresManifest.TryLoad(folder) ?? throw new SiftException($"{folder}: not a scores folder (no {ScoresManifest.FileName}); make one with `sift score --data ... --output {folder}`");
+        if (!m.Complete)
+        {
+            throw new SiftException($"{folder}: scoring is not complete (parts still missing); finish every --part before training");
+        }
+        if (m.TokenizerFingerprint != dataset.TokenizerFingerprint || m.TotalTokens != dataset.TotalTokens)
+        {
+            throw new SiftException($"scores {folder} were computed for {m.Dataset} ({m.TotalTokens} tokens), which does not match the training data {dataset.Folder} ({dataset.TotalTokens} tokens)");
+        }
+        if (m.SeqLen != seqLen)
+        {
+            throw new SiftException($"scores {folder} used windows of {m.SeqLen} tokens but training uses train.seq_len={seqLen}; rescore with --seq-len {seqLen} so contexts match");
+        }
+        try
+        {
+            return m.DType == "float16"
+                ? new ReferenceScores(m, SideShardReader<Half>.Open(folder, dataset), null)
+                : new ReferenceScores(m, null, SideShardReader<float>.Open(folder, dataset));
+        }
+        catch (SiftException ex)
+        {
+            throw new SiftException($"scores {folder} do not match the training data {dataset.Folder}: {ex.Message}", ex);
+        }
+    }
+
+    /// <summary>Reads scores for stream positions [start, start + dest.Length).</summary>
+    public void Read(long start, Span<float> dest)
+    {
+        if (_single is not null)
+        {
+            _single.Read(start, dest);
+            return;
+        }
+        if (_buf.Length < dest.Length)
+        {
+            _buf = new Half[dest.Length];
+        }
+        var b = _buf.AsSpan(0, dest.Length);
+        _half!.Read(start, b);
+        for (int i = 0; i < dest.Length; i++)
+        {
+            dest[i] = (float)b[i];
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _half?.Dispose();
+        _single?.Dispose();
+    }
+}
