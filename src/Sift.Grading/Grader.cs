@@ -80,8 +80,8 @@ public static class Grader
 
     private static GradeResult GradeStrict(string gold, string prediction, GradeOptions options, Budget budget)
     {
-        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, out _);
-        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, out _);
+        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, StrictNormalizer.IsPlain(gold));
+        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, StrictNormalizer.IsPlain(prediction));
         var trace = new List<string>();
         GradeResult Result(bool equal, string rule, string ng, string np) => new()
         {

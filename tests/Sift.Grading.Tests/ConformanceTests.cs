@@ -11,7 +11,7 @@ public sealed class ConformanceTests
 
     public ConformanceTests(ITestOutputHelper output) => _output = output;
 
-    internal sealed record Case(string Id, string Gold, string Prediction, bool Expected, string InputKind, JsonElement Verdicts, JsonElement? Params);
+    internal sealed record Case(string Id, string Gold, string Prediction, bool Expected, string InputKind, JsonElement Verdicts, JsonElement? Params, string? GoldRaw, string Call);
 
     internal static List<Case>? LoadCases()
     {
@@ -38,7 +38,9 @@ public sealed class ConformanceTests
                 r.GetProperty("expected_equal").GetBoolean(),
                 r.GetProperty("input_kind").GetString()!,
                 r.GetProperty("verdicts").Clone(),
-                r.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object ? p.Clone() : null));
+                r.TryGetProperty("params", out var p) && p.ValueKind == JsonValueKind.Object ? p.Clone() : null,
+                r.TryGetProperty("gold_raw", out var g) ? g.GetString() : null,
+                r.TryGetProperty("call", out var call) ? call.GetString() ?? string.Empty : string.Empty));
         }
 
         return list;
@@ -71,13 +73,19 @@ public sealed class ConformanceTests
     internal static GradeResult GradeStrict(Case c)
     {
         var options = OptionsFor(c);
+
+        // Strict grades the dataset's raw gold, not the harness-normalised copy (which strip_string may corrupt).
+        var goldText = c.GoldRaw ?? c.Gold;
         if (c.InputKind == "response")
         {
-            var gold = AnswerExtractor.Extract(c.Gold).Answer;
-            return Grader.GradeResponse(gold, c.Prediction, GradeMode.Strict, options);
+            // Math-Verify calls configured with LatexExtractionConfig only have no bare-number fallback.
+            var numbers = !c.Call.Contains("LatexExtractionConfig", StringComparison.Ordinal) || c.Call.Contains("ExprExtractionConfig", StringComparison.Ordinal);
+            var gold = AnswerExtractor.Extract(goldText, numberFallback: numbers).Answer;
+            var pred = AnswerExtractor.Extract(c.Prediction, numberFallback: numbers);
+            return Grader.Grade(gold, pred.Answer, GradeMode.Strict, options);
         }
 
-        return Grader.Grade(c.Gold, c.Prediction, GradeMode.Strict, options);
+        return Grader.Grade(goldText, c.Prediction, GradeMode.Strict, options);
     }
 
     [Fact]

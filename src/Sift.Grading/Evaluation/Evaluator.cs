@@ -307,6 +307,11 @@ public static class Evaluator
 
     private static Complex Func(FuncNode f, Func<string, Complex>? env, Budget budget)
     {
+        if (f.Name.StartsWith("opaque:", StringComparison.Ordinal))
+        {
+            return Opaque(f, env, budget);
+        }
+
         var x = Eval(f.Args[0], env, budget);
         switch (f.Name)
         {
@@ -410,6 +415,42 @@ public static class Evaluator
             default:
                 return Complex.NaN;
         }
+    }
+
+    /// <summary>A deterministic pseudo-random value of an uninterpreted function of its (rounded) argument values.</summary>
+    private static Complex Opaque(FuncNode f, Func<string, Complex>? env, Budget budget)
+    {
+        ulong h = 1469598103934665603UL;
+        foreach (var c in f.Name)
+        {
+            h = (h ^ c) * 1099511628211UL;
+        }
+
+        foreach (var a in f.Args)
+        {
+            var v = Eval(a, env, budget);
+            if (!double.IsFinite(v.Real) || !double.IsFinite(v.Imaginary))
+            {
+                return Complex.NaN;
+            }
+
+            // Round to 9 significant digits so equal values computed differently hash equally.
+            h = (h ^ (ulong)BitConverter.DoubleToInt64Bits(RoundSig(v.Real))) * 1099511628211UL;
+            h = (h ^ (ulong)BitConverter.DoubleToInt64Bits(RoundSig(v.Imaginary))) * 1099511628211UL;
+        }
+
+        return 1 + ((h >> 11) / (double)(1UL << 53));
+    }
+
+    private static double RoundSig(double v)
+    {
+        if (v == 0)
+        {
+            return 0;
+        }
+
+        var scale = Math.Pow(10, 8 - Math.Floor(Math.Log10(Math.Abs(v))));
+        return Math.Round(v * scale) / scale;
     }
 
     /// <summary>Free symbol names in a scalar expression (sorted, distinct).</summary>

@@ -12,8 +12,14 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"final answer is\s*\$(?<a>.+?)\$\s*\.?\s*I hope", RegexOptions.Singleline | RegexOptions.IgnoreCase)]
     private static partial Regex Minerva();
 
-    [GeneratedRegex(@"(?:final answer is|final answer:|the answer is|answer is|answer:)\s*(?<a>[^\n]+)", RegexOptions.IgnoreCase)]
+    [GeneratedRegex(@"answer is:?\s*(?<a>[^\n]+)", RegexOptions.IgnoreCase)]
     private static partial Regex AnswerIs();
+
+    [GeneratedRegex(@"(?:final answer|answer)\s*:\s*(?<a>[^\n]+)", RegexOptions.IgnoreCase)]
+    private static partial Regex AnswerColon();
+
+    [GeneratedRegex(@"\.?\s*I hope it is correct.*$|<\|im_(?:start|end)\|>.*$", RegexOptions.IgnoreCase | RegexOptions.Singleline)]
+    private static partial Regex Trailer();
 
     [GeneratedRegex(@"####\s*(?<a>[^\n]+)")]
     private static partial Regex Hashes();
@@ -21,10 +27,10 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"```output\s*\n(?<a>.*?)```", RegexOptions.Singleline)]
     private static partial Regex ProgramOutput();
 
-    [GeneratedRegex(@"\$\$(?<a>.+?)\$\$|\\\[(?<a>.+?)\\\]|\\\((?<a>[^\n]+?)\\\)|\$(?<a>[^\n$]+?)\$", RegexOptions.Singleline)]
+    [GeneratedRegex(@"(?<!\\)\$\$(?<a>.+?)(?<!\\)\$\$|\\\[(?<a>.+?)\\\]|\\\((?<a>[^\n]+?)\\\)|(?<!\\)\$(?<a>(?:[^\n$]|(?<=\\)\$)+?)(?<!\\)\$", RegexOptions.Singleline)]
     private static partial Regex LatexMath();
 
-    [GeneratedRegex(@"-?\d[\d,]*(?:\.\d+)?|-?\.\d+")]
+    [GeneratedRegex(@"(?<![A-Za-z\d.])(?:-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+)(?:\s*(?:\\?%|percent\b|pct\b))?")]
     private static partial Regex Number();
 
     [GeneratedRegex(@"^(?:\s|,|;|\$|\\quad|\\qquad|\\,|\\;|\\text\{[^{}]*\}|\\\]|\\\[|\\\(|\\\)|and|or|[a-zA-Z]+)*$")]
@@ -37,7 +43,7 @@ public static partial class AnswerExtractor
     private static partial Regex LoneChoice();
 
     /// <summary>Strict extraction from a full completion, in priority order; <c>none</c> when nothing is found.</summary>
-    public static Extraction Extract(string completion, bool multipleChoice = false)
+    public static Extraction Extract(string completion, bool multipleChoice = false, bool numberFallback = true)
     {
         if (multipleChoice)
         {
@@ -57,15 +63,11 @@ public static partial class AnswerExtractor
         }
 
         var answerIs = AnswerIs().Matches(completion);
-        if (answerIs.Count > 0)
+        var answerColon = AnswerColon().Matches(completion);
+        var tailMatch = answerIs.Count > 0 ? answerIs[^1] : answerColon.Count > 0 ? answerColon[^1] : null;
+        if (tailMatch is not null && FromAnswerTail(tailMatch.Groups["a"].Value) is { Length: > 0 } fromTail)
         {
-            var tail = answerIs[^1].Groups["a"].Value.Trim();
-            var math = LatexMath().Matches(tail);
-            var answer = math.Count > 0 ? math[0].Groups["a"].Value : CutSentence(tail);
-            if (answer.Trim().Length > 0)
-            {
-                return new Extraction(answer.Trim(), "answer-is");
-            }
+            return new Extraction(fromTail, "answer-is");
         }
 
         var hashes = Hashes().Matches(completion);
@@ -85,18 +87,53 @@ public static partial class AnswerExtractor
         }
 
         var env = LatexMath().Matches(completion);
-        if (env.Count > 0)
+        var numbers = numberFallback ? Number().Matches(Trailer().Replace(completion, string.Empty)) : null;
+        var lastEnv = env.Count > 0 ? env[^1] : null;
+        var lastNumber = numbers is { Count: > 0 } ? numbers[^1] : null;
+        if (lastEnv is not null && (lastNumber is null || lastEnv.Index + lastEnv.Length >= lastNumber.Index + lastNumber.Length))
         {
-            return new Extraction(env[^1].Groups["a"].Value.Trim(), "latex-math");
+            return new Extraction(lastEnv.Groups["a"].Value.Trim(), "latex-math");
         }
 
-        var numbers = Number().Matches(completion);
-        if (numbers.Count > 0)
+        var trimmed = completion.Trim();
+        if (trimmed.Length <= 80 && trimmed.Contains('\\') && !Regex.IsMatch(trimmed, "[A-Za-z]{4,}(?<!\\[A-Za-z]*)\\s"))
         {
-            return new Extraction(numbers[^1].Value.TrimEnd(','), "last-number");
+            // A bare LaTeX answer without delimiters (\frac{10}{9}).
+            return new Extraction(trimmed, "bare-latex");
+        }
+
+        if (lastNumber is not null)
+        {
+            return new Extraction(lastNumber.Value.TrimEnd(','), "last-number");
         }
 
         return new Extraction(string.Empty, "none");
+    }
+
+    /// <summary>The answer inside "answer is …" text: math if present, else the phrase after the last " is ", else the last number.</summary>
+    private static string FromAnswerTail(string tail)
+    {
+        tail = Trailer().Replace(tail, string.Empty).Trim();
+        var isAt = tail.LastIndexOf(" is ", StringComparison.Ordinal);
+        if (isAt >= 0)
+        {
+            tail = tail[(isAt + 4)..];
+        }
+
+        var math = LatexMath().Matches(tail);
+        if (math.Count > 0)
+        {
+            return math[^1].Groups["a"].Value.Trim();
+        }
+
+        var answer = CutSentence(tail);
+        var words = System.Text.RegularExpressions.Regex.Matches(answer, "[A-Za-z]{3,}").Count;
+        if (words >= 2 && Number().Matches(answer) is { Count: > 0 } ns)
+        {
+            return ns[^1].Value;
+        }
+
+        return answer;
     }
 
     /// <summary>
@@ -112,14 +149,20 @@ public static partial class AnswerExtractor
         }
 
         var env = LatexMath().Matches(answer);
-        if (env.Count == 1 && answer.Trim().Trim('.').Trim() == env[0].Value.Trim())
-        {
-            return new Extraction(env[0].Groups["a"].Value.Trim(), "latex-math");
-        }
-
         if (env.Count > 1 && Regex.IsMatch(LatexMath().Replace(answer, string.Empty), @"^[\s,;.]*(?:(?:and|or|,)[\s,;.]*)*$"))
         {
             return new Extraction(string.Join(", ", env.Select(m => m.Groups["a"].Value.Trim())), "latex-math");
+        }
+
+        var outside = LatexMath().Replace(answer, " ");
+        var delimited = answer.TrimStart().StartsWith('$') || answer.TrimStart().StartsWith("\\(", StringComparison.Ordinal) || answer.TrimStart().StartsWith("\\[", StringComparison.Ordinal);
+        if (env.Count > 0 && (delimited || Regex.IsMatch(outside, "[A-Za-z]{3,}")))
+        {
+            // Math with prose around it: the last math span, plus a percent word right after it.
+            var last = env[^1];
+            var after = answer[(last.Index + last.Length)..];
+            var pct = Regex.IsMatch(after, @"^\s*(?:\\?%|percent|pct)") ? "%" : string.Empty;
+            return new Extraction(last.Groups["a"].Value.Trim() + pct, "latex-math");
         }
 
         return new Extraction(answer.Trim(), "answer");
@@ -170,13 +213,18 @@ public static partial class AnswerExtractor
     /// <summary>The last boxed answer, joined with earlier boxes separated only by commas/"and"/"or"/short words.</summary>
     private static string JoinTrailingBoxed(string text, List<LatexScan.Boxed> boxed)
     {
-        var parts = new List<string> { boxed[^1].Content };
+        var after = text[boxed[^1].End..];
+        var pct = Regex.IsMatch(after, @"^\s*\$?\s*(?:\\?%|percent|pct)") ? "%" : string.Empty;
+        var parts = new List<string> { boxed[^1].Content + pct };
         for (var k = boxed.Count - 2; k >= 0; k--)
         {
             var gap = text[boxed[k].End..boxed[k + 1].Start];
             var words = Regex.Matches(gap, "[a-zA-Z]{2,}").Select(m => m.Value).Where(w => w is not ("quad" or "qquad" or "text")).ToList();
-            var joinable = JoinableGap().IsMatch(gap) && (gap.Trim().Length == 0 || gap.Contains(',') || words.Contains("and") || words.Contains("or"))
-                && words.Count(w => w is not ("and" or "or")) <= 4 && !gap.Contains('\n', StringComparison.Ordinal) || gap.Trim() is "," or "" or "and" or "or";
+            var others = words.Count(w => w is not ("and" or "or"));
+            var connector = gap.Contains(',') || words.Contains("and") || words.Contains("or");
+            var noLetters = !gap.Any(char.IsLetter);
+            var joinable = !gap.Contains('\n', StringComparison.Ordinal) && gap.Length <= 60
+                && (noLetters || (JoinableGap().IsMatch(gap) ? connector || gap.Trim().Length == 0 : connector && others <= 3));
             if (!joinable)
             {
                 break;

@@ -987,7 +987,9 @@ public sealed class MathParser
                 return ParseFunction("exp");
             case "operatorname":
                 throw new ParseException("operatorname");
-            case "sum" or "prod" or "int" or "lim" or "iint" or "oint" or "cases" or "substack" or "frac{}" or "mod" or "pmod" or "bmod":
+            case "sum" or "prod":
+                return ParseBigOperator(name);
+            case "int" or "lim" or "iint" or "oint" or "cases" or "substack" or "frac{}" or "mod" or "pmod" or "bmod":
                 throw new ParseException($"unsupported command '\\{name}'");
         }
 
@@ -998,6 +1000,43 @@ public sealed class MathParser
 
         // Greek letters and other named symbols.
         return new SymbolNode("\\" + name);
+    }
+
+    /// <summary>
+    /// <c>\sum_{k=a}^{b} body</c> / <c>\prod</c>: kept as an opaque function of its bounds and body; the evaluator
+    /// gives opaque functions deterministic pseudo-random values, so equal arguments give equal values.
+    /// </summary>
+    private Node ParseBigOperator(string name)
+    {
+        Node lower = new SymbolNode("_");
+        Node upper = new SymbolNode("_");
+        for (var k = 0; k < 2; k++)
+        {
+            if (Peek.IsOp("_"))
+            {
+                Next();
+                lower = ReadArgument();
+            }
+            else if (Peek.IsOp("^"))
+            {
+                Next();
+                upper = ReadArgument();
+            }
+        }
+
+        var factors = new List<Node> { ParsePower() };
+        while (StartsPrimary(Peek) && !IsFunctionToken(Peek))
+        {
+            factors.Add(ParsePower());
+        }
+
+        var body = factors.Count == 1 ? factors[0] : new MulNode(factors.ToArray());
+        if (lower is RelationNode { Ops: ["="] } r)
+        {
+            return new FuncNode("opaque:" + name, [r.Operands[0], r.Operands[1], upper, body]);
+        }
+
+        return new FuncNode("opaque:" + name, [lower, upper, body]);
     }
 
     /// <summary>Function application: optional ^power and _base, then (args), {arg} or an implicit product.</summary>

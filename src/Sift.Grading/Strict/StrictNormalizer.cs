@@ -25,8 +25,17 @@ internal static partial class StrictNormalizer
         + "square\\s+units|sq\\s*units|sq|grams?|g|kg|kilograms?|pounds?|lbs?|lb|ounces?|oz|liters?|litres?|l|ml|gallons?|"
         + "people|students|ways|points|coins|marbles|apples|books|eggs|times|yuan|euros?|rupees?|rs|cubic\\s+units";
 
-    [GeneratedRegex(@"(?<![\d.])([1-9]\d{0,2})((?:(?:,|\{,\}|,\\!|,\\ )\d{3})+)(?![\d])")]
-    private static partial Regex Thousands();
+    [GeneratedRegex(@"(\d)\s*(?:\{\s*,\s*\}|,\s*\\!|,\\\s)\s*(?=\d{3}(?!\d))")]
+    private static partial Regex MarkedThousands();
+
+    [GeneratedRegex(@"^\s*[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s*$")]
+    private static partial Regex GroupedNumber();
+
+    [GeneratedRegex(@"(?<!\\)\\[,;: ]")]
+    private static partial Regex SpacingCommand();
+
+    [GeneratedRegex(@"\.?\s*I\s*hope\s*it\s*is\s*correct\.?$", RegexOptions.IgnoreCase)]
+    private static partial Regex MinervaTrailer();
 
     [GeneratedRegex(@"^\s*-?\d+,\d+\s*$")]
     private static partial Regex DecimalComma();
@@ -38,13 +47,15 @@ internal static partial class StrictNormalizer
     private static partial Regex TextConjunction();
 
     /// <summary>Normalises one answer string; <paramref name="plain"/> reports whether it had no LaTeX markup at all.</summary>
-    public static string Normalize(string raw, out bool plain)
+    public static string Normalize(string raw, bool plain)
     {
         var s = raw.Trim();
-        plain = !s.Contains('\\') && !s.Contains('$') && !s.Contains('{');
+        s = MinervaTrailer().Replace(s, string.Empty);
         s = CollapseDoubledBackslashes(s);
+        s = MarkedThousands().Replace(s, "$1,");
         s = s.Replace("$", " ").Replace("\\(", " ").Replace("\\)", " ").Replace("\\[", " ").Replace("\\]", " ");
-        s = s.Replace("\\!", string.Empty).Replace("\\,", " ").Replace("\\;", " ").Replace("\\:", " ").Replace("\\ ", " ");
+        s = s.Replace("\\!", string.Empty);
+        s = SpacingCommand().Replace(s, " ");
         s = s.Replace("\\displaystyle", " ").Replace("\\qquad", " ").Replace("\\quad", " ");
         s = s.Replace("\\dfrac", "\\frac").Replace("\\tfrac", "\\frac").Replace("\\cfrac", "\\frac");
         s = s.Replace("^{\\circ}", string.Empty).Replace("^\\circ", string.Empty).Replace("°", string.Empty);
@@ -53,14 +64,20 @@ internal static partial class StrictNormalizer
         s = s.Trim();
         s = TrimTrailingPunctuation(s);
         s = StripTrailingUnits(s);
-        s = Thousands().Replace(s, m => m.Groups[1].Value + Regex.Replace(m.Groups[2].Value, @"[^\d]", string.Empty));
-        if (plain && DecimalComma().IsMatch(s))
+        if (GroupedNumber().IsMatch(s))
+        {
+            s = s.Replace(",", string.Empty);
+        }
+        else if (plain && DecimalComma().IsMatch(s))
         {
             s = s.Replace(',', '.');
         }
 
         return s.Trim();
     }
+
+    /// <summary>True when the raw input has no LaTeX markup (then "1,22" may be a decimal comma).</summary>
+    public static bool IsPlain(string raw) => !raw.Contains('\\') && !raw.Contains('$') && !raw.Contains('{');
 
     private static string TrimTrailingPunctuation(string s)
     {
