@@ -12,7 +12,7 @@ public sealed record GradeOptions
     /// <summary>
     /// Strict mode: when set, numbers involving a decimal literal are compared after rounding both to this many
     /// decimals (Math-Verify's <c>float_rounding</c>). When null, a decimal prediction must equal the gold rounded to
-    /// the prediction's own precision (at least 3 significant digits) and a decimal gold needs 1e-6 relative agreement.
+    /// the prediction's own precision (3–6 decimals and at least 4 significant digits) and a decimal gold needs 1e-6 relative agreement.
     /// </summary>
     public int? FloatRounding { get; init; }
 

@@ -41,8 +41,10 @@ public static class Grader
 
     private static GradeResult GradeCompat(string gold, string prediction, Budget budget)
     {
-        var g = ZgNormalizer.StripString(gold);
-        var p = ZgNormalizer.StripString(prediction);
+        // The ZG pipeline strips predictions twice (extract_answer + run_execute) and golds two or three times;
+        // strip_string is not idempotent, so raw answers get the same two passes.
+        var g = ZgNormalizer.StripString(ZgNormalizer.StripString(gold));
+        var p = ZgNormalizer.StripString(ZgNormalizer.StripString(prediction));
         return GradeCompatNormalized(g, p, budget, null);
     }
 

@@ -33,9 +33,6 @@ public static partial class AnswerExtractor
     [GeneratedRegex(@"(?<![A-Za-z\d.])(?:-?\d[\d,]*(?:\.\d+)?(?:/\d+)?|-?\.\d+)(?:\s*(?:\\?%|percent\b|pct\b))?")]
     private static partial Regex Number();
 
-    [GeneratedRegex(@"^(?:\s|,|;|\$|\\quad|\\qquad|\\,|\\;|\\text\{[^{}]*\}|\\\]|\\\[|\\\(|\\\)|and|or|[a-zA-Z]+)*$")]
-    private static partial Regex JoinableGap();
-
     [GeneratedRegex(@"(?:answer|choice|option) is:?\s*\(?(?<a>[A-E])\)?(?![a-zA-Z])", RegexOptions.IgnoreCase)]
     private static partial Regex ChoiceAnswer();
 
@@ -224,7 +221,7 @@ public static partial class AnswerExtractor
             var connector = gap.Contains(',') || words.Contains("and") || words.Contains("or");
             var noLetters = !gap.Any(char.IsLetter);
             var joinable = !gap.Contains('\n', StringComparison.Ordinal) && gap.Length <= 60
-                && (noLetters || (JoinableGap().IsMatch(gap) ? connector || gap.Trim().Length == 0 : connector && others <= 3));
+                && (noLetters || (connector && others <= 2));
             if (!joinable)
             {
                 break;

@@ -206,12 +206,12 @@ internal sealed class StrictComparer
         // Assignments: x = 5 against 5 (either side), when the left side names the answer.
         if (g is RelationNode { Ops: ["="] } gr && p is not RelationNode && IsSymbolLike(gr.Operands[0]))
         {
-            return Compare(gr.Operands[1], p, depth + 1);
+            return Compare(Prepare(gr.Operands[1], true), p, depth + 1);
         }
 
         if (p is RelationNode { Ops: ["="] } pr && g is not RelationNode && IsSymbolLike(pr.Operands[0]))
         {
-            return Compare(g, pr.Operands[1], depth + 1);
+            return Compare(g, Prepare(pr.Operands[1], false), depth + 1);
         }
 
         switch (g, p)
@@ -528,7 +528,7 @@ internal sealed class StrictComparer
         var litG = PlainDecimal(g);
         if (decP && litP is not null && !decG)
         {
-            if (litP.Decimals <= 6 && litP.SignificantDigits >= 3 && double.IsFinite(vg) && ep is { } pv)
+            if (litP.Decimals is >= 3 and <= 6 && litP.SignificantDigits >= 4 && double.IsFinite(vg) && ep is { } pv)
             {
                 var rg = (eg ?? Rational.FromDouble(vg)).RoundDecimals(litP.Decimals);
                 return Decide(rg == pv, "rounded-to-prediction");

@@ -28,7 +28,7 @@ internal static partial class StrictNormalizer
     [GeneratedRegex(@"(\d)\s*(?:\{\s*,\s*\}|,\s*\\!|,\\\s)\s*(?=\d{3}(?!\d))")]
     private static partial Regex MarkedThousands();
 
-    [GeneratedRegex(@"^\s*[-+]?[1-9]\d{0,2}(?:,\d{3})+(?:\.\d+)?\s*$")]
+    [GeneratedRegex(@"(?<![\d.,])[1-9]\d{0,2}(?:,\d{3})+(?![\d,])")]
     private static partial Regex GroupedNumber();
 
     [GeneratedRegex(@"(?<!\\)\\[,;: ]")]
@@ -37,7 +37,7 @@ internal static partial class StrictNormalizer
     [GeneratedRegex(@"\.?\s*I\s*hope\s*it\s*is\s*correct\.?$", RegexOptions.IgnoreCase)]
     private static partial Regex MinervaTrailer();
 
-    [GeneratedRegex(@"^\s*-?\d+,\d+\s*$")]
+    [GeneratedRegex(@"^\s*-?(?:0,\d+|\d,\d\d|\d{4,},\d+)\s*$")]
     private static partial Regex DecimalComma();
 
     [GeneratedRegex(@"\\(?:text|textnormal|mbox|mathrm|textrm|textbf)\{\s*[^{}]*\}(?:\^\{?[23]\}?)?\s*$")]
@@ -52,7 +52,7 @@ internal static partial class StrictNormalizer
         var s = raw.Trim();
         s = MinervaTrailer().Replace(s, string.Empty);
         s = CollapseDoubledBackslashes(s);
-        s = MarkedThousands().Replace(s, "$1,");
+        s = MarkedThousands().Replace(s, "$1");
         s = s.Replace("$", " ").Replace("\\(", " ").Replace("\\)", " ").Replace("\\[", " ").Replace("\\]", " ");
         s = s.Replace("\\!", string.Empty);
         s = SpacingCommand().Replace(s, " ");
@@ -64,9 +64,10 @@ internal static partial class StrictNormalizer
         s = s.Trim();
         s = TrimTrailingPunctuation(s);
         s = StripTrailingUnits(s);
-        if (GroupedNumber().IsMatch(s))
+        // Plain thousands commas only when every comma in the answer is one (no brackets, no lists).
+        if (s.IndexOfAny(['(', '[', '{']) < 0 && s.Contains(',') && GroupedNumber().Matches(s).Sum(m => m.Value.Count(c => c == ',')) == s.Count(c => c == ','))
         {
-            s = s.Replace(",", string.Empty);
+            s = GroupedNumber().Replace(s, m => m.Value.Replace(",", string.Empty));
         }
         else if (plain && DecimalComma().IsMatch(s))
         {
