@@ -53,6 +53,7 @@ public static class Grader
     {
         try
         {
+            budget.CheckNow();
             var equal = ZgMathEqual.MathEqual(prediction, gold, budget, out var rule);
             return new GradeResult
             {
@@ -67,6 +68,10 @@ public static class Grader
         catch (GradeTimeoutException)
         {
             return Timeout(GradeMode.Compat, gold, prediction);
+        }
+        catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            return new GradeResult { Equal = false, Rule = "internal-error:" + e.GetType().Name, Mode = GradeMode.Compat, NormalizedGold = gold, NormalizedPrediction = prediction };
         }
     }
 
@@ -98,6 +103,15 @@ public static class Grader
         if (p.Length == 0)
         {
             return Result(false, "empty-prediction", g, p);
+        }
+
+        try
+        {
+            budget.CheckNow();
+        }
+        catch (GradeTimeoutException)
+        {
+            return Timeout(GradeMode.Strict, g, p);
         }
 
         if (Squash(g) == Squash(p))
@@ -134,6 +148,11 @@ public static class Grader
         catch (GradeTimeoutException)
         {
             return Timeout(GradeMode.Strict, g, p);
+        }
+        catch (Exception e) when (e is ArithmeticException or ArgumentException or InvalidOperationException or IndexOutOfRangeException)
+        {
+            // Safety net so one odd answer never aborts a run; the fuzz test asserts it is never reached.
+            return Result(false, "internal-error:" + e.GetType().Name, g, p);
         }
     }
 
