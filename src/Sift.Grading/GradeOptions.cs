@@ -22,6 +22,9 @@ public sealed record GradeOptions
     /// <summary>Strict mode: variable names matter (<c>f(x)</c> ≠ <c>f(y)</c>). When false, variables are matched up by sorted order.</summary>
     public bool StrictVariables { get; init; } = true;
 
+    /// <summary><see cref="Grader.GradeResponse"/>: the answer is a multiple-choice letter (A–E), extracted as such.</summary>
+    public bool MultipleChoice { get; init; }
+
     /// <summary>Number of random points for expressions with free variables.</summary>
     public int RandomPoints { get; init; } = 6;
 

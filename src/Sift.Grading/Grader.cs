@@ -23,15 +23,16 @@ public static class Grader
     /// <summary>Extracts the answer from a full model completion (mode-specific extractor), then grades it.</summary>
     public static GradeResult GradeResponse(string gold, string completion, GradeMode mode = GradeMode.Strict, GradeOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= GradeOptions.Default;
         if (mode == GradeMode.Compat)
         {
             // ZG: pred = strip_string(extract_answer(completion)) — two strips in all.
-            var pred = ZgNormalizer.StripString(ZgExtractor.ExtractAnswer(completion, multipleChoice: false));
-            var budget = new Budget((options ?? GradeOptions.Default).Budget, cancellationToken);
+            var pred = ZgNormalizer.StripString(ZgExtractor.ExtractAnswer(completion, options.MultipleChoice));
+            var budget = new Budget(options.Budget, cancellationToken);
             return GradeCompatNormalized(ZgNormalizer.StripString(gold), pred, budget, "zg-extract");
         }
 
-        var extraction = AnswerExtractor.Extract(completion);
+        var extraction = options.MultipleChoice ? AnswerExtractor.ExtractChoice(completion) : AnswerExtractor.Extract(completion);
         var result = Grade(gold, extraction.Answer, mode, options, cancellationToken);
         return result with { Trace = [$"extracted by rule '{extraction.Rule}': {extraction.Answer}", .. result.Trace] };
     }
@@ -141,6 +142,7 @@ public static class Grader
                 return Result(string.Equals(Squash(g), Squash(p), StringComparison.OrdinalIgnoreCase), "unparsed-string", g, p);
             }
 
+            trace.Add($"normalised: gold [{g}], prediction [{p}]");
             var comparer = new StrictComparer(options, budget, trace);
             var equal = comparer.Equal(gn, pn);
             return Result(equal, comparer.Rule, gn.ToString(), pn.ToString());

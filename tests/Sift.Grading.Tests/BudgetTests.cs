@@ -71,4 +71,13 @@ public sealed class BudgetTests
         Assert.Equal(1, summary.Rules["timeout"]);
         Assert.Equal("acc 33.3% (1/3), timeouts 1", summary.ToString());
     }
+
+    [Fact]
+    public void MultipleChoiceResponsesCompareLetters()
+    {
+        var options = GradeOptions.Default with { MultipleChoice = true };
+        Assert.True(Grader.GradeResponse("C", "Working... so the answer is (C).", GradeMode.Strict, options).Equal);
+        Assert.False(Grader.GradeResponse("C", "Working... so the answer is (B).", GradeMode.Strict, options).Equal);
+        Assert.True(Grader.GradeResponse("C", "Working... so the answer is (C).", GradeMode.Compat, options).Equal);
+    }
 }
