@@ -1,42 +1,100 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sift.Core;
 using Sift.Pipelines.Inference;
 using Sift.Pipelines.Reporting;
+using Sift.Pipelines.Selective;
 
 namespace Sift.Cli.Commands;
 
-/// <summary>`sift score`: per-token losses of a model over JSONL text or token ids.</summary>
+/// <summary>`sift score`: per-token losses of a model over JSONL, or over a whole packed corpus (reference scoring).</summary>
 public static class ScoreCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
         var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input)", Required = true };
-        var input = new Option<FileInfo>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line", Required = true };
-        var output = new Option<FileInfo>("--output", "-o") { Description = "JSONL written with \"tokens\" and \"losses\" added (losses[i] = -log p(tokens[i+1] | tokens[..i]))", Required = true };
-        var noBos = new Option<bool>("--no-bos") { Description = "Do not prepend the BOS token to text input" };
+        var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line" };
+        var data = new Option<DirectoryInfo?>("--data") { Description = "A packed dataset (from `sift data pack`): score every token for selective training" };
+        var output = new Option<string>("--output", "-o") { Description = "JSONL output (with --input) or a scores folder (with --data)", Required = true };
+        var seqLen = new Option<int>("--seq-len") { Description = "With --data: window length; must equal the student's train.seq_len", DefaultValueFactory = _ => 256 };
+        var part = new Option<string>("--part") { Description = "With --data: score part i of n (e.g. 2/8) so several processes or machines share the corpus", DefaultValueFactory = _ => "1/1" };
+        var dtype = new Option<string>("--dtype") { Description = "With --data: stored precision", DefaultValueFactory = _ => "float16" };
+        dtype.AcceptOnlyFromAmong("float16", "float32");
+        var batch = new Option<int>("--batch") { Description = "With --data: windows per forward pass", DefaultValueFactory = _ => 8 };
+        var noBos = new Option<bool>("--no-bos") { Description = "With --input: do not prepend the BOS token to text" };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
-        var cmd = new Command("score", "Score text or token ids with a model: the reference-model scoring primitive of selective training.")
+        var cmd = new Command("score", """
+            Score tokens with a model: losses[i] = -log p(tokens[i+1] | tokens[..i]).
+              --input IN.jsonl --output OUT.jsonl   lines keep their fields and gain "tokens" and "losses"
+              --data DIR --output SCORES            every token of a packed corpus, in the training windows,
+                                                    resumable and splittable with --part i/n (reference
+                                                    scoring for `train.objective: slm`)
+            """)
         {
-            model, input, output, noBos, threads, json,
+            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
-            using var lm = LoadedModel.Open(pr.GetRequiredValue(model).FullName, pr.GetValue(threads));
-            var scorer = new JsonlScorer(lm, pr.GetValue(json) ? NullProgress.Instance : new ConsoleProgress()) { AddBos = !pr.GetValue(noBos) };
+            var inFile = pr.GetValue(input);
+            var dataDir = pr.GetValue(data);
+            if ((inFile is null) == (dataDir is null))
+            {
+                throw new SiftException("give exactly one of --input (JSONL) and --data (a packed dataset)");
+            }
+            bool asJson = pr.GetValue(json);
+            IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
+            string modelDir = pr.GetRequiredValue(model).FullName;
+            using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads));
+            string outPath = Path.GetFullPath(pr.GetRequiredValue(output));
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var (lines, tokens) = scorer.Run(pr.GetRequiredValue(input).FullName, pr.GetRequiredValue(output).FullName, CommandRunner.CtrlC());
-            if (pr.GetValue(json))
+            if (inFile is not null)
             {
-                CommandRunner.WriteJson(new JsonObject { ["lines"] = lines, ["tokens_scored"] = tokens, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3), ["output"] = pr.GetRequiredValue(output).FullName });
+                var scorer = new JsonlScorer(lm, progress) { AddBos = !pr.GetValue(noBos) };
+                var (lines, tokens) = scorer.Run(inFile.FullName, outPath, CommandRunner.CtrlC());
+                Report(asJson, new JsonObject { ["lines"] = lines, ["tokens_scored"] = tokens, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3), ["output"] = outPath },
+                    $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
+                return 0;
             }
-            else
+            var (i, n) = ParsePart(pr.GetValue(part)!);
+            var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch), pr.GetValue(dtype)!, i, n);
+            var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, progress).Run(dataDir!.FullName, outPath, opts, CommandRunner.CtrlC());
+            Report(asJson, new JsonObject
             {
-                Console.WriteLine($"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {pr.GetRequiredValue(output).FullName}");
-            }
+                ["output"] = outPath,
+                ["tokens_scored"] = r.TokensScored,
+                ["seconds"] = Math.Round(r.Seconds, 3),
+                ["tokens_per_s"] = Math.Round(r.TokensScored / Math.Max(1e-9, r.Seconds), 1),
+                ["complete"] = r.Complete,
+                ["part"] = $"{i + 1}/{n}",
+            }, $"part {i + 1}/{n}: scored {r.TokensScored:N0} tokens in {r.Seconds:0.0}s ({r.TokensScored / Math.Max(1e-9, r.Seconds):N0} tok/s); " +
+               (r.Complete ? $"scores complete in {outPath}" : "waiting for the other parts"));
             return 0;
         }));
         return cmd;
+    }
+
+    private static void Report(bool asJson, JsonObject summary, string line)
+    {
+        if (asJson)
+        {
+            CommandRunner.WriteJson(summary);
+        }
+        else
+        {
+            Console.WriteLine(line);
+        }
+    }
+
+    /// <summary>Parses "i/n" (1-based) into a 0-based part and a count.</summary>
+    internal static (int Part, int Parts) ParsePart(string s)
+    {
+        var bits = s.Split('/');
+        if (bits.Length == 2 && int.TryParse(bits[0], out int i) && int.TryParse(bits[1], out int n) && n >= 1 && i >= 1 && i <= n)
+        {
+            return (i - 1, n);
+        }
+        throw new SiftException($"--part '{s}': expected i/n with 1 ≤ i ≤ n, e.g. 3/8");
     }
 }

@@ -55,8 +55,14 @@ public sealed class CorpusScorer(LlamaModel model, Compute compute, string model
         Directory.CreateDirectory(outFolder);
         var manifest = new ScoresManifest
         {
-            Dataset = Path.GetFullPath(datasetFolder), TokenizerFingerprint = ds.TokenizerFingerprint, TotalTokens = ds.TotalTokens,
-            ModelSha256 = ScoresManifest.ModelHash(modelDir), Model = Path.GetFullPath(modelDir), SeqLen = o.SeqLen, DType = o.DType, Parts = o.Parts,
+            Dataset = Path.GetFullPath(datasetFolder),
+            TokenizerFingerprint = ds.TokenizerFingerprint,
+            TotalTokens = ds.TotalTokens,
+            ModelSha256 = ScoresManifest.ModelHash(modelDir),
+            Model = Path.GetFullPath(modelDir),
+            SeqLen = o.SeqLen,
+            DType = o.DType,
+            Parts = o.Parts,
         };
         var existing = ScoresManifest.TryLoad(outFolder);
         if (existing is not null)

@@ -52,8 +52,20 @@ public sealed record TrainRecipe
     /// <summary>Token budget (tokens processed), or 0.</summary>
     public long MaxTokens { get; init; }
 
-    /// <summary>Training objective: clm (others arrive with selective training).</summary>
+    /// <summary>Training objective: clm, slm (Rho-1 selective) or random (selection control).</summary>
     public string Objective { get; init; } = "clm";
+
+    /// <summary>Share of tokens kept by slm/random, in (0, 1].</summary>
+    public double SelectRatio { get; init; } = 0.6;
+
+    /// <summary>Where tokens are ranked: "batch" (the micro-batch) or "sequence".</summary>
+    public string SelectScope { get; init; } = "batch";
+
+    /// <summary>Reference scores folder (from `sift score --data`), required by slm.</summary>
+    public string? RefScores { get; init; }
+
+    /// <summary>Per-token provenance labels (a byte side shard), for selection statistics; optional.</summary>
+    public string? Labels { get; init; }
 
     /// <summary>Seed for initialisation, data order and sampling.</summary>
     public ulong Seed { get; init; } = 1;
@@ -166,7 +178,11 @@ public sealed record TrainRecipe
             GradAccum = accum,
             MaxSteps = maxSteps,
             MaxTokens = maxTokens,
-            Objective = tree.Choice("train.objective", "clm", "clm"),
+            Objective = tree.Choice("train.objective", "clm", "clm", "slm", "random"),
+            SelectRatio = tree.Double("train.select_ratio", 0.6),
+            SelectScope = tree.Choice("train.select_scope", "batch", "batch", "sequence"),
+            RefScores = tree.String("data.ref_scores"),
+            Labels = tree.String("data.labels"),
             Seed = (ulong)tree.Long("train.seed", 1, 0),
             Threads = tree.Int("train.threads", Math.Min(Environment.ProcessorCount, 2), 1, 256),
             Gemm = tree.Choice("train.gemm", "auto", "auto", "openblas", "managed", "naive"),
@@ -180,6 +196,14 @@ public sealed record TrainRecipe
             LogInterval = tree.Int("log.interval", 10, 1),
             ModelOverrides = overridesDict,
         };
+        if (!(recipe.SelectRatio > 0 && recipe.SelectRatio <= 1))
+        {
+            throw tree.Error("train.select_ratio", $"expected a share in (0, 1], got {recipe.SelectRatio}");
+        }
+        if (recipe.Objective == "slm" && recipe.RefScores is null)
+        {
+            throw tree.Error("data.ref_scores", "train.objective=slm needs reference scores (make them with `sift score --model REF --data DATA --output SCORES`)");
+        }
         if (recipe.HoldoutEvery == 1)
         {
             throw tree.Error("data.holdout_every", "expected 0 (no holdout) or at least 2");
@@ -259,10 +283,18 @@ public sealed record TrainRecipe
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"  valid: {ValidData}");
         }
+        if (RefScores is not null)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  ref_scores: {RefScores}");
+        }
+        if (Labels is not null)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  labels: {Labels}");
+        }
         sb.AppendLine(CultureInfo.InvariantCulture, $"  holdout_every: {HoldoutEvery}");
         sb.AppendLine("train:");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  seq_len: {SeqLen}\n  micro_batch: {MicroBatch}\n  grad_accum: {GradAccum}\n  max_steps: {MaxSteps}");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"  objective: {Objective}\n  seed: {Seed}\n  threads: {Threads}\n  gemm: {Gemm}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"  objective: {Objective}\n  select_ratio: {F(SelectRatio)}\n  select_scope: {SelectScope}\n  seed: {Seed}\n  threads: {Threads}\n  gemm: {Gemm}");
         sb.AppendLine("optim:");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  lr: {F(Schedule.PeakLr)}\n  min_lr: {F(Schedule.MinLr)}\n  warmup_steps: {Schedule.WarmupSteps}\n  schedule: {Schedule.Kind}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  beta1: {F(Adam.Beta1)}\n  beta2: {F(Adam.Beta2)}\n  eps: {F(Adam.Eps)}\n  weight_decay: {F(Adam.WeightDecay)}");

@@ -34,8 +34,8 @@ public sealed class TrainingRun
         _progress = progress ?? NullProgress.Instance;
     }
 
-    /// <summary>The objective (CLM unless a pipeline sets another, e.g. selective training).</summary>
-    public ITokenObjective Objective { get; init; } = new ClmObjective();
+    /// <summary>The objective of the last Execute (exposes selection statistics after the run).</summary>
+    public ITokenObjective? Objective { get; private set; }
 
     /// <summary>Stop early after this many steps of this invocation (used by tests to simulate a kill).</summary>
     public long? StopAfterSteps { get; init; }
@@ -75,6 +75,15 @@ public sealed class TrainingRun
             using var adam = new AdamW(model.Layout, _r.Adam);
             var rng = new Rng(_r.Seed ^ 0x5EED_0B7EC71EUL);
             var metrics = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));
+            using var labels = _r.Labels is null ? null : SideShardReader<byte>.Open(_r.Labels, train);
+            using var refScores = _r.Objective == "slm" ? Selective.ReferenceScores.Open(_r.RefScores!, train, _r.SeqLen) : null;
+            ITokenObjective objective = _r.Objective switch
+            {
+                "slm" => new SlmObjective(refScores!, _r.SelectRatio, _r.SelectScope, labels),
+                "random" => new RandomSelectionObjective(rng, _r.SelectRatio, _r.SelectScope, labels),
+                _ => new ClmObjective(),
+            };
+            Objective = objective;
 
             long step = 0, tokens = 0, trained = 0;
             double priorSeconds = 0;
@@ -147,7 +156,7 @@ public sealed class TrainingRun
                     {
                         lossSum += l;
                     }
-                    kept += Objective.ComputeWeights(new MicroBatch(graph.Losses, targets, starts, _r.SeqLen, stepTokens), weights);
+                    kept += objective.ComputeWeights(new MicroBatch(graph.Losses, targets, starts, _r.SeqLen, stepTokens), weights);
                     graph.Backward(weights);
                 }
                 double loss = lossSum / stepTokens;
@@ -170,7 +179,7 @@ public sealed class TrainingRun
                 if (step % _r.LogInterval == 0 || step == _r.MaxSteps)
                 {
                     double tps = intervalTokens / Math.Max(1e-9, intervalClock.Elapsed.TotalSeconds);
-                    metrics.Append(new JsonObject
+                    var record = new JsonObject
                     {
                         ["step"] = step,
                         ["tokens"] = tokens,
@@ -180,7 +189,9 @@ public sealed class TrainingRun
                         ["grad_norm"] = Num(norm),
                         ["tokens_per_s"] = Math.Round(tps, 1),
                         ["elapsed_s"] = Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 3),
-                    });
+                    };
+                    (objective as IObjectiveMetrics)?.WriteMetrics(record);
+                    metrics.Append(record);
                     intervalClock.Restart();
                     intervalTokens = 0;
                     _progress.Report("train", step, _r.MaxSteps, $"loss {loss:0.0000} lr {lr:0.0e0} {tps / 1000:0.0}k tok/s");
