@@ -18,6 +18,7 @@ public static class CliApp
             ScoreCommand.Create(),
             DataCommand.Create(),
             TokenizerCommand.Create(),
+            GradeCommand.Create(),
         };
         return root;
     }
