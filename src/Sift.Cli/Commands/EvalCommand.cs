@@ -190,7 +190,7 @@ public static class EvalCommand
         {
             Directory.CreateDirectory(outDir);
             AtomicFile.WriteAllText(Path.Combine(outDir, "samples.jsonl"), string.Concat(graded.Select(r => r.ToJson() + "\n")));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(EvalJson.Indented) + "\n");
             AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md);
             if (strict.SamplesPerProblem > 1)
             {
