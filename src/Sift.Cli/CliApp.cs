@@ -14,6 +14,7 @@ public static class CliApp
             "A Llama engine in C# with Hugging Face checkpoints, Rho-1 selective language modeling and a math evaluation harness.")
         {
             TrainCommand.Create(),
+            BenchCommand.Create(),
             GenerateCommand.Create(),
             ScoreCommand.Create(),
             DataCommand.Create(),
