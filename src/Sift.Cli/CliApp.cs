@@ -21,6 +21,7 @@ public static class CliApp
             TokenizerCommand.Create(),
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
+            EvalCommand.Create(),
         };
         return root;
     }
