@@ -22,6 +22,7 @@ public static class CliApp
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
+            ServeCommand.Create(),
         };
         return root;
     }
