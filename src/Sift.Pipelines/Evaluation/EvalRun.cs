@@ -57,10 +57,16 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         new SamplingOptions { Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK }.Validate();
         var problems = o.Dataset.Problems.Take(o.Limit ?? int.MaxValue).ToList();
         Directory.CreateDirectory(o.OutDir);
+        string samplesPath = Path.Combine(o.OutDir, "samples.jsonl");
+        if (!File.Exists(Path.Combine(o.OutDir, "run.json")) && File.Exists(samplesPath) && new FileInfo(samplesPath).Length > 0)
+        {
+            // Samples of unknown settings (e.g. a re-grading output): resuming into them would mix experiments.
+            throw new SiftException($"{o.OutDir} has a samples.jsonl but no run.json, so it is not a run of these settings; use another --out");
+        }
         var identity = RunIdentity.Of(o, backend.Name);
         RunIdentity.CheckAndWrite(o.OutDir, identity, o.Samples, problems.Count);
 
-        using var log = SamplesLog.Open(Path.Combine(o.OutDir, "samples.jsonl"), o.BadLines, _progress.Line);
+        using var log = SamplesLog.Open(samplesPath, o.BadLines, _progress.Line);
         var selected = problems.ToDictionary(p => p.Idx);
         foreach (var r in log.Existing.Where(r => selected.ContainsKey(r.Idx) && r.Sample < o.Samples))
         {

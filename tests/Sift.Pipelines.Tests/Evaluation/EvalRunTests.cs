@@ -128,6 +128,9 @@ public sealed partial class EvalRunTests
         await new EvalRun(backend, null, Options(data, outDir)).RunAsync();
         var e = await Assert.ThrowsAsync<SiftException>(() => new EvalRun(backend, null, Options(data, outDir) with { Temperature = 0.5f }).RunAsync());
         Assert.Contains("temperature: 0 then, 0.5 now", e.Message);
+        File.Delete(Path.Combine(outDir, "run.json"));
+        var orphan = await Assert.ThrowsAsync<SiftException>(() => new EvalRun(backend, null, Options(data, outDir)).RunAsync());
+        Assert.Contains("no run.json", orphan.Message);
     }
 
     [Fact]
