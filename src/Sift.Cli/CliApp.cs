@@ -20,6 +20,9 @@ public static class CliApp
             DataCommand.Create(),
             TokenizerCommand.Create(),
             GradeCommand.Create(),
+            AnalyzeCommand.Create(),
+            EvalCommand.Create(),
+            ServeCommand.Create(),
         };
         return root;
     }

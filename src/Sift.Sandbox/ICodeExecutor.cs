@@ -22,11 +22,12 @@ public enum CodeOutcome
 /// <summary>The result of one program run. Output is already truncated to the executor's limit.</summary>
 /// <param name="Outcome">How it ended.</param>
 /// <param name="Stdout">Standard output (truncated).</param>
-/// <param name="Stderr">Standard error (truncated), or a message from the sandbox for Timeout/ResourceLimit/StartFailed.</param>
+/// <param name="Stderr">Standard error (truncated). When the sandbox ended or refused the run, its reason follows as a last line <c>sift-sandbox: …</c>.</param>
 /// <param name="ExitCode">The process exit status, when it exited.</param>
 /// <param name="Seconds">Wall-clock time.</param>
 /// <param name="Truncated">Whether stdout or stderr was cut.</param>
-public sealed record CodeResult(CodeOutcome Outcome, string Stdout, string Stderr, int? ExitCode, double Seconds, bool Truncated = false);
+/// <param name="Note">The sandbox's account of anything other than a plain exit (which limit was hit, why it could not start).</param>
+public sealed record CodeResult(CodeOutcome Outcome, string Stdout, string Stderr, int? ExitCode, double Seconds, bool Truncated = false, string? Note = null);
 
 /// <summary>
 /// Runs untrusted model-written programs (program-aided and tool-integrated prompting) in isolation.

@@ -11,7 +11,7 @@ namespace Sift.Cli.Commands;
 public static class DataCommand
 {
     /// <summary>Creates the command group.</summary>
-    public static Command Create() => new("data", "Prepare training data: pack text into token shards.") { Pack() };
+    public static Command Create() => new("data", "Prepare training data: pack text into token shards, or generate the built-in corpus.") { Pack(), DataSynthCommand.Create() };
 
     private static Command Pack()
     {

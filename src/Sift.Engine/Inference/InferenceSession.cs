@@ -5,6 +5,9 @@ using Sift.Engine.Tensors;
 
 namespace Sift.Engine.Inference;
 
+/// <summary>Receives the logits [V] after token <paramref name="index"/> of a prefill.</summary>
+public delegate void RowLogitsHandler(int index, ReadOnlySpan<float> logits);
+
 /// <summary>
 /// Forward-only execution with a key/value cache for up to <see cref="MaxSequences"/> sequences.
 /// Every call processes a ragged set of rows (sequence, position, token): a prompt prefill is many rows of
@@ -76,7 +79,17 @@ public sealed unsafe class InferenceSession : IDisposable
     /// logits after the last one in <paramref name="lastLogits"/> [V]. When <paramref name="losses"/> is given,
     /// losses[i] = −log p(tokens[i+1] | everything before) for i &lt; tokens.Length − 1.
     /// </summary>
-    public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses = default)
+    public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses = default) =>
+        Prefill(seq, tokens, lastLogits, losses, null);
+
+    /// <summary>
+    /// Like <see cref="Prefill(int, ReadOnlySpan{int}, Span{float}, Span{float})"/>, and hands the logits after every
+    /// token to <paramref name="onRow"/>(index in tokens, logits [V]) in order (prompt logprobs for a server).
+    /// </summary>
+    public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, RowLogitsHandler onRow) =>
+        Prefill(seq, tokens, lastLogits, default, onRow);
+
+    private void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses, RowLogitsHandler? onRow)
     {
         if (tokens.Length == 0)
         {
@@ -92,7 +105,15 @@ public sealed unsafe class InferenceSession : IDisposable
         while (done < tokens.Length)
         {
             int rows = Math.Min(MaxRows, tokens.Length - done);
-            ForwardRows(seq, tokens.Slice(done, rows), allRows: !losses.IsEmpty);
+            bool allRows = !losses.IsEmpty || onRow is not null;
+            ForwardRows(seq, tokens.Slice(done, rows), allRows);
+            if (onRow is not null)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    onRow(done + r, new ReadOnlySpan<float>(_logits.Ptr + (long)r * _v, _v));
+                }
+            }
             if (!losses.IsEmpty)
             {
                 for (int r = 0; r < rows; r++)
@@ -107,7 +128,7 @@ public sealed unsafe class InferenceSession : IDisposable
             done += rows;
             if (done == tokens.Length)
             {
-                long lastRow = losses.IsEmpty ? 0 : rows - 1;
+                long lastRow = allRows ? rows - 1 : 0;
                 new Span<float>(_logits.Ptr + lastRow * _v, _v).CopyTo(lastLogits);
             }
         }
