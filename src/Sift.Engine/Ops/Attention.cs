@@ -33,78 +33,87 @@ public static unsafe class Attention
     /// <summary>Forward pass; stores the probabilities for the backward.</summary>
     public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
     {
-        int qDim = heads * headDim, rowStride = qDim + 2 * kvHeads * headDim, group = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
-        int T = seqLen;
-        long kPacked = CausalGemm.PackedLength(headDim, T), vPacked = CausalGemm.PackedLength(T, headDim);
-        Par.ForEach(batch * heads, threads, bh =>
-        {
-            int b = bh / heads, h = bh % heads, g = h / group;
-            float* q0 = qkv + (long)b * T * rowStride + h * headDim;
-            float* k0 = qkv + (long)b * T * rowStride + qDim + g * headDim;
-            float* v0 = k0 + kvHeads * headDim;
-            float* p0 = probs + (long)bh * T * T;
-            float* o0 = output + (long)b * T * qDim + h * headDim;
-            float* aPanel = Scratch(ManagedGemm.MR * (long)Math.Max(T, headDim) + kPacked + vPacked);
-            float* kp = aPanel + ManagedGemm.MR * (long)Math.Max(T, headDim), vp = kp + kPacked;
-            CausalGemm.PackB(true, k0, rowStride, headDim, T, kp);  // Kᵀ [hd, T]
-            CausalGemm.PackB(false, v0, rowStride, T, headDim, vp); // V [T, hd]
-
-            // S = scale · Q·Kᵀ on the causal tiles, then a softmax over j ≤ i per row.
-            CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, headDim, kp, scale, 0f, p0, T, aPanel);
-            for (int i = 0; i < T; i++)
-            {
-                float* row = p0 + (long)i * T;
-                SoftmaxRow(row, i + 1);
-                new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
-            }
-            // O = P·V, row i summing j ≤ i.
-            CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, headDim, T, vp, 1f, 0f, o0, qDim, aPanel);
-        });
+        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim);
+        Par.ForEach(batch * heads, threads, &a, &ForwardTask);
     }
 
     /// <summary>Backward pass. Writes (overwrites) the q, k and v gradients into dqkv [B·T, rowStride].</summary>
     public static void Backward(float* dqkv, float* dOut, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
     {
-        int qDim = heads * headDim, rowStride = qDim + 2 * kvHeads * headDim, group = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
-        int T = seqLen;
-        long nPacked = CausalGemm.PackedLength(T, headDim), tPacked = CausalGemm.PackedLength(headDim, T);
         // Each (b, g) task owns dK_g and dV_g rows of sequence b and dQ of its query heads: no write races,
         // and the accumulation order over heads is fixed.
-        Par.ForEach(batch * kvHeads, threads, bg =>
-        {
-            int b = bg / kvHeads, g = bg % kvHeads;
-            float* rowBase = qkv + (long)b * T * rowStride;
-            float* dRowBase = dqkv + (long)b * T * rowStride;
-            float* k0 = rowBase + qDim + g * headDim, v0 = k0 + kvHeads * headDim;
-            float* dk0 = dRowBase + qDim + g * headDim, dv0 = dk0 + kvHeads * headDim;
-            long aLen = ManagedGemm.MR * (long)Math.Max(T, headDim);
-            float* aPanel = Scratch(aLen + 3 * nPacked + tPacked + (long)T * T);
-            float* kp = aPanel + aLen, qp = kp + nPacked, dop = qp + nPacked, vtp = dop + nPacked, dS = vtp + tPacked;
-            CausalGemm.PackB(false, k0, rowStride, T, headDim, kp);  // K [T, hd] for dQ = dS·K
-            CausalGemm.PackB(true, v0, rowStride, headDim, T, vtp);  // Vᵀ [hd, T] for dP = dO·Vᵀ
-            for (int h = g * group; h < (g + 1) * group; h++)
-            {
-                float* q0 = rowBase + h * headDim, dq0 = dRowBase + h * headDim;
-                float* dO0 = dOut + (long)b * T * qDim + h * headDim;
-                float* p0 = probs + ((long)b * heads + h) * T * T;
-                CausalGemm.PackB(false, q0, rowStride, T, headDim, qp);  // Q [T, hd] for dK = dSᵀ·Q
-                CausalGemm.PackB(false, dO0, qDim, T, headDim, dop);     // dO [T, hd] for dV = Pᵀ·dO
+        var a = new Args(dOut, probs, qkv, dqkv, batch, seqLen, heads, kvHeads, headDim);
+        Par.ForEach(batch * kvHeads, threads, &a, &BackwardTask);
+    }
 
-                // dP = dO·Vᵀ on the causal tiles, then dS = scale · P ⊙ (dP − Σ_j P⊙dP) in place (0 above the diagonal).
-                CausalGemm.Multiply(CausalPattern.LowerOutput, false, dO0, qDim, T, T, headDim, vtp, 1f, 0f, dS, T, aPanel);
-                for (int i = 0; i < T; i++)
-                {
-                    SoftmaxGradRow(dS + (long)i * T, p0 + (long)i * T, i + 1, Width(i, T), scale);
-                }
-                // dQ_h = dS·K (rows sum j ≤ i); dK += dSᵀ·Q and dV += Pᵀ·dO (rows j sum i ≥ j).
-                CausalGemm.Multiply(CausalPattern.PrefixK, false, dS, T, T, headDim, T, kp, 1f, 0f, dq0, rowStride, aPanel);
-                bool first = h == g * group;
-                CausalGemm.Multiply(CausalPattern.SuffixK, true, dS, T, T, headDim, T, qp, 1f, first ? 0f : 1f, dk0, rowStride, aPanel);
-                CausalGemm.Multiply(CausalPattern.SuffixK, true, p0, T, T, headDim, T, dop, 1f, first ? 0f : 1f, dv0, rowStride, aPanel);
+    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim)
+    {
+        public readonly float* Out = outOrDOut, Probs = probs, Qkv = qkv, Dqkv = dqkv;
+        public readonly int Batch = batch, T = seqLen, Heads = heads, KvHeads = kvHeads, HeadDim = headDim;
+        public readonly int QDim = heads * headDim, RowStride = (heads + 2 * kvHeads) * headDim, Group = heads / kvHeads;
+        public readonly float Scale = 1f / MathF.Sqrt(headDim);
+    }
+
+    // One (sequence b, head h): S = scale·Q·Kᵀ on the causal tiles, row softmax over j ≤ i, O = P·V.
+    private static void ForwardTask(Args* a, int bh)
+    {
+        int T = a->T, hd = a->HeadDim, rowStride = a->RowStride;
+        int b = bh / a->Heads, h = bh % a->Heads, g = h / a->Group;
+        float* q0 = a->Qkv + (long)b * T * rowStride + h * hd;
+        float* k0 = a->Qkv + (long)b * T * rowStride + a->QDim + g * hd;
+        float* v0 = k0 + a->KvHeads * hd;
+        float* p0 = a->Probs + (long)bh * T * T;
+        float* o0 = a->Out + (long)b * T * a->QDim + h * hd;
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T);
+        float* aPanel = Scratch(aLen + kPacked + CausalGemm.PackedLength(T, hd));
+        float* kp = aPanel + aLen, vp = kp + kPacked;
+        CausalGemm.PackB(true, k0, rowStride, hd, T, kp);  // Kᵀ [hd, T]
+        CausalGemm.PackB(false, v0, rowStride, T, hd, vp); // V [T, hd]
+        CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, hd, kp, a->Scale, 0f, p0, T, aPanel);
+        for (int i = 0; i < T; i++)
+        {
+            float* row = p0 + (long)i * T;
+            SoftmaxRow(row, i + 1);
+            new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
+        }
+        CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, a->QDim, aPanel);
+    }
+
+    // One (sequence b, kv head g) and its query heads in order.
+    private static void BackwardTask(Args* a, int bg)
+    {
+        int T = a->T, hd = a->HeadDim, rowStride = a->RowStride, qDim = a->QDim;
+        int b = bg / a->KvHeads, g = bg % a->KvHeads;
+        float* rowBase = a->Qkv + (long)b * T * rowStride;
+        float* dRowBase = a->Dqkv + (long)b * T * rowStride;
+        float* k0 = rowBase + qDim + g * hd, v0 = k0 + a->KvHeads * hd;
+        float* dk0 = dRowBase + qDim + g * hd, dv0 = dk0 + a->KvHeads * hd;
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd);
+        long nPacked = CausalGemm.PackedLength(T, hd), tPacked = CausalGemm.PackedLength(hd, T);
+        float* aPanel = Scratch(aLen + 3 * nPacked + tPacked + (long)T * T);
+        float* kp = aPanel + aLen, qp = kp + nPacked, dop = qp + nPacked, vtp = dop + nPacked, dS = vtp + tPacked;
+        CausalGemm.PackB(false, k0, rowStride, T, hd, kp);  // K [T, hd] for dQ = dS·K
+        CausalGemm.PackB(true, v0, rowStride, hd, T, vtp);  // Vᵀ [hd, T] for dP = dO·Vᵀ
+        for (int h = g * a->Group; h < (g + 1) * a->Group; h++)
+        {
+            float* q0 = rowBase + h * hd, dq0 = dRowBase + h * hd;
+            float* dO0 = a->Out + (long)b * T * qDim + h * hd;
+            float* p0 = a->Probs + ((long)b * a->Heads + h) * T * T;
+            CausalGemm.PackB(false, q0, rowStride, T, hd, qp);  // Q [T, hd] for dK = dSᵀ·Q
+            CausalGemm.PackB(false, dO0, qDim, T, hd, dop);     // dO [T, hd] for dV = Pᵀ·dO
+
+            // dP = dO·Vᵀ on the causal tiles, then dS = scale · P ⊙ (dP − Σ_j P⊙dP) in place (0 above the diagonal).
+            CausalGemm.Multiply(CausalPattern.LowerOutput, false, dO0, qDim, T, T, hd, vtp, 1f, 0f, dS, T, aPanel);
+            for (int i = 0; i < T; i++)
+            {
+                SoftmaxGradRow(dS + (long)i * T, p0 + (long)i * T, i + 1, Width(i, T), a->Scale);
             }
-        });
+            // dQ_h = dS·K (rows sum j ≤ i); dK += dSᵀ·Q and dV += Pᵀ·dO (rows j sum i ≥ j); the first head overwrites.
+            float beta = h == g * a->Group ? 0f : 1f;
+            CausalGemm.Multiply(CausalPattern.PrefixK, false, dS, T, T, hd, T, kp, 1f, 0f, dq0, rowStride, aPanel);
+            CausalGemm.Multiply(CausalPattern.SuffixK, true, dS, T, T, hd, T, qp, 1f, beta, dk0, rowStride, aPanel);
+            CausalGemm.Multiply(CausalPattern.SuffixK, true, p0, T, T, hd, T, dop, 1f, beta, dv0, rowStride, aPanel);
+        }
     }
 
     /// <summary>In place: row[0..n) ← softmax(row[0..n)) with the true max; 8 lanes at a time.</summary>
