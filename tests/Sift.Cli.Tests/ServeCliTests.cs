@@ -42,7 +42,7 @@ public sealed class ServeCliTests
             NumAttentionHeads = 2,
             NumKeyValueHeads = 1,
             HeadDim = 16,
-            MaxPositionEmbeddings = 64,
+            MaxPositionEmbeddings = 256,
             TieWordEmbeddings = true,
         });
         m.InitRandom(3, std: 0.3f);
@@ -76,6 +76,26 @@ public sealed class ServeCliTests
         Assert.Equal((long)JsonNode.Parse(l.Out)!["tokens_scored"]!, (long)summary["tokens_scored"]!);
         double a = ScoresManifest.TryLoad(Path.Combine(dir, "s-local"))!.MeanLoss, b = ScoresManifest.TryLoad(Path.Combine(dir, "s-remote"))!.MeanLoss;
         Assert.Equal(a, b, 4);
+    }
+
+    [Fact]
+    public async Task Eval_ThroughAServer_WritesTheRun()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-cli-serve-eval").FullName;
+        string model = Model(dir);
+        string gsm = Path.Combine(dir, "gsm.jsonl");
+        File.WriteAllLines(gsm, Enumerable.Range(0, 3).Select(i => new JsonObject { ["question"] = $"What is {i} + 1?", ["answer"] = $"#### {i + 1}", ["idx"] = i }.ToJsonString()));
+        await using var server = await SiftServer.StartAsync(model, new ServeOptions { Port = 0, Log = _ => { } }, threads: 1, gemm: "managed");
+        string outDir = Path.Combine(dir, "eval");
+        var r = Run("eval", "--endpoint", server.BaseUrl.ToString(), "--dataset", "gsm8k", "--data", gsm, "--prompt", "chat",
+            "--max-tokens", "4", "-n", "2", "--temperature", "0.7", "-o", outDir, "--json", "--concurrency", "2");
+        Assert.True(r.Code == 0, r.Err);
+        Assert.Equal(6, File.ReadAllLines(Path.Combine(outDir, "samples.jsonl")).Length);
+        Assert.Contains(server.ModelName + "@", File.ReadAllText(Path.Combine(outDir, "run.json")));
+        var again = Run("eval", "--endpoint", server.BaseUrl.ToString(), "--dataset", "gsm8k", "--data", gsm, "--prompt", "chat",
+            "--max-tokens", "4", "-n", "2", "--temperature", "0.7", "-o", outDir, "--json");
+        Assert.True(again.Code == 0, again.Err);
+        Assert.Contains("0 completions generated, 6 reused", again.Err);
     }
 
     [Fact]
