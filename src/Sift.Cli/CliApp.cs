@@ -19,6 +19,7 @@ public static class CliApp
             DataCommand.Create(),
             TokenizerCommand.Create(),
             GradeCommand.Create(),
+            AnalyzeCommand.Create(),
         };
         return root;
     }

@@ -14,8 +14,11 @@ public sealed record CleanDocument(string Text, string Kind, Tier? Tier, string 
 /// <summary>
 /// The built-in corpus, deterministic by seed: held-out evaluation problems, a clean corpus for the reference
 /// model, and a crawl-like web corpus with per-character provenance. Each part draws from its own seeded
-/// stream. Evaluation problems are disjoint from training by construction: they name people from an
-/// evaluation-only pool, and training draws never reuse an evaluation problem's template and numbers.
+/// stream. Evaluation problems are disjoint from training by construction: training draws never reuse an
+/// evaluation problem's key (template, tier and the numbers of its question), so no evaluation instance is
+/// ever trained on. Names and items come from the same pools as training (an evaluation-only name pool was
+/// tried: unseen names are untrained token sequences and raised the easy tier's held-out loss by ~1.5
+/// nats, measuring tokenisation shift rather than problem solving).
 /// </summary>
 public sealed class SynthCorpus
 {
@@ -28,7 +31,7 @@ public sealed class SynthCorpus
     {
         options.Validate();
         _o = options;
-        var gen = new ProblemGenerator(StreamRng(EvalStream), NamePool.Eval);
+        var gen = new ProblemGenerator(StreamRng(EvalStream), NamePool.Train);
         var eval = new List<SynthProblem>();
         _evalKeys = new HashSet<string>(StringComparer.Ordinal);
         foreach (var tier in TierNames.All)

@@ -52,6 +52,8 @@ public static class TrainCommand
                     ["tokens_per_s"] = Math.Round(s.TokensPerSecond, 1),
                     ["seconds"] = Math.Round(s.Seconds, 2),
                     ["stopped"] = s.Stopped,
+                    ["trained_tokens"] = s.TrainedTokens,
+                    ["final_eval"] = s.FinalEval?.DeepClone(),
                 });
             }
             else

@@ -192,6 +192,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         if (_labels is not null)
         {
             var shares = new JsonObject();
+            var counts = new JsonObject(); // [selected, seen] per label since the last record, so shares can be pooled exactly
             for (int l = 0; l < 256; l++)
             {
                 if (_labelSeen[l] == 0)
@@ -200,10 +201,12 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
                 }
                 string name = ProvenanceNames.Of((byte)l);
                 shares[name] = Math.Round((double)_labelSel[l] / _labelSeen[l], 4);
+                counts[name] = new JsonArray(_labelSel[l], _labelSeen[l]);
                 var (s, seen) = _cumulative.GetValueOrDefault(name);
                 _cumulative[name] = (s + _labelSel[l], seen + _labelSeen[l]);
             }
             record["selected_share"] = shares;
+            record["selected_counts"] = counts;
             Array.Clear(_labelSel);
             Array.Clear(_labelSeen);
         }

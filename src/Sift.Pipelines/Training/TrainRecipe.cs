@@ -91,10 +91,19 @@ public sealed record TrainRecipe
     /// <summary>Validation micro-batches per evaluation.</summary>
     public int EvalBatches { get; init; } = 4;
 
+    /// <summary>Held-out problems JSONL ({question, solution, answer, tier}) judged at every evaluation, or null.</summary>
+    public string? EvalProblems { get; init; }
+
+    /// <summary>Problems decoded for accuracy at each evaluation (0 = all of them).</summary>
+    public int EvalAccuracyProblems { get; init; }
+
+    /// <summary>Completion budget per problem (0 = 1.25 × the reference solution + 16 tokens).</summary>
+    public int EvalMaxNewTokens { get; init; }
+
     /// <summary>Steps between checkpoints (0 = only at the end).</summary>
     public int CheckpointInterval { get; init; } = 200;
 
-    /// <summary>Checkpoints kept (oldest deleted first; the final one is always kept).</summary>
+    /// <summary>Checkpoints kept (oldest deleted first; the final one is always kept); 0 keeps every checkpoint (for `sift analyze`).</summary>
     public int CheckpointKeep { get; init; } = 2;
 
     /// <summary>Steps between log lines / metric records.</summary>
@@ -191,8 +200,11 @@ public sealed record TrainRecipe
             GradClip = tree.Double("optim.grad_clip", 1.0, 0),
             EvalInterval = tree.Int("eval.interval", 100, 0),
             EvalBatches = tree.Int("eval.batches", 4, 1),
+            EvalProblems = tree.String("eval.problems"),
+            EvalAccuracyProblems = tree.Int("eval.accuracy_problems", 0, 0),
+            EvalMaxNewTokens = tree.Int("eval.max_new_tokens", 0, 0, 1 << 16),
             CheckpointInterval = tree.Int("checkpoint.interval", 200, 0),
-            CheckpointKeep = tree.Int("checkpoint.keep", 2, 1),
+            CheckpointKeep = tree.Int("checkpoint.keep", 2, 0),
             LogInterval = tree.Int("log.interval", 10, 1),
             ModelOverrides = overridesDict,
         };
@@ -300,6 +312,11 @@ public sealed record TrainRecipe
         sb.AppendLine(CultureInfo.InvariantCulture, $"  beta1: {F(Adam.Beta1)}\n  beta2: {F(Adam.Beta2)}\n  eps: {F(Adam.Eps)}\n  weight_decay: {F(Adam.WeightDecay)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"  decay_norms: {(Adam.DecayNorms ? "true" : "false")}\n  decay_embeddings: {(Adam.DecayEmbeddings ? "true" : "false")}\n  grad_clip: {F(GradClip)}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"eval:\n  interval: {EvalInterval}\n  batches: {EvalBatches}");
+        if (EvalProblems is not null)
+        {
+            // Only when set, so recipes without problems keep their hash (and their resumable checkpoints).
+            sb.AppendLine(CultureInfo.InvariantCulture, $"  problems: {EvalProblems}\n  accuracy_problems: {EvalAccuracyProblems}\n  max_new_tokens: {EvalMaxNewTokens}");
+        }
         sb.AppendLine(CultureInfo.InvariantCulture, $"checkpoint:\n  interval: {CheckpointInterval}\n  keep: {CheckpointKeep}");
         sb.AppendLine(CultureInfo.InvariantCulture, $"log:\n  interval: {LogInterval}");
         return sb.ToString();

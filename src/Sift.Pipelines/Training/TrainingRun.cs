@@ -15,7 +15,14 @@ using Sift.Pipelines.Reporting;
 namespace Sift.Pipelines.Training;
 
 /// <summary>What a finished (or stopped) run reports.</summary>
-public sealed record TrainSummary(string RunDir, string ModelDir, long Steps, long Tokens, double FinalLoss, double? EvalLoss, double TokensPerSecond, double Seconds, bool Stopped);
+public sealed record TrainSummary(string RunDir, string ModelDir, long Steps, long Tokens, double FinalLoss, double? EvalLoss, double TokensPerSecond, double Seconds, bool Stopped)
+{
+    /// <summary>The last evaluation record (eval_loss and, with eval.problems, clean_loss, answer_loss, accuracy, tiers), or null.</summary>
+    public JsonObject? FinalEval { get; init; }
+
+    /// <summary>Tokens that received gradient (selected tokens for slm/random; all tokens for clm).</summary>
+    public long TrainedTokens { get; init; }
+}
 
 /// <summary>
 /// Runs a training recipe end to end: data, model, optimizer, the step loop with gradient accumulation,
@@ -69,6 +76,7 @@ public sealed class TrainingRun
                 : null;
 
             string? tokenizerDir = FindTokenizerDir();
+            var probe = CreateProbe(tokenizerDir);
             using var model = CreateModel(train);
             var compute = new Compute(GemmFactory.Create(_r.Gemm, _r.Threads), _r.Threads);
             using var graph = new TrainingGraph(model, _r.MicroBatch, _r.SeqLen, compute);
@@ -115,6 +123,7 @@ public sealed class TrainingRun
             int stepTokens = n * _r.GradAccum;
             double lastLoss = double.NaN;
             double? lastEval = null;
+            JsonObject? lastEvalRecord = null;
             var clock = Stopwatch.StartNew();
             var intervalClock = Stopwatch.StartNew();
             long intervalTokens = 0, startStep = step;
@@ -131,10 +140,33 @@ public sealed class TrainingRun
                 ElapsedSeconds = priorSeconds + clock.Elapsed.TotalSeconds,
                 RecipeSha256 = recipeHash,
             };
+            // Held-out loss on validation windows and, with eval.problems, the problem probe, in one metrics record.
+            void EvalNow()
+            {
+                var record = new JsonObject { ["step"] = step, ["tokens"] = tokens, ["trained_tokens"] = trained };
+                if (validSampler is not null)
+                {
+                    lastEval = Evaluate(graph, validSampler, inputs, targets);
+                    record["eval_loss"] = Num(lastEval.Value);
+                }
+                var sw = Stopwatch.StartNew();
+                probe?.Evaluate(model, compute, record);
+                if (probe is not null)
+                {
+                    record["probe_seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3);
+                }
+                metrics.Append(record);
+                lastEvalRecord = record;
+                _progress.Line($"step {step}: " + string.Join(", ", new[] { "eval_loss", "clean_loss", "answer_loss", "accuracy" }
+                    .Where(k => record[k] is JsonValue).Select(k => $"{k} {(double)record[k]!:0.0000}")));
+            }
             void Checkpoint()
             {
                 string dir = store.Save(model, adam, State(), tokenizerDir);
-                store.Prune(_r.CheckpointKeep);
+                if (_r.CheckpointKeep > 0)
+                {
+                    store.Prune(_r.CheckpointKeep);
+                }
                 _progress.Line($"checkpoint: {dir}");
             }
 
@@ -196,11 +228,9 @@ public sealed class TrainingRun
                     intervalTokens = 0;
                     _progress.Report("train", step, _r.MaxSteps, $"loss {loss:0.0000} lr {lr:0.0e0} {tps / 1000:0.0}k tok/s");
                 }
-                if (validSampler is not null && _r.EvalInterval > 0 && step % _r.EvalInterval == 0 && step != _r.MaxSteps)
+                if ((validSampler is not null || probe is not null) && _r.EvalInterval > 0 && step % _r.EvalInterval == 0 && step != _r.MaxSteps)
                 {
-                    lastEval = Evaluate(graph, validSampler, inputs, targets);
-                    metrics.Append(new JsonObject { ["step"] = step, ["tokens"] = tokens, ["eval_loss"] = Num(lastEval.Value) });
-                    _progress.Line($"step {step}: eval loss {lastEval:0.0000}");
+                    EvalNow();
                 }
                 if (_r.CheckpointInterval > 0 && step % _r.CheckpointInterval == 0 && step != _r.MaxSteps)
                 {
@@ -208,10 +238,9 @@ public sealed class TrainingRun
                 }
             }
             _progress.Done();
-            if (!stopped && validSampler is not null)
+            if (!stopped && (validSampler is not null || probe is not null))
             {
-                lastEval = Evaluate(graph, validSampler, inputs, targets);
-                metrics.Append(new JsonObject { ["step"] = step, ["tokens"] = tokens, ["eval_loss"] = Num(lastEval.Value) });
+                EvalNow();
             }
             if (step > startStep || latest is null)
             {
@@ -225,12 +254,31 @@ public sealed class TrainingRun
             }
             WriteLossChart(runDir, metrics);
             double seconds = clock.Elapsed.TotalSeconds;
-            return new TrainSummary(runDir, modelDir, step, tokens, lastLoss, lastEval, (step - startStep) * (double)stepTokens / Math.Max(1e-9, seconds), priorSeconds + seconds, stopped);
+            return new TrainSummary(runDir, modelDir, step, tokens, lastLoss, lastEval, (step - startStep) * (double)stepTokens / Math.Max(1e-9, seconds), priorSeconds + seconds, stopped)
+            {
+                FinalEval = lastEvalRecord,
+                TrainedTokens = trained,
+            };
         }
         finally
         {
             validSet?.Dispose();
         }
+    }
+
+    private ProblemProbe? CreateProbe(string? tokenizerDir)
+    {
+        if (_r.EvalProblems is null)
+        {
+            return null;
+        }
+        if (tokenizerDir is null)
+        {
+            throw new SiftException($"eval.problems: judging problems needs a tokenizer; set `tokenizer:` or train on data packed with its tokenizer.json");
+        }
+        var problems = ProblemProbe.Load(_r.EvalProblems);
+        var tok = Sift.Text.TokenizerFactory.Load(tokenizerDir);
+        return new ProblemProbe(problems, tok, new ProblemProbeOptions(_r.EvalAccuracyProblems, _r.EvalMaxNewTokens));
     }
 
     private LlamaModel CreateModel(TokenDataset train)
@@ -322,14 +370,36 @@ public sealed class TrainingRun
         var records = metrics.ReadAll();
         var train = records.Where(r => r["loss"] is not null && r["tokens"] is not null)
             .Select(r => ((double)r["tokens"]!, (double)r["loss"]!)).ToList();
-        var eval = records.Where(r => r["eval_loss"] is not null).Select(r => ((double)r["tokens"]!, (double)r["eval_loss"]!)).ToList();
+        List<(double, double)> Points(string key) => records.Where(r => r[key] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+            .Select(r => ((double)r["tokens"]!, (double)r[key]!)).ToList();
+        var eval = Points("eval_loss");
+        var clean = Points("clean_loss");
+        var answer = Points("answer_loss");
         var chart = new SvgLineChart { Title = "Training loss", XLabel = "tokens processed", YLabel = "loss (nats/token)" };
         var series = new List<ChartSeries> { new("train", train) };
         if (eval.Count > 0)
         {
             series.Add(new ChartSeries("validation", eval, Dashed: true));
         }
+        if (clean.Count > 0)
+        {
+            series.Add(new ChartSeries("held-out problems", clean, Dashed: true));
+            series.Add(new ChartSeries("answer tokens", answer, Dashed: true));
+        }
         AtomicFile.WriteAllText(Path.Combine(runDir, "loss.svg"), chart.Render(series));
+        var acc = Points("accuracy");
+        if (acc.Count > 0)
+        {
+            var tiers = records.Where(r => r["tiers"] is JsonObject).SelectMany(r => ((JsonObject)r["tiers"]!).Select(kv => kv.Key)).Distinct().Order(StringComparer.Ordinal);
+            var accSeries = new List<ChartSeries> { new("all", acc) };
+            foreach (string t in tiers)
+            {
+                accSeries.Add(new ChartSeries(t, records.Where(r => r["tiers"]?[t]?["accuracy"] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number)
+                    .Select(r => ((double)r["tokens"]!, (double)r["tiers"]![t]!["accuracy"]!)).ToList(), Dashed: true));
+            }
+            var accChart = new SvgLineChart { Title = "Held-out accuracy (greedy, exact answer)", XLabel = "tokens processed", YLabel = "accuracy" };
+            AtomicFile.WriteAllText(Path.Combine(runDir, "accuracy.svg"), accChart.Render(accSeries));
+        }
     }
 
     private static JsonNode? Num(double v) => double.IsFinite(v) ? JsonValue.Create(Math.Round(v, 6)) : JsonValue.Create(v.ToString(CultureInfo.InvariantCulture));

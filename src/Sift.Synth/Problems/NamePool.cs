@@ -2,10 +2,7 @@ using Sift.Core.Random;
 
 namespace Sift.Synth.Problems;
 
-/// <summary>
-/// The people problems are about. Training and evaluation draw from disjoint pools, so no evaluation
-/// problem's text can appear in the training data: every evaluation problem names an evaluation-only person.
-/// </summary>
+/// <summary>The people problems are about, with pronouns.</summary>
 internal sealed class NamePool
 {
     private static readonly string[] TrainFemale =
@@ -24,18 +21,6 @@ internal sealed class NamePool
         "Simon", "Victor", "Walter", "Adam",
     ];
 
-    private static readonly string[] EvalFemale =
-    [
-        "Beatrix", "Cordelia", "Delphine", "Esmeralda", "Florentina", "Genevieve", "Henrietta", "Imogen",
-        "Josephine", "Katarina", "Lorelei", "Marisol", "Ophelia", "Philippa", "Rosalind",
-    ];
-
-    private static readonly string[] EvalMale =
-    [
-        "Alistair", "Bartholomew", "Cornelius", "Desmond", "Evander", "Fitzgerald", "Gideon", "Horatio",
-        "Ignatius", "Jebediah", "Leopold", "Montgomery", "Nathaniel", "Percival", "Reginald",
-    ];
-
     private readonly Person[] _people;
 
     private NamePool(string[] female, string[] male)
@@ -43,11 +28,8 @@ internal sealed class NamePool
         _people = [.. female.Select(n => new Person(n, "she", "her", "her")), .. male.Select(n => new Person(n, "he", "him", "his"))];
     }
 
-    /// <summary>Names used in training data (clean and web).</summary>
+    /// <summary>The names of every problem (training and evaluation).</summary>
     public static NamePool Train { get; } = new(TrainFemale, TrainMale);
-
-    /// <summary>Names used only in the held-out evaluation problems.</summary>
-    public static NamePool Eval { get; } = new(EvalFemale, EvalMale);
 
     /// <summary>Every name in the pool.</summary>
     public IEnumerable<string> Names => _people.Select(p => p.Name);
