@@ -14,6 +14,7 @@ public static class CliApp
             "A Llama engine in C# with Hugging Face checkpoints, Rho-1 selective language modeling and a math evaluation harness.")
         {
             TrainCommand.Create(),
+            BenchCommand.Create(),
             GenerateCommand.Create(),
             ScoreCommand.Create(),
             DataCommand.Create(),
@@ -21,6 +22,8 @@ public static class CliApp
             TokenizerCommand.Create(),
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
+            EvalCommand.Create(),
+            ServeCommand.Create(),
         };
         return root;
     }

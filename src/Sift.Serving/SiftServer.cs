@@ -97,7 +97,7 @@ public sealed class SiftServer : IAsyncDisposable
         {
             k.Listen(options.BindAddress(), options.Port);
             // A backstop; bodies are measured in HttpIo so that oversize requests get a 400 with a message.
-            k.Limits.MaxRequestBodySize = options.MaxBodyBytes + 1L;
+            k.Limits.MaxRequestBodySize = options.MaxBodyBytes + (1L << 20);
             k.AddServerHeader = false;
         });
         var app = builder.Build();

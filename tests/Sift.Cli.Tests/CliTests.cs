@@ -93,5 +93,44 @@ public sealed class CliTests
         Assert.Equal(2, bad.Code);
         Assert.Contains("s.jsonl:1", bad.Err);
         Assert.Contains("99999", bad.Err);
+
+        string prompts = Path.Combine(dir, "p.jsonl");
+        File.WriteAllText(prompts, "{\"tokens\": [1, 5000]}\n");
+        var badGen = Run("generate", "-m", model, "-i", prompts, "--max-tokens", "4");
+        Assert.Equal(2, badGen.Code);
+        Assert.Contains("5000", badGen.Err);
+        Assert.Contains("vocabulary", badGen.Err);
+        Assert.DoesNotContain("   at ", badGen.Err);
+    }
+
+    [Fact]
+    public void Bench_Json_ReportsEveryFigure()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-cli").FullName;
+        string cfg = Path.Combine(dir, "config.json");
+        File.WriteAllText(cfg, """
+            {"architectures": ["LlamaForCausalLM"], "model_type": "llama", "vocab_size": 64, "hidden_size": 32,
+             "intermediate_size": 48, "num_hidden_layers": 2, "num_attention_heads": 4, "num_key_value_heads": 2,
+             "max_position_embeddings": 64, "tie_word_embeddings": true}
+            """);
+        var (code, output, err) = Run("bench", "--config", cfg, "--json", "--seq-len", "32", "--tokens-per-step", "128",
+            "--steps", "2", "--warmup", "1", "--decode-tokens", "3", "--threads", "2");
+        Assert.True(code == 0, err);
+        var j = JsonNode.Parse(output)!;
+        Assert.Equal(cfg, (string)j["config"]!);
+        Assert.Equal(2, (int)j["threads"]!);
+        // 6·N + 12·L·T·q; N per layer: q,k,v 32×(32 + 2·16), o 32×32, gate/up/down 3·32·48; plus the tied head 64×32.
+        long n = 2 * (32 * (32 + 2 * 16) + 32 * 32 + 3 * 32 * 48) + 64 * 32;
+        Assert.Equal(6.0 * n + 12.0 * 2 * 32 * 32, (double)j["train_flops_per_token"]!);
+        foreach (string key in new[] { "train_tokens_per_s", "forward_tokens_per_s", "train_gflops", "sgemm_gflops", "peak_rss_mb",
+            "decode_tokens_per_s", "memory_bandwidth_gbs", "decode_over_bandwidth_limit" })
+        {
+            Assert.True(j[key] is not null && (double)j[key]! > 0, $"{key} = {j[key]}");
+        }
+        Assert.Equal(2, ((JsonArray)j["train_step_s"]!).Count);
+
+        var bad = Run("bench", "--config", "nonesuch");
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("nonesuch", bad.Err);
     }
 }

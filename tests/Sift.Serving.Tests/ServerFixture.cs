@@ -19,10 +19,10 @@ internal sealed class RunningServer : IAsyncDisposable
 
     public string Dir { get; }
 
-    public static async Task<RunningServer> StartAsync(string modelDir, ServeOptions? options = null)
+    public static async Task<RunningServer> StartAsync(string modelDir, ServeOptions? options = null, int port = 0)
     {
         var model = LoadedModel.Open(modelDir, threads: 1, gemm: "managed");
-        var server = await SiftServer.StartAsync(model, (options ?? new ServeOptions()) with { Port = options?.Port ?? 0, Log = _ => { } }).ConfigureAwait(false);
+        var server = await SiftServer.StartAsync(model, (options ?? new ServeOptions()) with { Port = port, Log = _ => { } }).ConfigureAwait(false);
         return new RunningServer(server, model, modelDir);
     }
 

@@ -7,13 +7,14 @@ using Sift.Pipelines.Inference;
 
 namespace Sift.Cli.Commands;
 
-/// <summary>`sift generate`: complete prompts with a local model.</summary>
+/// <summary>`sift generate`: complete prompts with a local model, or with an OpenAI-compatible server (--endpoint).</summary>
 public static class GenerateCommand
 {
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Model folder (config.json + model.safetensors [+ tokenizer.json])", Required = true };
+        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder (config.json + model.safetensors [+ tokenizer.json]); or use --endpoint" };
+        var remote = new RemoteCliOptions();
         var prompt = new Option<string[]>("--prompt", "-p") { Description = "Prompt text (repeatable; all prompts are batched)" };
         var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL of prompts: {\"prompt\": text} or {\"tokens\": [ids]} per line" };
         var output = new Option<FileInfo?>("--output", "-o") { Description = "Write completions as JSONL here (default: print)" };
@@ -26,10 +27,15 @@ public static class GenerateCommand
         var batch = new Option<int>("--batch") { Description = "Prompts decoded together", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per completion" };
-        var cmd = new Command("generate", "Generate completions with a KV cache: greedy, temperature, top-k, top-p, stop strings, many prompts batched.")
+        var cmd = new Command("generate", """
+            Generate completions with a KV cache: greedy, temperature, top-k, top-p, stop strings, many prompts batched.
+            With --endpoint URL the prompts go to an OpenAI-compatible server (vLLM, sift serve) as /v1/completions
+            requests instead (raw prompts, no chat template; --concurrency in flight, retried on 429/5xx/timeouts).
+            """)
         {
             model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json,
         };
+        remote.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var sampling = new SamplingOptions { Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP) };
@@ -41,7 +47,11 @@ public static class GenerateCommand
             {
                 throw new SiftException(ex.Message);
             }
-            using var lm = LoadedModel.Open(pr.GetRequiredValue(model).FullName, pr.GetValue(threads));
+            var modelDir = pr.GetValue(model);
+            if ((modelDir is null) == !remote.Given(pr))
+            {
+                throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
+            }
             var stops = pr.GetValue(stop) ?? [];
             ulong s0 = pr.GetValue(seed);
             var prompts = new List<TextPrompt>();
@@ -58,7 +68,17 @@ public static class GenerateCommand
                 throw new SiftException("give at least one --prompt or an --input JSONL file");
             }
             prompts = prompts.Select((p, i) => p with { MaxTokens = pr.GetValue(maxTokens), Sampling = sampling, Seed = s0 + (ulong)i, Stop = stops }).ToList();
-            var results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
+            TextCompletion[] results;
+            if (modelDir is not null)
+            {
+                using var lm = LoadedModel.Open(modelDir.FullName, pr.GetValue(threads));
+                results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
+            }
+            else
+            {
+                using var backend = new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
+                results = backend.CompleteAsync(prompts, cancel: CommandRunner.CtrlC()).GetAwaiter().GetResult();
+            }
             var lines = results.Select((r, i) => new JsonObject
             {
                 ["index"] = i,

@@ -13,7 +13,8 @@ public static class ScoreCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input)", Required = true };
+        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input); or use --endpoint" };
+        var remote = new RemoteCliOptions();
         var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A packed dataset (from `sift data pack`): score every token for selective training" };
         var output = new Option<string>("--output", "-o") { Description = "JSONL output (with --input) or a scores folder (with --data)", Required = true };
@@ -21,7 +22,7 @@ public static class ScoreCommand
         var part = new Option<string>("--part") { Description = "With --data: score part i of n (e.g. 2/8) so several processes or machines share the corpus", DefaultValueFactory = _ => "1/1" };
         var dtype = new Option<string>("--dtype") { Description = "With --data: stored precision", DefaultValueFactory = _ => "float16" };
         dtype.AcceptOnlyFromAmong("float16", "float32");
-        var batch = new Option<int>("--batch") { Description = "With --data: windows per forward pass", DefaultValueFactory = _ => 8 };
+        var batch = new Option<int?>("--batch") { Description = "With --data: windows per forward pass (local, default 8) or per progress record (--endpoint, default 4 × --concurrency)" };
         var noBos = new Option<bool>("--no-bos") { Description = "With --input: do not prepend the BOS token to text" };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
@@ -31,10 +32,15 @@ public static class ScoreCommand
               --data DIR --output SCORES            every token of a packed corpus, in the training windows,
                                                     resumable and splittable with --part i/n (reference
                                                     scoring for `train.objective: slm`)
+            With --data and --endpoint URL the reference model is an OpenAI-compatible server (vLLM, sift serve):
+            each window is sent as token ids with echo, max_tokens 0 and logprobs 0, and the returned prompt
+            logprobs are the losses. The server must serve the reference model with the dataset's tokenizer and a
+            context of at least --seq-len + 1; a fleet scores a corpus with one --part per server.
             """)
         {
             model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json,
         };
+        remote.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var inFile = pr.GetValue(input);
@@ -45,10 +51,29 @@ public static class ScoreCommand
             }
             bool asJson = pr.GetValue(json);
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
-            string modelDir = pr.GetRequiredValue(model).FullName;
-            using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads));
+            var modelOpt = pr.GetValue(model);
+            if ((modelOpt is null) == !remote.Given(pr))
+            {
+                throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
+            }
             string outPath = Path.GetFullPath(pr.GetRequiredValue(output));
             var sw = System.Diagnostics.Stopwatch.StartNew();
+            var (i, n) = ParsePart(pr.GetValue(part)!);
+            if (modelOpt is null)
+            {
+                if (inFile is not null)
+                {
+                    throw new SiftException("--endpoint works with --data (corpus scoring); for --input JSONL use a local --model");
+                }
+                using var endpoint = remote.Create(pr);
+                using var scorer = RemoteWindowScorer.ConnectAsync(endpoint, pr.GetValue(batch) ?? 4 * pr.GetValue(remote.Concurrency)).GetAwaiter().GetResult();
+                var rr = new CorpusScorer(scorer, progress).Run(dataDir!.FullName, outPath,
+                    new CorpusScoreOptions(pr.GetValue(seqLen), scorer.PreferredBatch, pr.GetValue(dtype)!, i, n), CommandRunner.CtrlC());
+                ReportCorpus(asJson, rr, outPath, i, n, endpoint.Retries);
+                return 0;
+            }
+            string modelDir = modelOpt.FullName;
+            using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads));
             if (inFile is not null)
             {
                 var scorer = new JsonlScorer(lm, progress) { AddBos = !pr.GetValue(noBos) };
@@ -57,22 +82,31 @@ public static class ScoreCommand
                     $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
                 return 0;
             }
-            var (i, n) = ParsePart(pr.GetValue(part)!);
-            var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch), pr.GetValue(dtype)!, i, n);
+            var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch) ?? 8, pr.GetValue(dtype)!, i, n);
             var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, progress).Run(dataDir!.FullName, outPath, opts, CommandRunner.CtrlC());
-            Report(asJson, new JsonObject
-            {
-                ["output"] = outPath,
-                ["tokens_scored"] = r.TokensScored,
-                ["seconds"] = Math.Round(r.Seconds, 3),
-                ["tokens_per_s"] = Math.Round(r.TokensScored / Math.Max(1e-9, r.Seconds), 1),
-                ["complete"] = r.Complete,
-                ["part"] = $"{i + 1}/{n}",
-            }, $"part {i + 1}/{n}: scored {r.TokensScored:N0} tokens in {r.Seconds:0.0}s ({r.TokensScored / Math.Max(1e-9, r.Seconds):N0} tok/s); " +
-               (r.Complete ? $"scores complete in {outPath}" : "waiting for the other parts"));
+            ReportCorpus(asJson, r, outPath, i, n, null);
             return 0;
         }));
         return cmd;
+    }
+
+    private static void ReportCorpus(bool asJson, CorpusScoreResult r, string outPath, int i, int n, long? retries)
+    {
+        var summary = new JsonObject
+        {
+            ["output"] = outPath,
+            ["tokens_scored"] = r.TokensScored,
+            ["seconds"] = Math.Round(r.Seconds, 3),
+            ["tokens_per_s"] = Math.Round(r.TokensScored / Math.Max(1e-9, r.Seconds), 1),
+            ["complete"] = r.Complete,
+            ["part"] = $"{i + 1}/{n}",
+        };
+        if (retries is long rt)
+        {
+            summary["retries"] = rt;
+        }
+        Report(asJson, summary, $"part {i + 1}/{n}: scored {r.TokensScored:N0} tokens in {r.Seconds:0.0}s ({r.TokensScored / Math.Max(1e-9, r.Seconds):N0} tok/s); " +
+            (r.Complete ? $"scores complete in {outPath}" : "waiting for the other parts"));
     }
 
     private static void Report(bool asJson, JsonObject summary, string line)

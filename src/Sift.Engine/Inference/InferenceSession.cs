@@ -191,7 +191,7 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             var o = lay.Layers[l];
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.AttnNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, _qkvBuf.Ptr, _xn.Ptr, W + o.Qkv, rows, _d, _qkv);
+            Linear.Forward(_cx, _qkvBuf.Ptr, _xn.Ptr, W + o.Qkv, rows, _d, _qkv);
             long layerCache = (long)l * MaxSequences * MaxLength * _kvDim;
             for (int r = 0; r < rows; r++)
             {
@@ -202,22 +202,22 @@ public sealed unsafe class InferenceSession : IDisposable
                 Vec.Copy(_vCache.Ptr + slot, row + _qDim + _kvDim, _kvDim);
             }
             CachedAttention(layerCache, seqArr, posArr, rows);
-            Linear.Forward(gemm, _x.Ptr, _att.Ptr, W + o.O, rows, _qDim, _d, accumulate: true);
+            Linear.Forward(_cx, _x.Ptr, _att.Ptr, W + o.O, rows, _qDim, _d, accumulate: true);
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.MlpNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, _gu.Ptr, _xn.Ptr, W + o.GateUp, rows, _d, 2 * _f);
+            Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W + o.GateUp, rows, _d, 2 * _f);
             SwiGlu.Forward(_h.Ptr, _gu.Ptr, rows, _f, th);
-            Linear.Forward(gemm, _x.Ptr, _h.Ptr, W + o.Down, rows, _f, _d, accumulate: true);
+            Linear.Forward(_cx, _x.Ptr, _h.Ptr, W + o.Down, rows, _f, _d, accumulate: true);
         }
         if (allRows)
         {
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + lay.FinalNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, _logits.Ptr, _xn.Ptr, W + lay.LmHead, rows, _d, _v);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, rows, _d, _v);
         }
         else
         {
             float* last = _x.Ptr + (long)(rows - 1) * _d;
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W + lay.FinalNorm, 1, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, _logits.Ptr, _xn.Ptr, W + lay.LmHead, 1, _d, _v);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, 1, _d, _v);
         }
     }
 

@@ -69,6 +69,9 @@ public sealed unsafe class TrainingGraph : IDisposable
         _targets = new int[_n];
     }
 
+    /// <summary>When set, Forward and Backward add their time per op kind to it.</summary>
+    public StepProfile? Profile { get; set; }
+
     /// <summary>Sequences per micro-batch.</summary>
     public int Batch { get; }
 
@@ -109,7 +112,10 @@ public sealed unsafe class TrainingGraph : IDisposable
         var gemm = _cx.Gemm;
         long nd = (long)_n * _d;
 
-        Embedding.Forward(_resid.Ptr, W + lay.Embedding, inputs, _v, _d);
+        using (StepProfile.Time(Profile, StepOp.Other))
+        {
+            Embedding.Forward(_resid.Ptr, W + lay.Embedding, inputs, _v, _d);
+        }
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
@@ -124,24 +130,66 @@ public sealed unsafe class TrainingGraph : IDisposable
             float* h = _h.Ptr + (long)l * _n * _f;
             float* next = _resid.Ptr + (l + 1) * nd;
 
-            RmsNorm.Forward(xn1, rstd1, x, W + o.AttnNorm, _n, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, qkv, xn1, W + o.Qkv, _n, _d, _qkv);
-            _m.Rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
-            Attention.Forward(att, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
-            Vec.Copy(mid, x, nd);
-            Linear.Forward(gemm, mid, att, W + o.O, _n, _qDim, _d, accumulate: true);
+            using (StepProfile.Time(Profile, StepOp.Norm))
+            {
+                RmsNorm.Forward(xn1, rstd1, x, W + o.AttnNorm, _n, _d, c.RmsNormEps, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Forward(gemm, qkv, xn1, W + o.Qkv, _n, _d, _qkv);
+            }
+            using (StepProfile.Time(Profile, StepOp.Rope))
+            {
+                _m.Rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Attention))
+            {
+                Attention.Forward(att, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Other))
+            {
+                Vec.Copy(mid, x, nd);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Forward(gemm, mid, att, W + o.O, _n, _qDim, _d, accumulate: true);
+            }
 
-            RmsNorm.Forward(xn2, rstd2, mid, W + o.MlpNorm, _n, _d, c.RmsNormEps, th);
-            Linear.Forward(gemm, gu, xn2, W + o.GateUp, _n, _d, 2 * _f);
-            SwiGlu.Forward(h, gu, _n, _f, th);
-            Vec.Copy(next, mid, nd);
-            Linear.Forward(gemm, next, h, W + o.Down, _n, _f, _d, accumulate: true);
+            using (StepProfile.Time(Profile, StepOp.Norm))
+            {
+                RmsNorm.Forward(xn2, rstd2, mid, W + o.MlpNorm, _n, _d, c.RmsNormEps, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Forward(gemm, gu, xn2, W + o.GateUp, _n, _d, 2 * _f);
+            }
+            using (StepProfile.Time(Profile, StepOp.SwiGlu))
+            {
+                SwiGlu.Forward(h, gu, _n, _f, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Other))
+            {
+                Vec.Copy(next, mid, nd);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Forward(gemm, next, h, W + o.Down, _n, _f, _d, accumulate: true);
+            }
         }
-        RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _n, _d, c.RmsNormEps, th);
-        Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v);
+        using (StepProfile.Time(Profile, StepOp.Norm))
+        {
+            RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _n, _d, c.RmsNormEps, th);
+        }
+        using (StepProfile.Time(Profile, StepOp.Gemm))
+        {
+            Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v);
+        }
         fixed (float* lp = Losses)
         {
-            CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
+            using (StepProfile.Time(Profile, StepOp.Loss))
+            {
+                CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
+            }
         }
         _forwardDone = true;
     }
@@ -170,10 +218,22 @@ public sealed unsafe class TrainingGraph : IDisposable
         long nd = (long)_n * _d;
 
         // Head: dlogits (in place over the probabilities), then into the final norm.
-        CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, th);
-        Linear.Backward(gemm, _dXn.Ptr, G + lay.LmHead, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v, accumulateDx: false);
-        _dRes.Clear();
-        RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
+        using (StepProfile.Time(Profile, StepOp.Loss))
+        {
+            CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, th);
+        }
+        using (StepProfile.Time(Profile, StepOp.Gemm))
+        {
+            Linear.Backward(gemm, _dXn.Ptr, G + lay.LmHead, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v, accumulateDx: false);
+        }
+        using (StepProfile.Time(Profile, StepOp.Other))
+        {
+            _dRes.Clear();
+        }
+        using (StepProfile.Time(Profile, StepOp.Norm))
+        {
+            RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
+        }
 
         for (int l = _L - 1; l >= 0; l--)
         {
@@ -189,19 +249,49 @@ public sealed unsafe class TrainingGraph : IDisposable
             float* h = _h.Ptr + (long)l * _n * _f;
 
             // MLP block: next = mid + down(swiglu(gateUp(norm(mid)))). _dRes holds d(next).
-            Linear.Backward(gemm, _dH.Ptr, G + o.Down, _dRes.Ptr, h, W + o.Down, _n, _f, _d, accumulateDx: false);
-            SwiGlu.Backward(_dGateUp.Ptr, _dH.Ptr, gu, _n, _f, th);
-            Linear.Backward(gemm, _dXn.Ptr, G + o.GateUp, _dGateUp.Ptr, xn2, W + o.GateUp, _n, _d, 2 * _f, accumulateDx: false);
-            RmsNorm.Backward(_dRes.Ptr, G + o.MlpNorm, _dXn.Ptr, mid, W + o.MlpNorm, rstd2, _n, _d, th, _normScratch.Ptr);
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Backward(gemm, _dH.Ptr, G + o.Down, _dRes.Ptr, h, W + o.Down, _n, _f, _d, accumulateDx: false);
+            }
+            using (StepProfile.Time(Profile, StepOp.SwiGlu))
+            {
+                SwiGlu.Backward(_dGateUp.Ptr, _dH.Ptr, gu, _n, _f, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Backward(gemm, _dXn.Ptr, G + o.GateUp, _dGateUp.Ptr, xn2, W + o.GateUp, _n, _d, 2 * _f, accumulateDx: false);
+            }
+            using (StepProfile.Time(Profile, StepOp.Norm))
+            {
+                RmsNorm.Backward(_dRes.Ptr, G + o.MlpNorm, _dXn.Ptr, mid, W + o.MlpNorm, rstd2, _n, _d, th, _normScratch.Ptr);
+            }
 
             // Attention block: mid = x + o(attn(rope(qkv(norm(x))))). _dRes now holds d(mid).
-            Linear.Backward(gemm, _dAtt.Ptr, G + o.O, _dRes.Ptr, att, W + o.O, _n, _qDim, _d, accumulateDx: false);
-            Attention.Backward(_dQkv.Ptr, _dAtt.Ptr, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
-            _m.Rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
-            Linear.Backward(gemm, _dXn.Ptr, G + o.Qkv, _dQkv.Ptr, xn1, W + o.Qkv, _n, _d, _qkv, accumulateDx: false);
-            RmsNorm.Backward(_dRes.Ptr, G + o.AttnNorm, _dXn.Ptr, x, W + o.AttnNorm, rstd1, _n, _d, th, _normScratch.Ptr);
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Backward(gemm, _dAtt.Ptr, G + o.O, _dRes.Ptr, att, W + o.O, _n, _qDim, _d, accumulateDx: false);
+            }
+            using (StepProfile.Time(Profile, StepOp.Attention))
+            {
+                Attention.Backward(_dQkv.Ptr, _dAtt.Ptr, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Rope))
+            {
+                _m.Rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+            }
+            using (StepProfile.Time(Profile, StepOp.Gemm))
+            {
+                Linear.Backward(gemm, _dXn.Ptr, G + o.Qkv, _dQkv.Ptr, xn1, W + o.Qkv, _n, _d, _qkv, accumulateDx: false);
+            }
+            using (StepProfile.Time(Profile, StepOp.Norm))
+            {
+                RmsNorm.Backward(_dRes.Ptr, G + o.AttnNorm, _dXn.Ptr, x, W + o.AttnNorm, rstd1, _n, _d, th, _normScratch.Ptr);
+            }
         }
-        Embedding.Backward(G + lay.Embedding, _dRes.Ptr, _inputs, _n, _d, th);
+        using (StepProfile.Time(Profile, StepOp.Other))
+        {
+            Embedding.Backward(G + lay.Embedding, _dRes.Ptr, _inputs, _n, _d, th);
+        }
     }
 
     /// <inheritdoc />

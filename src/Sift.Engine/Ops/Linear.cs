@@ -12,6 +12,22 @@ public static unsafe class Linear
     public static void Forward(IGemm gemm, float* y, float* x, float* w, int n, int inDim, int outDim, bool accumulate = false) =>
         gemm.Sgemm(false, true, n, outDim, inDim, 1f, x, inDim, w, inDim, accumulate ? 1f : 0f, y, outDim);
 
+    /// <summary>
+    /// The same product, routed by row count: up to <see cref="Gemv.MaxRows"/> rows (a decode step) stream the
+    /// weights once through <see cref="Gemv"/>; more rows go to the GEMM.
+    /// </summary>
+    public static void Forward(Compute cx, float* y, float* x, float* w, int n, int inDim, int outDim, bool accumulate = false)
+    {
+        if (n <= Gemv.MaxRows)
+        {
+            Gemv.Forward(y, x, w, n, inDim, outDim, accumulate, cx.Threads);
+        }
+        else
+        {
+            Forward(cx.Gemm, y, x, w, n, inDim, outDim, accumulate);
+        }
+    }
+
     /// <summary>dx[n,in] = dy·w (+ dx when accumulateDx); dw[out,in] += dyᵀ·x.</summary>
     public static void Backward(IGemm gemm, float* dx, float* dw, float* dy, float* x, float* w, int n, int inDim, int outDim, bool accumulateDx)
     {

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
 
 namespace Sift.Engine.Ops;
@@ -5,6 +6,8 @@ namespace Sift.Engine.Ops;
 /// <summary>
 /// RMSNorm: y = w ⊙ x · r with r = (mean(x²) + eps)^(-1/2), per row.
 /// Backward, with g = w ⊙ dy: dx += r·g − (r³/d)·x·Σ(g⊙x); dw += Σ_rows dy ⊙ x·r.
+/// The kernels run 8 lanes at a time with fixed-order float sums; the Reference methods are the scalar
+/// originals (double sums).
 /// </summary>
 public static unsafe class RmsNorm
 {
@@ -19,14 +22,15 @@ public static unsafe class RmsNorm
             for (int i = s; i < e; i++)
             {
                 float* xi = x + (long)i * d, yi = y + (long)i * d;
-                double ss = 0;
-                for (int j = 0; j < d; j++)
-                {
-                    ss += xi[j] * xi[j];
-                }
-                float r = (float)(1.0 / Math.Sqrt(ss / d + eps));
+                float r = 1f / MathF.Sqrt(Vec.Dot(xi, xi, d) / d + eps);
                 rstd[i] = r;
-                for (int j = 0; j < d; j++)
+                var vr = Vector256.Create(r);
+                int j = 0;
+                for (; j <= d - 8; j += 8)
+                {
+                    Vector256.Store(Vector256.Load(w + j) * (Vector256.Load(xi + j) * vr), yi + j);
+                }
+                for (; j < d; j++)
                 {
                     yi[j] = w[j] * (xi[j] * r);
                 }
@@ -47,22 +51,80 @@ public static unsafe class RmsNorm
             {
                 float* xi = x + (long)i * d, dyi = dy + (long)i * d, dxi = dx + (long)i * d;
                 float r = rstd[i];
-                double dot = 0;
-                for (int j = 0; j < d; j++)
+                // Σ_j w·dy·x, 8 lanes then a fixed horizontal sum.
+                var acc = Vector256<float>.Zero;
+                int j = 0;
+                for (; j <= d - 8; j += 8)
+                {
+                    acc = Vec.MulAdd(Vector256.Load(w + j) * Vector256.Load(dyi + j), Vector256.Load(xi + j), acc);
+                }
+                float dot = Vector256.Sum(acc);
+                for (; j < d; j++)
                 {
                     dot += w[j] * dyi[j] * xi[j];
                 }
-                float coef = (float)(r * r * r * dot / d);
-                for (int j = 0; j < d; j++)
+                float coef = r * r * r * dot / d;
+                var vr = Vector256.Create(r);
+                var vc = Vector256.Create(coef);
+                j = 0;
+                for (; j <= d - 8; j += 8)
+                {
+                    var dyv = Vector256.Load(dyi + j);
+                    var xv = Vector256.Load(xi + j);
+                    Vector256.Store(Vector256.Load(dxi + j) + (vr * Vector256.Load(w + j) * dyv - vc * xv), dxi + j);
+                    Vector256.Store(Vec.MulAdd(dyv, xv * vr, Vector256.Load(part + j)), part + j);
+                }
+                for (; j < d; j++)
                 {
                     dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
-                    part[j] += dyi[j] * xi[j] * r;
+                    part[j] += dyi[j] * (xi[j] * r);
                 }
             }
         });
         for (int c = 0; c < chunks; c++)
         {
             Vec.Add(dw, scratch + (long)c * d, d);
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="Forward"/> (double sums).</summary>
+    public static void ForwardReference(float* y, float* rstd, float* x, float* w, int n, int d, float eps)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            float* xi = x + (long)i * d, yi = y + (long)i * d;
+            double ss = 0;
+            for (int j = 0; j < d; j++)
+            {
+                ss += xi[j] * xi[j];
+            }
+            float r = (float)(1.0 / Math.Sqrt(ss / d + eps));
+            rstd[i] = r;
+            for (int j = 0; j < d; j++)
+            {
+                yi[j] = w[j] * (xi[j] * r);
+            }
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="Backward"/>: accumulates dx[n,d] and dw[d].</summary>
+    public static void BackwardReference(float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int d)
+    {
+        for (int i = 0; i < n; i++)
+        {
+            float* xi = x + (long)i * d, dyi = dy + (long)i * d, dxi = dx + (long)i * d;
+            float r = rstd[i];
+            double dot = 0;
+            for (int j = 0; j < d; j++)
+            {
+                dot += w[j] * dyi[j] * xi[j];
+            }
+            float coef = (float)(r * r * r * dot / d);
+            for (int j = 0; j < d; j++)
+            {
+                dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
+                dw[j] += dyi[j] * xi[j] * r;
+            }
         }
     }
 }

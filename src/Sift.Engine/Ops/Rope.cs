@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace Sift.Engine.Ops;
 
 /// <summary>
@@ -35,7 +37,7 @@ public sealed unsafe class Rope
     /// <summary>Positions covered by the tables.</summary>
     public int MaxPositions { get; }
 
-    /// <summary>Rotates <paramref name="heads"/> consecutive heads of one token row in place.</summary>
+    /// <summary>Rotates <paramref name="heads"/> consecutive heads of one token row in place (8 lanes at a time).</summary>
     /// <param name="v">First element of the first head.</param>
     /// <param name="heads">Number of heads in the row segment.</param>
     /// <param name="pos">Absolute position of the token.</param>
@@ -52,13 +54,40 @@ public sealed unsafe class Rope
             for (int h = 0; h < heads; h++)
             {
                 float* a = v + h * HeadDim, b = a + half;
-                for (int i = 0; i < half; i++)
+                int i = 0;
+                for (; i <= half - 8; i += 8)
                 {
-                    float c = cp[i], s = inverse ? -sp[i] : sp[i];
-                    float x = a[i], y = b[i];
-                    a[i] = x * c - y * s;
-                    b[i] = x * s + y * c;
+                    var c = Vector256.Load(cp + i);
+                    var sn = inverse ? -Vector256.Load(sp + i) : Vector256.Load(sp + i);
+                    var x = Vector256.Load(a + i);
+                    var y = Vector256.Load(b + i);
+                    Vector256.Store(x * c - y * sn, a + i);
+                    Vector256.Store(x * sn + y * c, b + i);
                 }
+                for (; i < half; i++)
+                {
+                    float c = cp[i], sn = inverse ? -sp[i] : sp[i];
+                    float x = a[i], y = b[i];
+                    a[i] = x * c - y * sn;
+                    b[i] = x * sn + y * c;
+                }
+            }
+        }
+    }
+
+    /// <summary>Scalar reference of <see cref="Apply"/>.</summary>
+    public void ApplyReference(float* v, int heads, int pos, bool inverse)
+    {
+        int half = HeadDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            float* a = v + h * HeadDim, b = a + half;
+            for (int i = 0; i < half; i++)
+            {
+                float c = _cos[pos * half + i], s = inverse ? -_sin[pos * half + i] : _sin[pos * half + i];
+                float x = a[i], y = b[i];
+                a[i] = x * c - y * s;
+                b[i] = x * s + y * c;
             }
         }
     }

@@ -35,14 +35,86 @@ public static partial class ZgNormalizer
 
     private static readonly UnitPattern[] Units = BuildUnits();
 
-    private sealed record UnitPattern(Regex Regex, string[] Literals);
+    /// <summary>
+    /// One of ZG's <c>re.sub(r"(^|\W)" + unit + r"($|\W)", r"\1\2", s)</c> deletions. The regex runs only where
+    /// <see cref="CanMatch"/> finds a place it would match; that test is exact (a match exists iff it says so), so
+    /// skipping the regex elsewhere changes nothing: <see cref="StripStringReference"/> runs every regex and the
+    /// tests compare the two.
+    /// </summary>
+    private sealed class UnitPattern(string unit)
+    {
+        /// <summary>The unit's first character (never the '.' wildcard).</summary>
+        public char First { get; } = unit[0];
+
+        public Regex Regex { get; } = new("(^|" + NonWord + ")" + unit + "($|" + NonWord + ")", RegexOptions.CultureInvariant);
+
+        /// <summary>True when <c>(^|\W)unit($|\W)</c> matches somewhere in <paramref name="s"/> ('.' in a unit is the regex wildcard).</summary>
+        public bool CanMatch(string s)
+        {
+            int n = unit.Length;
+            for (int i = s.IndexOf(unit[0], StringComparison.Ordinal); i >= 0 && i + n <= s.Length; i = s.IndexOf(unit[0], i + 1))
+            {
+                if ((i == 0 || !IsWordChar(s[i - 1])) && (i + n == s.Length || !IsWordChar(s[i + n])) && MatchesAt(s, i))
+                {
+                    return true;
+                }
+            }
+
+            return false;
+        }
+
+        private bool MatchesAt(string s, int at)
+        {
+            for (int k = 1; k < unit.Length; k++)
+            {
+                // '.' matches any character but a newline; strip_string has removed every newline before the unit loop.
+                if (unit[k] == '.' ? s[at + k] == '\n' : s[at + k] != unit[k])
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>Which ASCII characters a string holds (non-ASCII ones are always "maybe"): skips most units in one test.</summary>
+    private readonly struct CharSet
+    {
+        private readonly ulong _low;
+        private readonly ulong _high;
+
+        public CharSet(string s)
+        {
+            foreach (char c in s)
+            {
+                if (c < 64)
+                {
+                    _low |= 1UL << c;
+                }
+                else if (c < 128)
+                {
+                    _high |= 1UL << (c - 64);
+                }
+            }
+        }
+
+        public bool MayContain(char c) => c >= 128 || (c < 64 ? (_low >> c & 1) != 0 : (_high >> (c - 64) & 1) != 0);
+    }
+
+    /// <summary>Python 3 <c>\w</c> as <see cref="NonWord"/> negates it: a letter, a number or an underscore.</summary>
+    private static bool IsWordChar(char c) => c == '_' || char.IsLetter(c) || char.IsNumber(c);
 
     private static UnitPattern[] BuildUnits()
     {
         var all = BaseUnits.Concat(BaseUnits.Select(u => u + "s")).ToArray();
-        return all.Select(u => new UnitPattern(
-            new Regex("(^|" + NonWord + ")" + u + "($|" + NonWord + ")", RegexOptions.CultureInvariant),
-            u.Split('.', StringSplitOptions.RemoveEmptyEntries).Where(p => p.Length > 0).ToArray())).ToArray();
+        // CanMatch understands literal characters and '.'; any other regex syntax in a unit would need the regex itself.
+        if (all.FirstOrDefault(u => u.Length == 0 || u[0] == '.' || u.Any(c => "\\^$|?*+()[]{}".Contains(c))) is string odd)
+        {
+            throw new InvalidOperationException($"unit pattern '{odd}' needs regex syntax CanMatch does not model");
+        }
+
+        return all.Select(u => new UnitPattern(u)).ToArray();
     }
 
     /// <summary>Number of unit patterns (264).</summary>
@@ -73,7 +145,12 @@ public static partial class ZgNormalizer
     private static partial Regex SqrtNoBraces();
 
     /// <summary>ZG <c>strip_string(s)</c>.</summary>
-    public static string StripString(string input)
+    public static string StripString(string input) => Strip(input, skipImpossibleUnits: true);
+
+    /// <summary>The naive reference for <see cref="StripString"/>: every unit regex runs, as in ZG.</summary>
+    internal static string StripStringReference(string input) => Strip(input, skipImpossibleUnits: false);
+
+    private static string Strip(string input, bool skipImpossibleUnits)
     {
         var s = input.Trim();
         s = s.Replace("\n", string.Empty);
@@ -92,19 +169,21 @@ public static partial class ZgNormalizer
             s = t;
         }
 
+        var present = new CharSet(s);
         for (var pass = 0; pass < 2; pass++)
         {
             foreach (var u in Units)
             {
-                if (!ContainsAll(s, u.Literals))
+                if (skipImpossibleUnits && !(present.MayContain(u.First) && u.CanMatch(s)))
                 {
                     continue;
                 }
 
                 var r = u.Regex.Replace(s, "$1$2");
-                if (r.Length != 0)
+                if (r.Length != 0 && r != s)
                 {
                     s = r;
+                    present = new CharSet(s);
                 }
             }
         }
@@ -160,19 +239,6 @@ public static partial class ZgNormalizer
         s = FixFracs(s);
         s = FixSlash(s);
         return s;
-    }
-
-    private static bool ContainsAll(string s, string[] literals)
-    {
-        foreach (var l in literals)
-        {
-            if (!s.Contains(l, StringComparison.Ordinal))
-            {
-                return false;
-            }
-        }
-
-        return true;
     }
 
     /// <summary>ZG <c>_fix_fracs</c>.</summary>

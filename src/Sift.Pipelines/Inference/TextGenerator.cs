@@ -61,6 +61,19 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             {
                 throw new SiftException($"prompt {i}: the prompt is empty");
             }
+            int vocab = model.Model.Config.VocabSize;
+            for (int j = 0; j < encoded[i].Length; j++)
+            {
+                if ((uint)encoded[i][j] >= (uint)vocab)
+                {
+                    throw new SiftException($"prompt {i}: token id {encoded[i][j]} at tokens[{j}] is outside the model's vocabulary (0..{vocab - 1})");
+                }
+            }
+            int context = model.Model.Config.MaxPositionEmbeddings;
+            if (encoded[i].Length + p.MaxTokens > context)
+            {
+                throw new SiftException($"prompt {i}: {encoded[i].Length} prompt tokens + {p.MaxTokens} max tokens exceed the model's context of {context} (max_position_embeddings); lower --max-tokens or shorten the prompt");
+            }
             if (p.Stop.Count > 0 && tok is null)
             {
                 throw new SiftException($"prompt {i}: stop strings need a tokenizer (the model folder has no tokenizer.json)");

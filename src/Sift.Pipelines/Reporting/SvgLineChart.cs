@@ -8,8 +8,9 @@ namespace Sift.Pipelines.Reporting;
 /// <param name="Name">Legend label.</param>
 /// <param name="Points">(x, y) points in drawing order; non-finite points are skipped.</param>
 /// <param name="Dashed">Draw dashed (e.g. for evaluation curves).</param>
+/// <param name="Band">Optional shaded band around the line (e.g. mean ± std), drawn in the series colour.</param>
 /// <param name="Color">CSS colour, or null for the palette colour of the series' position.</param>
-public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, string? Color = null);
+public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, IReadOnlyList<(double X, double Lo, double Hi)>? Band = null, string? Color = null);
 
 /// <summary>
 /// A dependency-free SVG line chart: axes with "nice" ticks, grid, legend, title and axis labels.
@@ -57,7 +58,8 @@ public sealed class SvgLineChart
     {
         const int left = 70, right = 20, top = 40, bottom = 55;
         int pw = Width - left - right, ph = Height - top - bottom;
-        var pts = series.SelectMany(s => s.Points).Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
+        var pts = series.SelectMany(s => s.Points.Concat(s.Band?.SelectMany(b => new[] { (X: b.X, Y: b.Lo), (X: b.X, Y: b.Hi) }) ?? []))
+            .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         double x0 = pts.Count > 0 ? pts.Min(p => p.X) : 0, x1 = pts.Count > 0 ? pts.Max(p => p.X) : 1;
         double y0 = pts.Count > 0 ? pts.Min(p => p.Y) : 0, y1 = pts.Count > 0 ? pts.Max(p => p.Y) : 1;
         x0 = XMin is double xm ? Math.Min(xm, x0) : x0;
@@ -100,6 +102,11 @@ public sealed class SvgLineChart
         {
             var s = series[i];
             string color = s.Color ?? Palette[i % Palette.Length];
+            if (s.Band is { Count: > 1 } band && band.All(b => double.IsFinite(b.X) && double.IsFinite(b.Lo) && double.IsFinite(b.Hi)))
+            {
+                var outline = band.Select(b => $"{N(X(b.X))},{N(Y(b.Hi))}").Concat(band.Reverse().Select(b => $"{N(X(b.X))},{N(Y(b.Lo))}"));
+                sb.Append(CultureInfo.InvariantCulture, $"<polygon fill=\"{color}\" fill-opacity=\"0.15\" stroke=\"none\" points=\"{string.Join(' ', outline)}\"/>\n");
+            }
             var path = s.Points.Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).Select(p => $"{N(X(p.X))},{N(Y(p.Y))}").ToList();
             if (path.Count == 1)
             {

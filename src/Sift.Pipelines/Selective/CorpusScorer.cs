@@ -28,9 +28,26 @@ public sealed record CorpusScoreResult(long TokensScored, double Seconds, bool C
 /// killed job resumes without repeating or losing work. When every part is done the parts are merged into a
 /// side shard (Sift.Data) whose index ties it to the dataset's fingerprint.
 /// </summary>
-public sealed class CorpusScorer(LlamaModel model, Compute compute, string modelDir, IProgressReporter? progress = null)
+public sealed class CorpusScorer
 {
-    private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
+    private readonly IProgressReporter _progress;
+    private readonly Func<CorpusScoreOptions, IWindowScorer> _open;
+    private readonly bool _ownsScorer;
+
+    /// <summary>Scores with any window scorer (local or remote); the caller keeps ownership of it.</summary>
+    public CorpusScorer(IWindowScorer scorer, IProgressReporter? progress = null)
+    {
+        _progress = progress ?? NullProgress.Instance;
+        _open = _ => scorer;
+    }
+
+    /// <summary>Scores with the local engine (<see cref="LocalWindowScorer"/>, batch from the options).</summary>
+    public CorpusScorer(LlamaModel model, Compute compute, string modelDir, IProgressReporter? progress = null)
+    {
+        _progress = progress ?? NullProgress.Instance;
+        _open = o => new LocalWindowScorer(model, compute, modelDir, Math.Max(1, o.Batch));
+        _ownsScorer = true;
+    }
 
     /// <summary>Scores (or resumes) one part; merges when all parts are complete.</summary>
     public CorpusScoreResult Run(string datasetFolder, string outFolder, CorpusScoreOptions o, CancellationToken cancel = default)
@@ -43,14 +60,22 @@ public sealed class CorpusScorer(LlamaModel model, Compute compute, string model
         {
             throw new SiftException($"--dtype '{o.DType}': expected float16 or float32");
         }
-        if (o.SeqLen > model.Config.MaxPositionEmbeddings)
+        var scorer = _open(o);
+        using var owned = _ownsScorer ? scorer : null;
+        if (o.SeqLen < 1)
         {
-            throw new SiftException($"--seq-len {o.SeqLen} exceeds the reference model's max_position_embeddings {model.Config.MaxPositionEmbeddings}");
+            throw new SiftException($"--seq-len must be ≥ 1, got {o.SeqLen}");
+        }
+        if (scorer.MaxWindow is int maxWindow && o.SeqLen > maxWindow)
+        {
+            throw new SiftException(scorer is RemoteWindowScorer
+                ? $"--seq-len {o.SeqLen} needs prompts of {o.SeqLen + 1} tokens, more than the server's max_model_len {maxWindow + 1}; start it with a longer context"
+                : $"--seq-len {o.SeqLen} exceeds the reference model's max_position_embeddings {maxWindow}");
         }
         using var ds = TokenDataset.Open(datasetFolder);
-        if (ds.VocabSize > model.Config.VocabSize)
+        if (scorer.VocabSize is int vocab && ds.VocabSize > vocab)
         {
-            throw new SiftException($"{datasetFolder}: the data's vocabulary ({ds.VocabSize}) is larger than the reference model's ({model.Config.VocabSize})");
+            throw new SiftException($"{datasetFolder}: the data's vocabulary ({ds.VocabSize}) is larger than the reference model's ({vocab})");
         }
         Directory.CreateDirectory(outFolder);
         var manifest = new ScoresManifest
@@ -58,8 +83,8 @@ public sealed class CorpusScorer(LlamaModel model, Compute compute, string model
             Dataset = Path.GetFullPath(datasetFolder),
             TokenizerFingerprint = ds.TokenizerFingerprint,
             TotalTokens = ds.TotalTokens,
-            ModelSha256 = ScoresManifest.ModelHash(modelDir),
-            Model = Path.GetFullPath(modelDir),
+            ModelSha256 = scorer.Identity,
+            Model = scorer.Label,
             SeqLen = o.SeqLen,
             DType = o.DType,
             Parts = o.Parts,
@@ -104,34 +129,31 @@ public sealed class CorpusScorer(LlamaModel model, Compute compute, string model
                 file.Write(BitConverter.GetBytes(0f)); // position 0 is never a target
                 file.Flush(flushToDisk: true);
             }
-            using var graph = new TrainingGraph(model, o.Batch, T, compute);
-            var inputs = new int[o.Batch * T];
-            var targets = new int[o.Batch * T];
-            var window = new int[T + 1];
-            var bytes = new byte[o.Batch * T * sizeof(float)];
-            for (long w = wStart; w < w1; w += o.Batch)
+            int batch = Math.Max(1, scorer.PreferredBatch);
+            var bytes = new byte[batch * T * sizeof(float)];
+            for (long w = wStart; w < w1; w += batch)
             {
                 cancel.ThrowIfCancellationRequested();
-                int nb = (int)Math.Min(o.Batch, w1 - w);
-                Array.Fill(inputs, 0);
-                Array.Fill(targets, CrossEntropy.IgnoreIndex);
-                var lens = new int[nb];
+                int nb = (int)Math.Min(batch, w1 - w);
+                var batchWindows = new int[nb][];
                 for (int b = 0; b < nb; b++)
                 {
                     long start = (w + b) * T;
                     int len = (int)Math.Min(T, total - 1 - start); // targets in this window
-                    lens[b] = len;
-                    ds.ReadTokens(start, window.AsSpan(0, len + 1));
-                    window.AsSpan(0, len).CopyTo(inputs.AsSpan(b * T));
-                    window.AsSpan(1, len).CopyTo(targets.AsSpan(b * T));
+                    batchWindows[b] = new int[len + 1];
+                    ds.ReadTokens(start, batchWindows[b]);
                 }
-                graph.Forward(inputs, targets);
+                var losses = scorer.Score(batchWindows, T, cancel);
                 int count = 0;
                 for (int b = 0; b < nb; b++)
                 {
-                    for (int j = 0; j < lens[b]; j++)
+                    if (losses[b].Length != batchWindows[b].Length - 1)
                     {
-                        BitConverter.TryWriteBytes(bytes.AsSpan(count++ * sizeof(float)), graph.Losses[b * T + j]);
+                        throw new SiftException($"window {w + b}: the scorer returned {losses[b].Length} losses for {batchWindows[b].Length - 1} targets");
+                    }
+                    foreach (float l in losses[b])
+                    {
+                        BitConverter.TryWriteBytes(bytes.AsSpan(count++ * sizeof(float)), l);
                     }
                 }
                 file.Write(bytes, 0, count * sizeof(float));

@@ -13,6 +13,7 @@ namespace Sift.Pipelines.Training;
 /// model.safetensors, tokenizer files when known) plus optimizer.safetensors (AdamW m and v) and
 /// trainer_state.json. A checkpoint is written into a temporary folder and renamed into place, then
 /// <c>checkpoints/latest</c> is updated atomically: a crash never leaves a half-written checkpoint as latest.
+/// <c>checksums.json</c> records the size and SHA-256 of every file and is verified on resume.
 /// </summary>
 public sealed class CheckpointStore
 {
@@ -53,6 +54,7 @@ public sealed class CheckpointStore
                 }
             }
         }
+        CheckpointChecksums.Write(tmp);
         if (Directory.Exists(final))
         {
             Directory.Delete(final, recursive: true);
@@ -95,8 +97,10 @@ public sealed class CheckpointStore
     }
 
     /// <summary>Restores weights and optimizer moments from a checkpoint folder; returns its trainer state.</summary>
+    /// <exception cref="SiftException">A file is missing, truncated or corrupted (see <see cref="CheckpointChecksums"/>), or the model differs.</exception>
     public static unsafe TrainerState Restore(string dir, LlamaModel model, AdamW adam)
     {
+        CheckpointChecksums.Verify(dir);
         using (var st = ShardedSafeTensors.Open(dir))
         {
             HfModelFolder.LoadWeights(model, st, dir);

@@ -153,17 +153,19 @@ internal sealed class CompletionsEndpoint(ServedModelState m)
         {
             var r = readers[c];
             int offset = 0;
-            if (p.Echo)
-            {
-                // The prompt (and its logprobs) comes first, as vLLM streams it.
-                var prompt = promptOf[c];
-                string text = EchoText(prompt);
-                await frames.Writer.WriteAsync(Chunk(c, text, p.Logprobs is null ? null
-                    : w => offset = lp.WriteLegacy(w, prompt.Ids, r.Job.PromptScores, r.Tokens, 0, 0, 0, p.Logprobs > 0), null), cancel).ConfigureAwait(false);
-                offset = Math.Max(offset, text.Length);
-            }
+            bool echoed = !p.Echo;
             await foreach (var d in r.ReadAsync(cancel).ConfigureAwait(false))
             {
+                if (!echoed)
+                {
+                    // The prompt (and its logprobs) comes first, as vLLM streams it. The engine has set the prompt
+                    // scores before it reports anything about the job, so they are ready by the first delta.
+                    echoed = true;
+                    var prompt = promptOf[c];
+                    string text = EchoText(prompt);
+                    await frames.Writer.WriteAsync(Chunk(c, text, p.Logprobs is null ? null
+                        : w => offset = lp.WriteLegacy(w, prompt.Ids, r.Job.PromptScores, r.Tokens, 0, 0, 0, p.Logprobs > 0), null), cancel).ConfigureAwait(false);
+                }
                 if (d.Text.Length == 0 && d.TokenCount == 0 && d.Finish is null)
                 {
                     continue;

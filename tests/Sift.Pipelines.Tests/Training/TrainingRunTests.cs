@@ -119,4 +119,30 @@ public sealed class TrainingRunTests
         Assert.Contains("last good checkpoint", ex.Message);
         Assert.Empty(new CheckpointStore(Path.Combine(dir, "p")).List());
     }
+
+    [Fact]
+    public void DamagedCheckpoint_RefusesToResume_NamingTheFile()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-train").FullName;
+        string data = PackCorpus(dir);
+        string run = Path.Combine(dir, "r");
+        new TrainingRun(TrainRecipe.Load(null, Sets(data, run, 8))) { StopAfterSteps = 3 }.Execute(resume: false);
+        string ckpt = new CheckpointStore(run).Latest()!;
+        Assert.True(File.Exists(Path.Combine(ckpt, CheckpointChecksums.FileName)));
+        string opt = Path.Combine(ckpt, "optimizer.safetensors");
+        byte[] bytes = File.ReadAllBytes(opt);
+
+        // One flipped byte in the AdamW moments: same size, different SHA-256.
+        bytes[^5] ^= 0x40;
+        File.WriteAllBytes(opt, bytes);
+        var ex = Assert.Throws<SiftException>(() => new TrainingRun(TrainRecipe.Load(null, Sets(data, run, 8))).Execute(resume: true));
+        Assert.Contains("optimizer.safetensors", ex.Message);
+        Assert.Contains("SHA-256", ex.Message);
+
+        // Truncated: the size that was expected is named.
+        File.WriteAllBytes(opt, bytes[..^100]);
+        ex = Assert.Throws<SiftException>(() => new TrainingRun(TrainRecipe.Load(null, Sets(data, run, 8))).Execute(resume: true));
+        Assert.Contains("optimizer.safetensors", ex.Message);
+        Assert.Contains($"expected {bytes.Length}", ex.Message);
+    }
 }

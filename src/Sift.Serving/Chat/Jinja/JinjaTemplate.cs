@@ -290,7 +290,7 @@ public sealed class JinjaTemplate
                         return u.Op switch
                         {
                             "not" => !Truthy(v),
-                            "-" => v is long i ? -i : -Num(v),
+                            "-" => v is long i ? (object)(-i) : -Num(v),
                             _ => v,
                         };
                     }
@@ -369,7 +369,7 @@ public sealed class JinjaTemplate
                     }
                     return Num(x) % Num(y);
                 case "**":
-                    return x is long pb && y is long pe && pe >= 0 ? (long)Math.Pow(pb, pe) : Math.Pow(Num(x), Num(y));
+                    return x is long pb && y is long pe && pe >= 0 ? (object)(long)Math.Pow(pb, pe) : Math.Pow(Num(x), Num(y));
                 case "==":
                     return Eq(x, y);
                 case "!=":

@@ -1,0 +1,153 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Text;
+using Sift.Core;
+using Sift.Engine.Model;
+using Sift.Pipelines.Bench;
+using Sift.Pipelines.Reporting;
+
+namespace Sift.Cli.Commands;
+
+/// <summary>`sift bench`: training, forward and decode throughput of the engine on this machine.</summary>
+public static class BenchCommand
+{
+    /// <summary>With phases "auto", models above this many parameters only run the decode phase.</summary>
+    private const long TrainableParameterLimit = 200_000_000;
+
+    /// <summary>Creates the command.</summary>
+    public static Command Create()
+    {
+        var config = new Option<string>("--config", "-c") { Description = "tiny | small | tinyllama-1.1b | a config.json path (or model folder)", DefaultValueFactory = _ => "tiny" };
+        var threads = new Option<int>("--threads") { Description = "Threads for GEMMs and the other kernels", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var json = new Option<bool>("--json") { Description = "Print the JSON summary instead of the table" };
+        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
+        var steps = new Option<int>("--steps") { Description = "Timed training and forward steps (median reported)", DefaultValueFactory = _ => 5 };
+        var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps per phase", DefaultValueFactory = _ => 1 };
+        var decodeTokens = new Option<int>("--decode-tokens") { Description = "Timed decode steps", DefaultValueFactory = _ => 16 };
+        var seqLen = new Option<int?>("--seq-len") { Description = "Sequence length T (default 256, or the config's context if shorter)" };
+        var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
+        var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
+        var cmd = new Command("bench", """
+            Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
+            8,192 tokens per step) with the achieved GFLOP/s against sgemm on the same shapes, forward-only
+            tokens/s (scoring), peak memory, and single-sequence decode tokens/s against the memory-bandwidth
+            limit. Warm-up steps are excluded; medians of the timed steps are reported.
+            """)
+        {
+            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm,
+        };
+        cmd.SetAction(pr => CommandRunner.Run(() =>
+        {
+            string name = pr.GetValue(config)!;
+            LlamaConfig cfg = ModelPresets.Resolve(name);
+            bool asJson = pr.GetValue(json);
+            var options = new BenchOptions
+            {
+                Name = name,
+                Config = cfg,
+                Threads = pr.GetValue(threads),
+                Gemm = pr.GetValue(gemm)!,
+                SeqLen = pr.GetValue(seqLen) ?? Math.Min(256, cfg.MaxPositionEmbeddings),
+                TokensPerStep = pr.GetValue(tokensPerStep),
+                WarmupSteps = pr.GetValue(warmup),
+                TrainSteps = pr.GetValue(steps),
+                ForwardSteps = pr.GetValue(steps),
+                DecodeTokens = pr.GetValue(decodeTokens),
+                Phases = ParsePhases(pr.GetValue(phases)!, cfg.ParameterCount),
+            };
+            IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
+            var report = new EngineBenchmark(options, progress).Run(CommandRunner.CtrlC());
+            if (asJson)
+            {
+                CommandRunner.WriteJson(report.ToJson());
+            }
+            else
+            {
+                Console.Write(Format(report));
+            }
+            return 0;
+        }));
+        return cmd;
+    }
+
+    /// <summary>Parses --phases; "auto" skips training and forward for models too large to train here.</summary>
+    internal static BenchPhases ParsePhases(string text, long parameters)
+    {
+        string t = text.Trim().ToLowerInvariant();
+        if (t == "auto")
+        {
+            return parameters > TrainableParameterLimit ? BenchPhases.Decode : BenchPhases.All;
+        }
+        if (t == "all")
+        {
+            return BenchPhases.All;
+        }
+        var result = BenchPhases.None;
+        foreach (string part in t.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            result |= part switch
+            {
+                "train" => BenchPhases.Train,
+                "forward" => BenchPhases.Forward,
+                "decode" => BenchPhases.Decode,
+                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode"),
+            };
+        }
+        return result == BenchPhases.None ? throw new SiftException("--phases: choose at least one of train, forward, decode") : result;
+    }
+
+    /// <summary>The human-readable table.</summary>
+    internal static string Format(BenchReport r)
+    {
+        var inv = CultureInfo.InvariantCulture;
+        var c = r.Options.Config;
+        var sb = new StringBuilder();
+        sb.AppendLine(inv, $"sift bench: {r.Options.Name}: {r.Parameters / 1e6:0.00}M parameters (vocab {c.VocabSize}, d {c.HiddenSize}, {c.NumHiddenLayers} layers, " +
+            $"{c.NumAttentionHeads}/{c.NumKeyValueHeads} heads, ffn {c.IntermediateSize}), {r.Options.Threads} threads, gemm {r.GemmName}");
+        if (r.Train is not null || r.Forward is not null)
+        {
+            sb.AppendLine(inv, $"  {r.TokensPerStep:N0} tokens per step ({r.TokensPerStep / r.Options.SeqLen} × {r.Options.SeqLen}); {r.Options.WarmupSteps} warm-up step(s) excluded; median [range] of the timed steps");
+        }
+        sb.AppendLine();
+        void Row(string what, string value, string note) => sb.AppendLine(inv, $"  {what,-22} {value,22}   {note}");
+        string Rate(Timings t, double scale, string fmt) =>
+            string.Create(inv, $"{(scale / t.Median).ToString(fmt, inv)} [{(scale / t.Max).ToString(fmt, inv)}–{(scale / t.Min).ToString(fmt, inv)}]");
+        if (r.Train is not null)
+        {
+            Row("train tokens/s", Rate(r.Train, r.TokensPerStep, "N0"), $"{r.Train.Seconds.Length} steps, {r.Train.Median:0.000} s/step");
+            Row("train GFLOP/s", $"{r.TrainGflops:0.0}", $"{r.TrainFlopsPerToken / 1e6:0.0} MFLOP/token (6N + 12·L·T·q)");
+            Row("sgemm GFLOP/s", $"{r.SgemmGflops:0.0}", $"the step's {r.SgemmShapes!.Count} GEMM shapes; training reaches {100 * r.TrainGflops / r.SgemmGflops:0}% of it");
+        }
+        if (r.Forward is not null)
+        {
+            string ratio = r.Train is null ? "" : $"; {r.ForwardTokensPerSecond / r.TrainTokensPerSecond:0.00}x training";
+            Row("forward tokens/s", Rate(r.Forward, r.TokensPerStep, "N0"), $"{r.ForwardGflops:0.0} GFLOP/s{ratio}");
+        }
+        if (r.PeakRssMb is double rss)
+        {
+            Row("peak RSS", $"{rss:N0} MB", "process peak after training and forward");
+        }
+        if (r.Decode is not null)
+        {
+            Row("decode tokens/s", Rate(r.Decode, 1, "0.00"), $"{r.Decode.Seconds.Length} tokens, 1 sequence, KV cache");
+            Row("memory bandwidth", $"{r.BandwidthGbs:0.0} GB/s", $"read, {r.Options.Threads} threads; {r.DecodeWeightBytes / 1e6:N0} MB of weights per token");
+            Row("decode vs bandwidth", $"{r.DecodeOverBandwidthLimit:0.00}x", $"of the limit ({r.BandwidthLimitTokensPerSecond:0.00} tok/s); peak RSS {r.DecodePeakRssMb:N0} MB");
+        }
+        if (r.TrainProfile is not null)
+        {
+            sb.AppendLine();
+            sb.Append("  training step time: ");
+            double total = r.TrainProfile.Values.Sum();
+            sb.AppendLine(string.Join(", ", r.TrainProfile.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                .Select(kv => string.Create(inv, $"{kv.Key.ToString().ToLowerInvariant()} {100 * kv.Value / total:0}%"))));
+        }
+        if (r.ForwardProfile is not null)
+        {
+            sb.Append("  forward pass time:  ");
+            double total = r.ForwardProfile.Values.Sum();
+            sb.AppendLine(string.Join(", ", r.ForwardProfile.Where(kv => kv.Value > 0).OrderByDescending(kv => kv.Value)
+                .Select(kv => string.Create(inv, $"{kv.Key.ToString().ToLowerInvariant()} {100 * kv.Value / total:0}%"))));
+        }
+        return sb.ToString();
+    }
+}

@@ -1,0 +1,70 @@
+using System.Runtime.Intrinsics;
+
+namespace Sift.Engine.Kernels;
+
+/// <summary>
+/// Skinny matrix product for decoding: y[r, o] (+)= Σ_i x[r, i] · W[o, i] for a handful of rows r
+/// (W stored [out, in] as Hugging Face does). Decoding is bound by streaming W from memory, so each weight
+/// row is read once and used for every input row while it is in L1; output features are split into
+/// contiguous ranges across threads. Each y element is one fixed-order dot product, so results do not
+/// depend on the thread count. Reference: any <see cref="IGemm"/> with transB (tests use <see cref="NaiveGemm"/>).
+/// </summary>
+public static unsafe class Gemv
+{
+    /// <summary>Largest row count the decode path sends here instead of a GEMM.</summary>
+    public const int MaxRows = 4;
+
+    /// <summary>Below this many weights per call the work runs on one thread.</summary>
+    private const long ParallelThreshold = 1 << 16;
+
+    /// <summary>y[rows, outDim] = x[rows, inDim] · Wᵀ (+ y when <paramref name="accumulate"/>).</summary>
+    public static void Forward(float* y, float* x, float* w, int rows, int inDim, int outDim, bool accumulate, int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxRows);
+        int th = (long)inDim * outDim < ParallelThreshold ? 1 : threads;
+        // Chunks of 64 output features keep the ranges cache-line aligned and the split thread-count independent.
+        int blocks = (outDim + 63) / 64;
+        Par.For(blocks, th, (s, e) =>
+        {
+            int o1 = Math.Min(outDim, e * 64);
+            for (int o = s * 64; o < o1; o++)
+            {
+                float* wr = w + (long)o * inDim;
+                for (int r = 0; r < rows; r++)
+                {
+                    float v = Dot4(wr, x + (long)r * inDim, inDim);
+                    float* dst = y + (long)r * outDim + o;
+                    *dst = accumulate ? *dst + v : v;
+                }
+            }
+        });
+    }
+
+    /// <summary>Σ a[i]·b[i] with four 8-wide accumulators (enough loads in flight to stream from memory).</summary>
+    private static float Dot4(float* a, float* b, int n)
+    {
+        int i = 0;
+        float s = 0;
+        if (Vector256.IsHardwareAccelerated && n >= 32)
+        {
+            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 32; i += 32)
+            {
+                a0 = Vec.MulAdd(Vector256.Load(a + i), Vector256.Load(b + i), a0);
+                a1 = Vec.MulAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), a1);
+                a2 = Vec.MulAdd(Vector256.Load(a + i + 16), Vector256.Load(b + i + 16), a2);
+                a3 = Vec.MulAdd(Vector256.Load(a + i + 24), Vector256.Load(b + i + 24), a3);
+            }
+            for (; i <= n - 8; i += 8)
+            {
+                a0 = Vec.MulAdd(Vector256.Load(a + i), Vector256.Load(b + i), a0);
+            }
+            s = Vector256.Sum((a0 + a1) + (a2 + a3));
+        }
+        for (; i < n; i++)
+        {
+            s += a[i] * b[i];
+        }
+        return s;
+    }
+}

@@ -1,0 +1,83 @@
+using Sift.Engine.Model;
+
+namespace Sift.Pipelines.Bench;
+
+/// <summary>What `sift bench` measures.</summary>
+[Flags]
+public enum BenchPhases
+{
+    /// <summary>Nothing.</summary>
+    None = 0,
+
+    /// <summary>Training steps (forward, backward, clipping, AdamW) and the sgemm reference on the same shapes.</summary>
+    Train = 1,
+
+    /// <summary>Forward-only passes over the same batch (what `sift score --data` runs).</summary>
+    Forward = 2,
+
+    /// <summary>Single-sequence KV-cache decoding, and the memory bandwidth that bounds it.</summary>
+    Decode = 4,
+
+    /// <summary>All of them.</summary>
+    All = Train | Forward | Decode,
+}
+
+/// <summary>Settings of one benchmark run.</summary>
+public sealed record BenchOptions
+{
+    /// <summary>Name shown in the report ("tiny", "small", a path).</summary>
+    public required string Name { get; init; }
+
+    /// <summary>The model shape (weights are random).</summary>
+    public required LlamaConfig Config { get; init; }
+
+    /// <summary>Threads for GEMMs and the other kernels.</summary>
+    public int Threads { get; init; } = 2;
+
+    /// <summary>GEMM backend (auto, openblas, managed, naive).</summary>
+    public string Gemm { get; init; } = "auto";
+
+    /// <summary>Tokens per sequence (T).</summary>
+    public int SeqLen { get; init; } = 256;
+
+    /// <summary>Tokens per training step; the batch is TokensPerStep / SeqLen sequences.</summary>
+    public int TokensPerStep { get; init; } = 8192;
+
+    /// <summary>Untimed steps before the timed ones (JIT, page faults, buffer growth).</summary>
+    public int WarmupSteps { get; init; } = 1;
+
+    /// <summary>Timed training steps (the median is reported).</summary>
+    public int TrainSteps { get; init; } = 5;
+
+    /// <summary>Timed forward passes.</summary>
+    public int ForwardSteps { get; init; } = 5;
+
+    /// <summary>Timed decode steps (one token each).</summary>
+    public int DecodeTokens { get; init; } = 16;
+
+    /// <summary>Phases to run.</summary>
+    public BenchPhases Phases { get; init; } = BenchPhases.All;
+
+    /// <summary>Seed of the weights and tokens.</summary>
+    public ulong Seed { get; init; } = 1;
+
+    /// <summary>Checks the settings; throws <see cref="Sift.Core.SiftException"/> naming the option.</summary>
+    public BenchOptions Validate()
+    {
+        static void Require(bool ok, string message)
+        {
+            if (!ok)
+            {
+                throw new Sift.Core.SiftException(message);
+            }
+        }
+        Require(Threads >= 1, $"--threads: expected an integer ≥ 1, got {Threads}");
+        Require(SeqLen >= 2 && SeqLen <= Config.MaxPositionEmbeddings, $"--seq-len: expected 2..{Config.MaxPositionEmbeddings} (the config's max_position_embeddings), got {SeqLen}");
+        Require(TokensPerStep >= SeqLen && TokensPerStep % SeqLen == 0, $"--tokens-per-step: expected a positive multiple of the sequence length {SeqLen}, got {TokensPerStep}");
+        Require(WarmupSteps >= 0, $"--warmup: expected ≥ 0, got {WarmupSteps}");
+        Require(TrainSteps >= 1 && ForwardSteps >= 1, $"--steps: expected ≥ 1, got {Math.Min(TrainSteps, ForwardSteps)}");
+        Require(DecodeTokens >= 1, $"--decode-tokens: expected ≥ 1, got {DecodeTokens}");
+        Require(Phases != BenchPhases.None, "--phases: choose at least one of train, forward, decode");
+        return this;
+    }
+}

@@ -1,0 +1,170 @@
+using System.Text.Json.Nodes;
+using Sift.Engine.Model;
+
+namespace Sift.Pipelines.Bench;
+
+/// <summary>Median and range of repeated timings (seconds).</summary>
+public sealed record Timings(double[] Seconds)
+{
+    /// <summary>The median.</summary>
+    public double Median
+    {
+        get
+        {
+            var s = Seconds.Order().ToArray();
+            return s.Length % 2 == 1 ? s[s.Length / 2] : (s[s.Length / 2 - 1] + s[s.Length / 2]) / 2;
+        }
+    }
+
+    /// <summary>The fastest.</summary>
+    public double Min => Seconds.Min();
+
+    /// <summary>The slowest.</summary>
+    public double Max => Seconds.Max();
+}
+
+/// <summary>Everything one `sift bench` run measured; phases that did not run are null.</summary>
+public sealed record BenchReport
+{
+    /// <summary>The settings.</summary>
+    public required BenchOptions Options { get; init; }
+
+    /// <summary>GEMM backend actually used.</summary>
+    public required string GemmName { get; init; }
+
+    /// <summary>Parameter count.</summary>
+    public long Parameters { get; init; }
+
+    /// <summary>Training step times.</summary>
+    public Timings? Train { get; init; }
+
+    /// <summary>Where a training step's time went (seconds per step, by op).</summary>
+    public IReadOnlyDictionary<StepOp, double>? TrainProfile { get; init; }
+
+    /// <summary>Forward pass times.</summary>
+    public Timings? Forward { get; init; }
+
+    /// <summary>Where a forward pass's time went (seconds per pass, by op).</summary>
+    public IReadOnlyDictionary<StepOp, double>? ForwardProfile { get; init; }
+
+    /// <summary>sgemm GFLOP/s over the training step's GEMM shapes (total FLOPs / total median time).</summary>
+    public double? SgemmGflops { get; init; }
+
+    /// <summary>The shapes behind <see cref="SgemmGflops"/> with their GFLOP/s.</summary>
+    public IReadOnlyList<(GemmShape Shape, double Gflops)>? SgemmShapes { get; init; }
+
+    /// <summary>Peak RSS of the process after the training and forward phases, MiB.</summary>
+    public double? PeakRssMb { get; init; }
+
+    /// <summary>Single-token decode step times.</summary>
+    public Timings? Decode { get; init; }
+
+    /// <summary>Bytes of weights a decode step reads.</summary>
+    public long DecodeWeightBytes { get; init; }
+
+    /// <summary>Measured read bandwidth, GB/s.</summary>
+    public double? BandwidthGbs { get; init; }
+
+    /// <summary>Peak RSS during the decode phase, MiB.</summary>
+    public double? DecodePeakRssMb { get; init; }
+
+    /// <summary>Tokens per training step.</summary>
+    public int TokensPerStep => Options.TokensPerStep;
+
+    /// <summary>FLOPs per trained token (<see cref="ModelFlops.TrainPerToken"/>).</summary>
+    public double TrainFlopsPerToken => ModelFlops.TrainPerToken(Options.Config, Options.SeqLen);
+
+    /// <summary>FLOPs per forward token.</summary>
+    public double ForwardFlopsPerToken => ModelFlops.ForwardPerToken(Options.Config, Options.SeqLen);
+
+    /// <summary>Median training throughput.</summary>
+    public double? TrainTokensPerSecond => Train is null ? null : TokensPerStep / Train.Median;
+
+    /// <summary>Median forward throughput.</summary>
+    public double? ForwardTokensPerSecond => Forward is null ? null : TokensPerStep / Forward.Median;
+
+    /// <summary>Achieved training GFLOP/s.</summary>
+    public double? TrainGflops => TrainTokensPerSecond * TrainFlopsPerToken / 1e9;
+
+    /// <summary>Achieved forward GFLOP/s.</summary>
+    public double? ForwardGflops => ForwardTokensPerSecond * ForwardFlopsPerToken / 1e9;
+
+    /// <summary>Median decode throughput.</summary>
+    public double? DecodeTokensPerSecond => Decode is null ? null : 1 / Decode.Median;
+
+    /// <summary>Decode tokens/s if every step only streamed the weights at the measured bandwidth.</summary>
+    public double? BandwidthLimitTokensPerSecond => BandwidthGbs * 1e9 / DecodeWeightBytes;
+
+    /// <summary>Median decode step time over the bandwidth-limited time (1 = at the limit; the target is ≤ 1.5).</summary>
+    public double? DecodeOverBandwidthLimit => Decode is null || BandwidthGbs is null ? null : Decode.Median / (DecodeWeightBytes / (BandwidthGbs.Value * 1e9));
+
+    /// <summary>The summary `sift bench --json` prints.</summary>
+    public JsonObject ToJson()
+    {
+        static JsonNode? R(double? v, int digits = 1) => v is double x ? JsonValue.Create(Math.Round(x, digits)) : null;
+        static JsonNode? Range(Timings? t, double scale) => t is null ? null
+            : new JsonArray(R(scale / t.Max), R(scale / t.Min));
+        static JsonNode? Profile(IReadOnlyDictionary<StepOp, double>? p)
+        {
+            if (p is null)
+            {
+                return null;
+            }
+            var o = new JsonObject();
+            foreach (var (op, s) in p)
+            {
+                o[op.ToString().ToLowerInvariant()] = Math.Round(s, 4);
+            }
+            return o;
+        }
+        var c = Options.Config;
+        return new JsonObject
+        {
+            ["config"] = Options.Name,
+            ["threads"] = Options.Threads,
+            ["gemm"] = GemmName,
+            ["params"] = Parameters,
+            ["model"] = new JsonObject
+            {
+                ["vocab_size"] = c.VocabSize,
+                ["hidden_size"] = c.HiddenSize,
+                ["num_hidden_layers"] = c.NumHiddenLayers,
+                ["num_attention_heads"] = c.NumAttentionHeads,
+                ["num_key_value_heads"] = c.NumKeyValueHeads,
+                ["intermediate_size"] = c.IntermediateSize,
+                ["tie_word_embeddings"] = c.TieWordEmbeddings,
+            },
+            ["seq_len"] = Options.SeqLen,
+            ["tokens_per_step"] = TokensPerStep,
+            ["warmup_steps"] = Options.WarmupSteps,
+            ["train_steps"] = Train?.Seconds.Length,
+            ["train_tokens_per_s"] = R(TrainTokensPerSecond),
+            ["train_tokens_per_s_range"] = Range(Train, TokensPerStep),
+            ["train_step_s"] = Train is null ? null : new JsonArray(Train.Seconds.Select(s => R(s, 4)).ToArray()),
+            ["train_flops_per_token"] = TrainFlopsPerToken,
+            ["train_gflops"] = R(TrainGflops),
+            ["sgemm_gflops"] = R(SgemmGflops),
+            ["train_over_sgemm"] = R(TrainGflops / SgemmGflops, 3),
+            ["sgemm_shapes"] = SgemmShapes is null ? null : new JsonArray(SgemmShapes.Select(s => (JsonNode)new JsonObject
+            {
+                ["shape"] = s.Shape.ToString(),
+                ["calls_per_step"] = s.Shape.Calls,
+                ["gflops"] = R(s.Gflops),
+            }).ToArray()),
+            ["train_profile_s"] = Profile(TrainProfile),
+            ["forward_tokens_per_s"] = R(ForwardTokensPerSecond),
+            ["forward_tokens_per_s_range"] = Range(Forward, TokensPerStep),
+            ["forward_gflops"] = R(ForwardGflops),
+            ["forward_over_train"] = R(ForwardTokensPerSecond / TrainTokensPerSecond, 3),
+            ["forward_profile_s"] = Profile(ForwardProfile),
+            ["peak_rss_mb"] = R(PeakRssMb),
+            ["decode_tokens_per_s"] = R(DecodeTokensPerSecond, 2),
+            ["decode_tokens_per_s_range"] = Range(Decode, 1),
+            ["decode_weight_bytes"] = Decode is null ? null : DecodeWeightBytes,
+            ["memory_bandwidth_gbs"] = R(BandwidthGbs, 2),
+            ["decode_bandwidth_limit_tokens_per_s"] = R(BandwidthLimitTokensPerSecond, 2),
+            ["decode_over_bandwidth_limit"] = R(DecodeOverBandwidthLimit, 3),
+            ["decode_peak_rss_mb"] = R(DecodePeakRssMb),
+        };
+    }
+}

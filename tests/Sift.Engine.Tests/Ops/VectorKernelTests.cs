@@ -1,0 +1,89 @@
+using Sift.Core.Random;
+using Sift.Engine.Ops;
+
+namespace Sift.Engine.Tests.Ops;
+
+/// <summary>The vectorised element-wise kernels against their scalar references (sizes with remainders).</summary>
+public sealed unsafe class VectorKernelTests
+{
+    private static void Close(string what, float[] expected, float[] actual, double tol)
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double err = Math.Abs(expected[i] - actual[i]);
+            Assert.True(err <= tol * (1 + Math.Abs(expected[i])), $"{what}[{i}]: reference {expected[i]:G8}, vectorised {actual[i]:G8}");
+        }
+    }
+
+    [Theory]
+    [InlineData(3, 5)]
+    [InlineData(7, 37)]
+    [InlineData(16, 64)]
+    public void SwiGlu_MatchesReference(int n, int f)
+    {
+        var rng = new Rng((ulong)(n * f));
+        float[] gu = GradCheck.RandomArray(rng, n * 2 * f, 4), dh = GradCheck.RandomArray(rng, n * f);
+        gu[0] = -120f; // σ underflows: silu → 0, no NaN
+        gu[1] = 95f;
+        float[] h1 = new float[n * f], h2 = new float[n * f], d1 = new float[n * 2 * f], d2 = new float[n * 2 * f];
+        fixed (float* g = gu, d = dh, a = h1, b = h2, x = d1, y = d2)
+        {
+            SwiGlu.ForwardReference(a, g, n, f);
+            SwiGlu.Forward(b, g, n, f, 2);
+            SwiGlu.BackwardReference(x, d, g, n, f);
+            SwiGlu.Backward(y, d, g, n, f, 2);
+        }
+        Close("h", h1, h2, 1e-6);
+        Close("dGateUp", d1, d2, 1e-6);
+        Assert.DoesNotContain(h2, float.IsNaN);
+        Assert.DoesNotContain(d2, float.IsNaN);
+    }
+
+    [Theory]
+    [InlineData(3, 5)]
+    [InlineData(40, 20)]
+    [InlineData(33, 128)]
+    public void RmsNorm_MatchesReference(int n, int d)
+    {
+        var rng = new Rng((ulong)(n + d));
+        float[] x = GradCheck.RandomArray(rng, n * d, 3), w = GradCheck.RandomArray(rng, d), dy = GradCheck.RandomArray(rng, n * d);
+        float[] y1 = new float[n * d], y2 = new float[n * d], r1 = new float[n], r2 = new float[n];
+        float[] dx1 = GradCheck.RandomArray(rng, n * d), dx2 = (float[])dx1.Clone(), dw1 = new float[d], dw2 = new float[d];
+        var scratch = new float[RmsNorm.ReduceChunks * d];
+        fixed (float* xp = x, wp = w, dyp = dy, a = y1, b = y2, ra = r1, rb = r2, xa = dx1, xb = dx2, wa = dw1, wb = dw2, sp = scratch)
+        {
+            RmsNorm.ForwardReference(a, ra, xp, wp, n, d, 1e-5f);
+            RmsNorm.Forward(b, rb, xp, wp, n, d, 1e-5f, 2);
+            RmsNorm.BackwardReference(xa, wa, dyp, xp, wp, ra, n, d);
+            RmsNorm.Backward(xb, wb, dyp, xp, wp, ra, n, d, 2, sp);
+        }
+        Close("y", y1, y2, 1e-5);
+        Close("rstd", r1, r2, 1e-5);
+        Close("dx", dx1, dx2, 1e-4);
+        Close("dw", dw1, dw2, 1e-4);
+    }
+
+    [Theory]
+    [InlineData(4, 3)]
+    [InlineData(32, 2)]
+    [InlineData(64, 5)]
+    [InlineData(40, 1)]
+    public void Rope_MatchesReference(int headDim, int heads)
+    {
+        var rope = new Rope(headDim, 64, 10000f);
+        var rng = new Rng((ulong)headDim);
+        foreach (bool inverse in new[] { false, true })
+        {
+            foreach (int pos in new[] { 0, 1, 17, 63 })
+            {
+                float[] v1 = GradCheck.RandomArray(rng, headDim * heads), v2 = (float[])v1.Clone();
+                fixed (float* a = v1, b = v2)
+                {
+                    rope.ApplyReference(a, heads, pos, inverse);
+                    rope.Apply(b, heads, pos, inverse);
+                }
+                Assert.Equal(v1, v2); // the same float operations in the same order: bit-identical
+            }
+        }
+    }
+}
