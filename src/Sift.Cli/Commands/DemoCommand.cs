@@ -61,7 +61,7 @@ public static class DemoCommand
             o = DemoSettings.Apply(o, pr.GetValue(set) ?? []);
             var progress = new ConsoleProgress();
             var cancel = CommandRunner.CtrlC();
-            string command = "./sift demo" + string.Concat(Environment.GetCommandLineArgs().Skip(2).Select(a => " " + (a.Contains(' ', StringComparison.Ordinal) ? $"'{a}'" : a)));
+            string command = "./sift " + string.Join(" ", pr.Tokens.Select(tk => tk.Value.Contains(' ', StringComparison.Ordinal) ? $"'{tk.Value}'" : tk.Value));
             if (pr.GetValue(study))
             {
                 string outDir = pr.GetResult(output) is null || pr.GetResult(output)!.Implicit ? "runs/study" : pr.GetValue(output)!;
