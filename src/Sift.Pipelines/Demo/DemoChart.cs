@@ -13,7 +13,7 @@ public static class DemoChart
     /// <summary>The two panels (loss above, accuracy below) as one SVG.</summary>
     public static string Render(DemoResult r)
     {
-        string Color(string arm) => arm switch { "clm" => "#1f77b4", "slm" => "#d62728", "random" => "#2ca02c", _ => "#7f7f7f" };
+        string Color(string arm) => arm switch { "clm" => "#1f77b4", "slm" => "#d62728", "random" => "#2ca02c", "oracle" => "#9467bd", _ => "#7f7f7f" };
         var loss = new List<ChartSeries>();
         var acc = new List<ChartSeries>();
         foreach (var a in r.Arms)

@@ -95,7 +95,7 @@ public sealed record DemoOptions
     /// <summary>Held-out problems decoded for accuracy at each evaluation (round-robin over tiers; 0 = all).</summary>
     public int AccuracyProblems { get; init; } = 150;
 
-    /// <summary>Students to train, in order (clm is the baseline and always included).</summary>
+    /// <summary>Students to train, in order (clm is the baseline and always included; oracle, a perfect clean-token filter at the same ratio, is a research control).</summary>
     public IReadOnlyList<string> Arms { get; init; } = ["clm", "slm", "random"];
 
     /// <summary>Tokens processed per optimizer step.</summary>
@@ -153,9 +153,9 @@ public sealed record DemoOptions
         }
         foreach (string a in Arms)
         {
-            if (a is not ("clm" or "slm" or "random"))
+            if (a is not ("clm" or "slm" or "random" or "oracle"))
             {
-                throw new SiftException($"arms: unknown objective '{a}' (clm, slm, random)");
+                throw new SiftException($"arms: unknown objective '{a}' (clm, slm, random, oracle)");
             }
         }
     }

@@ -63,6 +63,7 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
             {
                 "clm" => "CLM student (every token)",
                 "slm" => $"SLM student (top {o.SelectRatio:P0} by excess loss)",
+                "oracle" => $"oracle student ({o.SelectRatio:P0} of tokens, clean-labelled first)",
                 _ => $"random-selection student ({o.SelectRatio:P0} of tokens at random)",
             };
             arms.Add(Step($"{what}, {o.Student.Steps} steps", () => stages.Student(o, arm, synth, score, cancel)));

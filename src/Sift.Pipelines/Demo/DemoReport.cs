@@ -141,7 +141,7 @@ public static class DemoReport
         sb.AppendLine("---:|");
         foreach (var a in r.Arms.Append(r.Reference))
         {
-            string name = a.Name == "reference" ? "reference (clean corpus, not a student)" : a.Name.ToUpperInvariant() switch { "RANDOM" => "random selection", var n => n };
+            string name = a.Name == "reference" ? "reference (clean corpus, not a student)" : a.Name switch { "random" => "random selection", "oracle" => "oracle (clean tokens first)", var n => n.ToUpperInvariant() };
             sb.Append(CultureInfo.InvariantCulture, $"| {name} | {a.Tokens:N0} | {a.TrainedTokens:N0} | {F3(a.CleanLoss)} | {F3(a.AnswerLoss)} | {Pct(a.Accuracy)} |");
             foreach (string t in tiers)
             {

@@ -43,30 +43,34 @@ public static class DemoSummary
             ? "SLM never reached CLM's final clean loss within the budget, so both speedups are null"
             : "speedup_tokens counts every token of every batch (tokens processed); speedup_selected_tokens counts only tokens that received gradient (Rho-1's Table 1 accounting)";
 
-        var sel = new JsonObject();
-        var selRandom = new JsonObject();
         var corpus = new JsonObject();
         foreach (string kind in Kinds(r))
         {
             corpus[kind] = Round(r.CorpusShares.GetValueOrDefault(kind, double.NaN));
-            if (r.Arm("slm") is ArmResult sa)
-            {
-                sel[kind] = Round(sa.KeptShare(kind));
-            }
-            if (r.Arm("random") is ArmResult ra)
-            {
-                selRandom[kind] = Round(ra.KeptShare(kind));
-            }
         }
-        s["selected_share"] = sel;
-        s["selected_share_random"] = selRandom;
-        s["corpus_token_share"] = corpus;
-        s["clean_share_of_trained"] = new JsonObject
+        // selected_share is SLM's (the schema); the other selective arms get selected_share_<arm>.
+        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
         {
-            ["clm"] = Round(CleanCorpusShare(r)),
-            ["slm"] = Round(r.Arm("slm")?.CleanShareOfKept),
-            ["random"] = Round(r.Arm("random")?.CleanShareOfKept),
-        };
+            var sel = new JsonObject();
+            foreach (string kind in Kinds(r))
+            {
+                sel[kind] = Round(a.KeptShare(kind));
+            }
+            s[a.Name == "slm" ? "selected_share" : $"selected_share_{a.Name}"] = sel;
+        }
+        s["corpus_token_share"] = corpus;
+        var cleanShare = new JsonObject { ["clm"] = Round(CleanCorpusShare(r)) };
+        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        {
+            cleanShare[a.Name] = Round(a.CleanShareOfKept);
+        }
+        s["clean_share_of_trained"] = cleanShare;
+        if (r.Arm("oracle") is not null)
+        {
+            var o2 = r.SpeedupOf("oracle");
+            s["oracle_speedup_tokens"] = Round(o2.Tokens);
+            s["oracle_speedup_selected_tokens"] = Round(o2.Selected);
+        }
 
         var flops = new JsonObject
         {

@@ -91,6 +91,22 @@ public sealed class DemoPipelineTests
         }
     }
 
+    [Fact]
+    public void Oracle_KeepsOnlyCleanLabelledTokens_WhenTheRatioIsBelowTheCleanShare()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-oracle").FullName, "demo");
+        var r = new DemoPipeline(Micro with { Arms = ["clm", "oracle"], SelectRatio = 0.2 }).Run(dir);
+        var o = r.Arm("oracle")!;
+        Assert.Equal(["synth", "reference", "clm", "oracle"], r.Stages.Select(s => s.Name)); // no scoring without slm
+        // Noise is kept only from the few 256-token batches that hold fewer clean tokens than k.
+        foreach (string noise in new[] { "boilerplate", "ids", "table", "prose" })
+        {
+            Assert.True(o.KeptShare(noise) < 0.1, $"{noise}: {o.KeptShare(noise)}");
+        }
+        Assert.True(o.CleanShareOfKept > 0.8 && o.CleanShareOfKept > 1.8 * DemoSummary.CleanCorpusShare(r), $"{o.CleanShareOfKept}");
+        Assert.InRange(o.KeptShare("clean"), 0.3, 0.7); // 0.2 of all tokens out of ~0.4 clean
+    }
+
     /// <summary>The fields the schema names, with the right types.</summary>
     internal static void AssertSchema(JsonObject s)
     {

@@ -93,19 +93,20 @@ public static class StudyReport
         sb.AppendLine();
         sb.AppendLine("Each point is a full demo (reference model, scoring, CLM / SLM / random students at an equal step budget, same initialisation and data order). " +
             "Speedup = tokens CLM needed to reach its own final held-out clean loss ÷ tokens SLM needed to reach it (linear interpolation between evaluations); *x tokens* counts every token processed, *x selected* only tokens that received gradient. " +
-            "*noise harm* = random selection's final clean loss − SLM's (what SLM's selection is worth over an equally sparse random mask); *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
+            "*oracle* (when run) keeps the same share of tokens, clean-labelled ones first: a perfect filter, which separates what the noise costs CLM from how well excess loss finds it; *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
         sb.AppendLine();
-        sb.AppendLine("| point | clean share | clean loss CLM | SLM | random | reference | accuracy CLM | SLM | random | x tokens | x selected | random x tokens | clean kept (SLM / corpus) | FLOPs to target, SLM+ref ÷ CLM |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        sb.AppendLine("| point | clean share | clean loss CLM | SLM | random | oracle | reference | accuracy CLM | SLM | random | x tokens | x selected | random x tokens | oracle x tokens | clean kept (SLM / corpus) | FLOPs to target, SLM+ref ÷ CLM |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var p in r.Points)
         {
             var d = p.Result;
             var s = d.SpeedupOf("slm");
             var rs = d.SpeedupOf("random");
+            var os = d.SpeedupOf("oracle");
             var f = d.FlopsToTarget();
             double cs = DemoSummary.CleanCorpusShare(d);
-            sb.Append(CultureInfo.InvariantCulture, $"| {p.Point.Label}{(p.RunSteps != p.Point.Options.Student.Steps ? $" (of {p.RunSteps})" : "")} | {DemoReport.Pct(cs)} | {DemoReport.F3(d.Arm("clm")!.CleanLoss)} | {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Reference.CleanLoss)} | ");
-            sb.Append(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy)} | {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN)} | {DemoReport.Pct(d.Arm("random")?.Accuracy ?? double.NaN)} | {X(s.Tokens, s.Arm)} | {X(s.Selected, s.Arm)} | {X(rs.Tokens, rs.Arm)} | ");
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Point.Label}{(p.RunSteps != p.Point.Options.Student.Steps ? $" (of {p.RunSteps})" : "")} | {DemoReport.Pct(cs)} | {DemoReport.F3(d.Arm("clm")!.CleanLoss)} | {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("oracle")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Reference.CleanLoss)} | ");
+            sb.Append(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy)} | {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN)} | {DemoReport.Pct(d.Arm("random")?.Accuracy ?? double.NaN)} | {X(s.Tokens, s.Arm)} | {X(s.Selected, s.Arm)} | {X(rs.Tokens, rs.Arm)} | {(d.Arm("oracle") is null ? "–" : X(os.Tokens, os.Arm))} | ");
             sb.AppendLine(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("slm")?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
@@ -157,6 +158,7 @@ public static class StudyReport
             new("SLM, tokens processed", tokens, Color: "#d62728"),
             new("SLM, selected tokens", selected, Dashed: true, Color: "#d62728"),
             new("random, tokens processed", random, Color: "#2ca02c"),
+            new("oracle, tokens processed", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("oracle").Tokens ?? double.NaN)).ToList(), Color: "#9467bd"),
             new("1x (CLM)", [(x0, 1), (x1, 1)], Dashed: true, Color: "#999999"),
             new("2x", [(x0, 2), (x1, 2)], Dashed: true, Color: "#bbbbbb"),
         };
