@@ -38,9 +38,11 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
         var records = new List<StageRecord>();
         int total = 3 + o.Arms.Count + (o.Arms.Contains("slm") ? 1 : 0);
         int n = 0;
-        StageRecord Step(string what, Func<StageRecord> run)
+        double? secondsPerStep = null; // measured on the reference run, for the later stages' estimates
+        StageRecord Step(string what, Func<StageRecord> run, Func<double, double>? estimate = null)
         {
-            _progress.Line($"[{++n}/{total}] {what}");
+            string eta = secondsPerStep is double sps && estimate is not null ? $" (about {ConsoleProgress.Fmt(TimeSpan.FromSeconds(estimate(sps)))})" : "";
+            _progress.Line($"[{++n}/{total}] {what}{eta}");
             var r = run();
             records.Add(r);
             _progress.Line($"      {(r.Cached ? "cached" : ConsoleProgress.Fmt(TimeSpan.FromSeconds(r.Seconds)))}");
@@ -51,10 +53,17 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
             () => stages.Synth(o, cancel: cancel));
         var reference = Step($"reference model on the clean corpus ({o.Model}, {o.Reference.Steps} steps of {o.TokensPerStep:N0} tokens)",
             () => stages.Reference(o, synth, cancel));
+        if (!reference.Cached && reference.Result["steps"] is JsonValue st && (long)st > 0)
+        {
+            secondsPerStep = reference.Seconds / (long)st;
+        }
         StageRecord? score = null;
         if (o.Arms.Contains("slm"))
         {
-            score = Step("scoring every web token with the reference model", () => stages.Score(o, synth, reference, cancel));
+            long webTokens = synth.Result["tokens"]?["web"] is JsonValue wt ? (long)wt : 0;
+            // Forward-only scoring runs at about 2.7x training speed (sift bench).
+            score = Step("scoring every web token with the reference model", () => stages.Score(o, synth, reference, cancel),
+                sps => webTokens / (double)o.TokensPerStep * sps / 2.7);
         }
         var arms = new List<StageRecord>();
         foreach (string arm in o.Arms)
@@ -66,7 +75,7 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
                 "oracle" => $"oracle student ({o.SelectRatio:P0} of tokens, clean-labelled first)",
                 _ => $"random-selection student ({o.SelectRatio:P0} of tokens at random)",
             };
-            arms.Add(Step($"{what}, {o.Student.Steps} steps", () => stages.Student(o, arm, synth, score, cancel)));
+            arms.Add(Step($"{what}, {o.Student.Steps} steps", () => stages.Student(o, arm, synth, score, cancel), sps => o.Student.Steps * sps));
         }
         _progress.Line($"[{total}/{total}] report");
         var shares = new Dictionary<string, double>(StringComparer.Ordinal);

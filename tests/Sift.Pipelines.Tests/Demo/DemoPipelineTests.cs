@@ -63,6 +63,56 @@ public sealed class DemoPipelineTests
     }
 
     [Fact]
+    public void Demo_KilledMidStudent_ResumesToTheSameNumbers()
+    {
+        string root = Directory.CreateTempSubdirectory("sift-demo-kill").FullName;
+        var o = Micro with { Arms = ["clm", "slm"] };
+        var whole = new DemoPipeline(o).Run(Path.Combine(root, "whole"));
+
+        using var cts = new CancellationTokenSource();
+        var killer = new CancelAt(cts, task: "train", trainingRun: 3, step: 10); // reference, clm, then slm at its step-10 log line
+        string dir = Path.Combine(root, "killed");
+        Assert.ThrowsAny<OperationCanceledException>(() => new DemoPipeline(o, killer).Run(dir, cts.Token));
+        Assert.False(File.Exists(Path.Combine(dir, "summary.json")));
+        var resumed = new DemoPipeline(o).Run(dir);
+        Assert.Equal(["synth", "reference", "score", "clm"], resumed.Stages.Where(s => s.Cached).Select(s => s.Name));
+        foreach (string arm in o.Arms)
+        {
+            Assert.Equal(whole.Arm(arm)!.Curve, resumed.Arm(arm)!.Curve);
+        }
+    }
+
+    /// <summary>Cancels when the n-th training run reports a given step (a stand-in for Ctrl-C).</summary>
+    private sealed class CancelAt(CancellationTokenSource cts, string task, int trainingRun, long step) : Sift.Pipelines.Reporting.IProgressReporter
+    {
+        private int _runs;
+        private bool _inRun;
+
+        public void Report(string t, long done, long total, string status)
+        {
+            if (t != task)
+            {
+                return;
+            }
+            if (!_inRun)
+            {
+                _inRun = true;
+                _runs++;
+            }
+            if (_runs == trainingRun && done >= step)
+            {
+                cts.Cancel();
+            }
+        }
+
+        public void Line(string text)
+        {
+        }
+
+        public void Done() => _inRun = false;
+    }
+
+    [Fact]
     public void Study_ReusesStages_AndReadsShorterBudgetsOffTheLongestRun()
     {
         string dir = Directory.CreateTempSubdirectory("sift-study").FullName;
