@@ -48,6 +48,7 @@ public static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Sequences decoded together (local model)", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "Compute threads (local model)", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var maxRounds = new Option<int>("--max-rounds") { Description = "Tool-integrated: most generation rounds", DefaultValueFactory = _ => 4 };
+        var execTimeout = new Option<double>("--exec-timeout") { Description = "PAL/tool: wall-clock seconds per program run (the harness used 5)", DefaultValueFactory = _ => 5.0 };
         var budget = new Option<double>("--budget") { Description = "Seconds allowed per answer comparison (a timeout counts as wrong)", DefaultValueFactory = _ => 3.0 };
         var trials = new Option<int>("--trials") { Description = "Random subsets per N for the scaling curves", DefaultValueFactory = _ => 400 };
         var list = new Option<bool>("--list") { Description = "List the benchmarks and where their files are" };
@@ -61,7 +62,7 @@ public static class EvalCommand
             """)
         {
             dataset, data, model, completions, prompt, chatTemplate, fewShot, samples, temperature, topP, topK, maxTokens, seed,
-            limit, output, mode, json, badLines, batch, threads, maxRounds, budget, trials, list,
+            limit, output, mode, json, badLines, batch, threads, maxRounds, execTimeout, budget, trials, list,
         };
         remote.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
@@ -120,7 +121,7 @@ public static class EvalCommand
             {
                 progress.Line($"{ds.Path}: skipped {ds.Report.Skipped} malformed line(s)");
             }
-            var executor = OpenExecutor(kind);
+            using var executor = OpenExecutor(kind, pr.GetValue(execTimeout));
             EvalResult result;
             try
             {
@@ -149,9 +150,9 @@ public static class EvalCommand
     // A served model name as a folder name ("org/model" → "org_model").
     private static string SafeName(string name) => string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) || c is '/' or '\\' or ':' ? '_' : c));
 
-    /// <summary>The sandbox for PAL and tool-integrated prompts (null when the prompt runs no code).</summary>
-    private static ICodeExecutor? OpenExecutor(PromptKind kind) => kind is PromptKind.Pal or PromptKind.Tool
-        ? throw new SiftException($"--prompt {kind.Name()} runs the model's programs in the python sandbox (Sift.Sandbox's executor), which is not part of this build yet; use cot or chat")
+    /// <summary>The python sandbox for PAL and tool-integrated prompts (null when the prompt runs no code).</summary>
+    private static PythonSandbox? OpenExecutor(PromptKind kind, double timeoutSeconds) => kind is PromptKind.Pal or PromptKind.Tool
+        ? new PythonSandbox(new SandboxOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds), CpuSeconds = Math.Max(1, (int)Math.Ceiling(timeoutSeconds)) })
         : null;
 
     private static int Regrade(string path, DatasetDefinition def, GradeMode mode, GradeOptions grading, BadLinePolicy policy, string? outDir, bool json, int trials)
@@ -194,7 +195,7 @@ public static class EvalCommand
         {
             Directory.CreateDirectory(outDir);
             AtomicFile.WriteAllText(Path.Combine(outDir, "samples.jsonl"), string.Concat(graded.Select(r => r.ToJson() + "\n")));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(EvalJson.Indented) + "\n");
             AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md);
             if (strict.SamplesPerProblem > 1)
             {

@@ -79,12 +79,20 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         {
             cancel.ThrowIfCancellationRequested();
             var work = chunk.Select(w => new Work(w.p, w.j, o.Prompts.Build(w.p), !log.HasPrompt(w.p.Idx))).ToList();
-            await (kind switch
+            try
             {
-                PromptKind.Tool => ToolAsync(work, log, cancel),
-                PromptKind.Pal => PalAsync(work, log, cancel),
-                _ => PlainAsync(work, log, cancel),
-            }).ConfigureAwait(false);
+                await (kind switch
+                {
+                    PromptKind.Tool => ToolAsync(work, log, cancel),
+                    PromptKind.Pal => PalAsync(work, log, cancel),
+                    _ => PlainAsync(work, log, cancel),
+                }).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                // The engine refuses requests that do not fit its context; say what to change.
+                throw new SiftException($"{backend.Name}: {ex.Message} (lower --max-tokens, or use a shorter prompt: --few-shot none or --prompt chat)");
+            }
         }
         _progress.Done();
         return Finish(identity, problems.Count, reused, clock.Elapsed.TotalSeconds);
@@ -329,7 +337,7 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         var json = MetricsReport.Json(run, o.Mode, strict, compat);
         string title = $"{o.Dataset.Definition.Name} · {o.Prompts.Kind.Name()} · {Path.GetFileName(backend.Name.TrimEnd('/', '\\'))}";
         string md = MetricsReport.Markdown(title, o.Mode, strict, compat);
-        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(EvalJson.Indented) + "\n");
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "report.md"), md);
         if (o.Samples > 1)
         {

@@ -212,7 +212,7 @@ public sealed partial class EvalRunTests
         {
             var m = Regex.Match(code, @"return (\d+) \+ (\d+)");
             int v = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            return FakeExecutor.Ok("thinking\n\n" + HarnessExecution.Mark + (v == 6 ? "6.0" : v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return FakeExecutor.PalOk(code, v == 6 ? "6.0" : v.ToString(System.Globalization.CultureInfo.InvariantCulture), printed: "thinking\n");
         });
         string outDir = Path.Combine(dir, "run");
         var result = await new EvalRun(backend, exec, Options(data, outDir, PromptKind.Pal)).RunAsync();
@@ -221,7 +221,7 @@ public sealed partial class EvalRunTests
         var r = SamplesLog.ReadAll(Path.Combine(outDir, "samples.jsonl")).Single(x => x.Idx == 2);
         Assert.Equal("6.0", r.ProgramResult);
         Assert.Equal("6", r.Compat.Answer);
-        Assert.StartsWith("def solution():\n    print('thinking')\n    return 2 + 4\n", exec.Programs.Single(p => p.Contains("return 2 + 4", StringComparison.Ordinal)));
+        Assert.Equal("def solution():\n    print('thinking')\n    return 2 + 4\n", r.Executions[0].Program);
         Assert.Equal("\n\n```python\ndef solution():\n    print('thinking')\n    return 2 + 4\n```", r.Completion);
     }
 
