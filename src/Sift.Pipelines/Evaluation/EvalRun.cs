@@ -39,7 +39,7 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
     private readonly List<SampleRecord> _records = [];
     private readonly object _gate = new();
     private readonly object _reportGate = new();
-    private int _done, _total, _firstGraded, _firstCorrect, _generated, _tokens;
+    private int _done, _total, _firstGraded, _firstCorrect, _generated, _tokens, _tooLong;
 
     /// <summary>Runs (or resumes) the evaluation.</summary>
     public async Task<EvalResult> RunAsync(CancellationToken cancel = default)
@@ -96,11 +96,15 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
             }
             catch (ArgumentException ex)
             {
-                // The engine refuses requests that do not fit its context; say what to change.
+                // A backend that refuses a request (a server's context check); say what to change.
                 throw new SiftException($"{backend.Name}: {ex.Message} (lower --max-tokens, or use a shorter prompt: --few-shot none or --prompt chat)");
             }
         }
         _progress.Done();
+        if (_tooLong > 0)
+        {
+            _progress.Line($"{_tooLong} prompt(s) did not fit the model's context and were graded as wrong (finish_reason {TextGenerator.PromptTooLong}); a shorter prompt (--few-shot none, --prompt chat) or a longer-context model avoids this");
+        }
         return Finish(identity, problems.Count, reused, clock.Elapsed.TotalSeconds);
     }
 
@@ -127,6 +131,10 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         Sampling = new SamplingOptions { Temperature = options.Temperature, TopP = options.TopP, TopK = options.TopK },
         Seed = SeedFor(options.Seed, w.Problem.Idx, w.Sample, round),
         Stop = options.Prompts.Stop,
+        // Chat templates (ChatML) are written with their special-token strings.
+        AllowSpecialTokens = options.Prompts.Kind == PromptKind.Chat,
+        // As the harness's vLLM engine: generation ends at the context, an over-long prompt is an empty (wrong) answer.
+        FitToContext = true,
     };
 
     /// <summary>Seed of one (problem, sample, round): a SplitMix64 hash, so it does not depend on order or batching.</summary>
@@ -147,6 +155,10 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         w.Rounds++;
         w.CompletionTokens += c.Tokens.Length;
         w.FinishReason = c.FinishReason;
+        if (c.FinishReason == TextGenerator.PromptTooLong)
+        {
+            Interlocked.Increment(ref _tooLong);
+        }
         Interlocked.Add(ref _tokens, c.Tokens.Length);
     }
 
