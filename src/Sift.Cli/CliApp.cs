@@ -18,6 +18,7 @@ public static class CliApp
             GenerateCommand.Create(),
             ScoreCommand.Create(),
             DataCommand.Create(),
+            DemoCommand.Create(),
             TokenizerCommand.Create(),
             GradeCommand.Create(),
             AnalyzeCommand.Create(),

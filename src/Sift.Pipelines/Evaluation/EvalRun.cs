@@ -57,10 +57,16 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         new SamplingOptions { Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK }.Validate();
         var problems = o.Dataset.Problems.Take(o.Limit ?? int.MaxValue).ToList();
         Directory.CreateDirectory(o.OutDir);
+        string samplesPath = Path.Combine(o.OutDir, "samples.jsonl");
+        if (!File.Exists(Path.Combine(o.OutDir, "run.json")) && File.Exists(samplesPath) && new FileInfo(samplesPath).Length > 0)
+        {
+            // Samples of unknown settings (e.g. a re-grading output): resuming into them would mix experiments.
+            throw new SiftException($"{o.OutDir} has a samples.jsonl but no run.json, so it is not a run of these settings; use another --out");
+        }
         var identity = RunIdentity.Of(o, backend.Name);
         RunIdentity.CheckAndWrite(o.OutDir, identity, o.Samples, problems.Count);
 
-        using var log = SamplesLog.Open(Path.Combine(o.OutDir, "samples.jsonl"), o.BadLines, _progress.Line);
+        using var log = SamplesLog.Open(samplesPath, o.BadLines, _progress.Line);
         var selected = problems.ToDictionary(p => p.Idx);
         foreach (var r in log.Existing.Where(r => selected.ContainsKey(r.Idx) && r.Sample < o.Samples))
         {
@@ -79,12 +85,20 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         {
             cancel.ThrowIfCancellationRequested();
             var work = chunk.Select(w => new Work(w.p, w.j, o.Prompts.Build(w.p), !log.HasPrompt(w.p.Idx))).ToList();
-            await (kind switch
+            try
             {
-                PromptKind.Tool => ToolAsync(work, log, cancel),
-                PromptKind.Pal => PalAsync(work, log, cancel),
-                _ => PlainAsync(work, log, cancel),
-            }).ConfigureAwait(false);
+                await (kind switch
+                {
+                    PromptKind.Tool => ToolAsync(work, log, cancel),
+                    PromptKind.Pal => PalAsync(work, log, cancel),
+                    _ => PlainAsync(work, log, cancel),
+                }).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                // The engine refuses requests that do not fit its context; say what to change.
+                throw new SiftException($"{backend.Name}: {ex.Message} (lower --max-tokens, or use a shorter prompt: --few-shot none or --prompt chat)");
+            }
         }
         _progress.Done();
         return Finish(identity, problems.Count, reused, clock.Elapsed.TotalSeconds);
@@ -329,7 +343,7 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         var json = MetricsReport.Json(run, o.Mode, strict, compat);
         string title = $"{o.Dataset.Definition.Name} · {o.Prompts.Kind.Name()} · {Path.GetFileName(backend.Name.TrimEnd('/', '\\'))}";
         string md = MetricsReport.Markdown(title, o.Mode, strict, compat);
-        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(EvalJson.Indented) + "\n");
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "report.md"), md);
         if (o.Samples > 1)
         {

@@ -91,7 +91,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             {
                 return false;
             }
-            string text = tok.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated));
+            string text = tok.DecodeKnown(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated));
             foreach (string s in stops)
             {
                 if (s.Length > 0 && text.Contains(s, StringComparison.Ordinal))
@@ -103,7 +103,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
         }
         gen.Generate(requests, ShouldStop, (i, r) =>
         {
-            string text = tok?.Decode(r.Tokens) ?? "";
+            string text = tok?.DecodeKnown(r.Tokens) ?? "";
             foreach (string s in prompts[i].Stop)
             {
                 int at = s.Length > 0 ? text.IndexOf(s, StringComparison.Ordinal) : -1;

@@ -9,7 +9,8 @@ namespace Sift.Pipelines.Reporting;
 /// <param name="Points">(x, y) points in drawing order; non-finite points are skipped.</param>
 /// <param name="Dashed">Draw dashed (e.g. for evaluation curves).</param>
 /// <param name="Band">Optional shaded band around the line (e.g. mean ± std), drawn in the series colour.</param>
-public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, IReadOnlyList<(double X, double Lo, double Hi)>? Band = null);
+/// <param name="Color">CSS colour, or null for the palette colour of the series' position.</param>
+public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)> Points, bool Dashed = false, IReadOnlyList<(double X, double Lo, double Hi)>? Band = null, string? Color = null);
 
 /// <summary>
 /// A dependency-free SVG line chart: axes with "nice" ticks, grid, legend, title and axis labels.
@@ -17,6 +18,9 @@ public sealed record ChartSeries(string Name, IReadOnlyList<(double X, double Y)
 /// </summary>
 public sealed class SvgLineChart
 {
+    /// <summary>The default series colours, in order.</summary>
+    public static IReadOnlyList<string> Colors => Palette;
+
     private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#ff7f0e", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f"];
 
     /// <summary>Chart title.</summary>
@@ -34,6 +38,21 @@ public sealed class SvgLineChart
     /// <summary>Height in pixels.</summary>
     public int Height { get; init; } = 440;
 
+    /// <summary>Width of the legend box (long series names need more).</summary>
+    public int LegendWidth { get; init; } = 170;
+
+    /// <summary>Lowest x shown (null: from the data).</summary>
+    public double? XMin { get; init; }
+
+    /// <summary>Lowest y shown (null: from the data).</summary>
+    public double? YMin { get; init; }
+
+    /// <summary>Highest y shown at least (null: from the data).</summary>
+    public double? YMax { get; init; }
+
+    /// <summary>Put the legend in the bottom-right corner (for rising curves) instead of the top-right.</summary>
+    public bool LegendBottom { get; init; }
+
     /// <summary>Renders the series to SVG text.</summary>
     public string Render(IReadOnlyList<ChartSeries> series)
     {
@@ -43,6 +62,9 @@ public sealed class SvgLineChart
             .Where(p => double.IsFinite(p.X) && double.IsFinite(p.Y)).ToList();
         double x0 = pts.Count > 0 ? pts.Min(p => p.X) : 0, x1 = pts.Count > 0 ? pts.Max(p => p.X) : 1;
         double y0 = pts.Count > 0 ? pts.Min(p => p.Y) : 0, y1 = pts.Count > 0 ? pts.Max(p => p.Y) : 1;
+        x0 = XMin is double xm ? Math.Min(xm, x0) : x0;
+        y0 = YMin is double ym ? Math.Min(ym, y0) : y0;
+        y1 = YMax is double yM ? Math.Max(yM, y1) : y1;
         if (x1 - x0 < 1e-12)
         {
             x1 = x0 + 1;
@@ -79,7 +101,7 @@ public sealed class SvgLineChart
         for (int i = 0; i < series.Count; i++)
         {
             var s = series[i];
-            string color = Palette[i % Palette.Length];
+            string color = s.Color ?? Palette[i % Palette.Length];
             if (s.Band is { Count: > 1 } band && band.All(b => double.IsFinite(b.X) && double.IsFinite(b.Lo) && double.IsFinite(b.Hi)))
             {
                 var outline = band.Select(b => $"{N(X(b.X))},{N(Y(b.Hi))}").Concat(band.Reverse().Select(b => $"{N(X(b.X))},{N(Y(b.Lo))}"));
@@ -95,9 +117,10 @@ public sealed class SvgLineChart
             {
                 sb.Append(CultureInfo.InvariantCulture, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"1.8\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")} points=\"{string.Join(' ', path)}\"/>\n");
             }
-            int ly = top + 14 + i * 18;
-            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{left + pw - 170}\" y1=\"{ly - 4}\" x2=\"{left + pw - 145}\" y2=\"{ly - 4}\" stroke=\"{color}\" stroke-width=\"2.5\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{left + pw - 140}\" y=\"{ly}\">{Esc(s.Name)}</text>\n");
+            int ly = LegendBottom ? top + ph - 8 - (series.Count - 1 - i) * 18 : top + 14 + i * 18;
+            int lx = left + pw - LegendWidth;
+            sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{lx}\" y1=\"{ly - 4}\" x2=\"{lx + 25}\" y2=\"{ly - 4}\" stroke=\"{color}\" stroke-width=\"2.5\"{(s.Dashed ? " stroke-dasharray=\"6 4\"" : "")}/>");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{lx + 30}\" y=\"{ly}\">{Esc(s.Name)}</text>\n");
         }
         sb.Append("</svg>\n");
         return sb.ToString();
@@ -122,6 +145,10 @@ public sealed class SvgLineChart
     private static string Format(double v)
     {
         double a = Math.Abs(v);
+        if (a < 1e-12)
+        {
+            return "0";
+        }
         return a >= 1e9 ? (v / 1e9).ToString("0.##", CultureInfo.InvariantCulture) + "G"
             : a >= 1e6 ? (v / 1e6).ToString("0.##", CultureInfo.InvariantCulture) + "M"
             : a >= 1e4 ? (v / 1e3).ToString("0.##", CultureInfo.InvariantCulture) + "k"

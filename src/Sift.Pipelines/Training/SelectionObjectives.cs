@@ -268,3 +268,47 @@ public sealed class RandomSelectionObjective(Rng rng, double ratio, string scope
         }
     }
 }
+
+/// <summary>
+/// Research control: a perfect data filter at the same ratio. Keeps k tokens per scope, clean-labelled ones
+/// (correct problems and math prose, by the provenance side shard) first and in random order, so it trains on
+/// exactly the clean tokens SLM could at best select; when k exceeds them, random other tokens fill the rest.
+/// Measures how much the noise itself costs the baseline, separately from how well excess loss finds it.
+/// </summary>
+public sealed class OracleSelectionObjective : SelectionObjective
+{
+    private readonly Rng _rng;
+    private readonly SideShardReader<byte> _labels;
+    private byte[] _lab = [];
+
+    /// <summary>Creates the objective.</summary>
+    public OracleSelectionObjective(Rng rng, double ratio, string scope, SideShardReader<byte> labels)
+        : base(ratio, scope, labels)
+    {
+        _rng = rng;
+        _labels = labels;
+    }
+
+    /// <inheritdoc />
+    public override string Name => "oracle";
+
+    /// <inheritdoc />
+    protected override void Score(in MicroBatch batch, Span<float> score)
+    {
+        int n = score.Length, T = batch.SeqLen;
+        if (_lab.Length < n)
+        {
+            _lab = new byte[n];
+        }
+        for (int b = 0; b * T < n; b++)
+        {
+            _labels.Read(batch.WindowStarts[b] + 1, _lab.AsSpan(b * T, T)); // labels of the target tokens
+        }
+        for (int i = 0; i < n; i++)
+        {
+            // Clean kinds rank above every other token; the random part orders tokens within each group.
+            bool clean = Sift.Synth.ProvenanceInfo.IsCleanKind((Sift.Synth.Provenance)_lab[i]);
+            score[i] = (clean ? 1f : 0f) + 0.5f * (float)_rng.NextDouble();
+        }
+    }
+}

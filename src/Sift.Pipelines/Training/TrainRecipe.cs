@@ -52,7 +52,7 @@ public sealed record TrainRecipe
     /// <summary>Token budget (tokens processed), or 0.</summary>
     public long MaxTokens { get; init; }
 
-    /// <summary>Training objective: clm, slm (Rho-1 selective) or random (selection control).</summary>
+    /// <summary>Training objective: clm, slm (Rho-1 selective), random (selection control) or oracle (clean-labelled tokens first; needs labels).</summary>
     public string Objective { get; init; } = "clm";
 
     /// <summary>Share of tokens kept by slm/random, in (0, 1].</summary>
@@ -187,7 +187,7 @@ public sealed record TrainRecipe
             GradAccum = accum,
             MaxSteps = maxSteps,
             MaxTokens = maxTokens,
-            Objective = tree.Choice("train.objective", "clm", "clm", "slm", "random"),
+            Objective = tree.Choice("train.objective", "clm", "clm", "slm", "random", "oracle"),
             SelectRatio = tree.Double("train.select_ratio", 0.6),
             SelectScope = tree.Choice("train.select_scope", "batch", "batch", "sequence"),
             RefScores = tree.String("data.ref_scores"),
@@ -215,6 +215,10 @@ public sealed record TrainRecipe
         if (recipe.Objective == "slm" && recipe.RefScores is null)
         {
             throw tree.Error("data.ref_scores", "train.objective=slm needs reference scores (make them with `sift score --model REF --data DATA --output SCORES`)");
+        }
+        if (recipe.Objective == "oracle" && recipe.Labels is null)
+        {
+            throw tree.Error("data.labels", "train.objective=oracle keeps the clean-labelled tokens, so it needs data.labels (the web/labels side shard of `sift data synth`)");
         }
         if (recipe.HoldoutEvery == 1)
         {

@@ -89,6 +89,7 @@ public sealed class TrainingRun
             {
                 "slm" => new SlmObjective(refScores!, _r.SelectRatio, _r.SelectScope, labels),
                 "random" => new RandomSelectionObjective(rng, _r.SelectRatio, _r.SelectScope, labels),
+                "oracle" => new OracleSelectionObjective(rng, _r.SelectRatio, _r.SelectScope, labels ?? throw new SiftException("train.objective=oracle needs data.labels")),
                 _ => new ClmObjective(),
             };
             Objective = objective;

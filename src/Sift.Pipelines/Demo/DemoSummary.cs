@@ -1,0 +1,181 @@
+using System.Text.Json.Nodes;
+
+namespace Sift.Pipelines.Demo;
+
+/// <summary>
+/// The demo's JSON summary (summary.json, and stdout with --json). For each student (clm, slm, random):
+/// tokens, trained_tokens, clean_loss, answer_loss, accuracy, tiers, flops, seconds; then speedup_tokens and
+/// speedup_selected_tokens of SLM against CLM's final clean loss (null when SLM never reaches it),
+/// selected_share per provenance kind, the FLOP accounting with the reference model, and per-stage times.
+/// </summary>
+public static class DemoSummary
+{
+    /// <summary>Schema version of summary.json.</summary>
+    public const int Version = 1;
+
+    /// <summary>Builds the summary.</summary>
+    public static JsonObject Build(DemoResult r)
+    {
+        var o = r.Options;
+        var s = new JsonObject
+        {
+            ["format"] = "sift-demo",
+            ["version"] = Version,
+            ["folder"] = r.Folder,
+        };
+        foreach (var a in r.Arms)
+        {
+            s[a.Name] = ArmJson(a);
+        }
+        s["reference"] = ArmJson(r.Reference);
+        var slm = r.SpeedupOf("slm");
+        s["target_clean_loss"] = Round(r.Target);
+        s["speedup_tokens"] = Round(slm.Tokens);
+        s["speedup_selected_tokens"] = Round(slm.Selected);
+        s["speedup_lower_bound"] = slm.Arm?.AtFirstEvaluation == true;
+        s["clm_tokens_to_target"] = Round(slm.Baseline?.Tokens);
+        s["slm_tokens_to_target"] = Round(slm.Arm?.Tokens);
+        s["slm_trained_tokens_to_target"] = Round(slm.Arm?.TrainedTokens);
+        var rnd = r.SpeedupOf("random");
+        s["random_speedup_tokens"] = Round(rnd.Tokens);
+        s["random_speedup_selected_tokens"] = Round(rnd.Selected);
+        s["speedup_note"] = slm.Tokens is null && r.Arm("slm") is not null
+            ? "SLM never reached CLM's final clean loss within the budget, so both speedups are null"
+            : "speedup_tokens counts every token of every batch (tokens processed); speedup_selected_tokens counts only tokens that received gradient (Rho-1's Table 1 accounting)";
+
+        var corpus = new JsonObject();
+        foreach (string kind in Kinds(r))
+        {
+            corpus[kind] = Round(r.CorpusShares.GetValueOrDefault(kind, double.NaN));
+        }
+        // selected_share is SLM's (the schema); the other selective arms get selected_share_<arm>.
+        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        {
+            var sel = new JsonObject();
+            foreach (string kind in Kinds(r))
+            {
+                sel[kind] = Round(a.KeptShare(kind));
+            }
+            s[a.Name == "slm" ? "selected_share" : $"selected_share_{a.Name}"] = sel;
+        }
+        s["corpus_token_share"] = corpus;
+        var cleanShare = new JsonObject { ["clm"] = Round(CleanCorpusShare(r)) };
+        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        {
+            cleanShare[a.Name] = Round(a.CleanShareOfKept);
+        }
+        s["clean_share_of_trained"] = cleanShare;
+        if (r.Arm("oracle") is not null)
+        {
+            var o2 = r.SpeedupOf("oracle");
+            s["oracle_speedup_tokens"] = Round(o2.Tokens);
+            s["oracle_speedup_selected_tokens"] = Round(o2.Selected);
+        }
+
+        var flops = new JsonObject
+        {
+            ["reference_training"] = r.Reference.Flops,
+            ["scoring"] = r.ScoringFlops,
+        };
+        foreach (var a in r.Arms)
+        {
+            flops[a.Name] = a.Flops;
+        }
+        if (r.Arm("slm") is ArmResult slmArm)
+        {
+            flops["slm_with_reference"] = slmArm.Flops + r.Reference.Flops + r.ScoringFlops;
+        }
+        var toTarget = r.FlopsToTarget();
+        flops["to_target"] = toTarget is { } t ? new JsonObject
+        {
+            ["clm"] = t.Clm,
+            ["slm"] = t.Slm,
+            ["slm_with_reference"] = t.SlmWithReference,
+            ["speedup_without_reference"] = Round(t.Clm / t.Slm),
+            ["speedup_with_reference"] = Round(t.Clm / t.SlmWithReference),
+        } : null;
+        flops["convention"] = "6N + 12·L·T·d per training token, 2N + 4·L·T·d per scored token (N: matrix weights incl. the head); evaluation not counted";
+        s["flops"] = flops;
+
+        var stages = new JsonArray();
+        foreach (var st in r.Stages)
+        {
+            stages.Add(new JsonObject
+            {
+                ["name"] = st.Name,
+                ["seconds"] = st.Seconds,
+                ["cached"] = st.Cached,
+                ["flops"] = st.Result["flops"]?.DeepClone(),
+                ["sub_seconds"] = st.Name == "synth" ? st.Result["seconds"]?.DeepClone() : null,
+                ["folder"] = st.Folder,
+            });
+        }
+        s["stages"] = stages;
+        s["wall_seconds"] = Math.Round(r.WallSeconds, 3);
+        s["stage_seconds_total"] = Math.Round(r.Stages.Sum(x => x.Seconds), 3);
+        s["load_average"] = new JsonObject { ["start"] = Round(r.Load.Start), ["end"] = Round(r.Load.End) };
+        s["options"] = OptionsJson(o);
+        return s;
+    }
+
+    /// <summary>Provenance kinds to tabulate: those in the corpus, clean kinds first, separators last.</summary>
+    public static IReadOnlyList<string> Kinds(DemoResult r)
+    {
+        var kinds = r.CorpusShares.Keys.Concat(r.Arms.SelectMany(a => a.Selection.Keys)).Distinct().ToList();
+        string[] order = ["clean", "math_prose", "wrong_context", "wrong_number", "boilerplate", "ids", "table", "prose", "separator"];
+        return kinds.Where(k => r.CorpusShares.GetValueOrDefault(k) > 0 || r.Arms.Any(a => a.Selection.ContainsKey(k)))
+            .OrderBy(k => Array.IndexOf(order, k) is int i && i >= 0 ? i : 100).ThenBy(k => k, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary>Share of the corpus's text tokens that are clean kinds (what CLM trains on).</summary>
+    public static double CleanCorpusShare(DemoResult r)
+    {
+        double text = r.CorpusShares.Where(kv => kv.Key != "separator").Sum(kv => kv.Value);
+        double clean = r.CorpusShares.Where(kv => kv.Key is "clean" or "math_prose").Sum(kv => kv.Value);
+        return text > 0 ? clean / text : double.NaN;
+    }
+
+    private static JsonObject ArmJson(ArmResult a) => new()
+    {
+        ["tokens"] = a.Tokens,
+        ["trained_tokens"] = a.TrainedTokens,
+        ["clean_loss"] = Round(a.CleanLoss),
+        ["answer_loss"] = Round(a.AnswerLoss),
+        ["accuracy"] = Round(a.Accuracy),
+        ["tiers"] = a.Final["tiers"]?.DeepClone(),
+        ["flops"] = a.Flops,
+        ["seconds"] = Math.Round(a.Seconds, 3),
+        ["curve"] = new JsonArray(a.Curve.Select(p => (JsonNode)new JsonObject
+        {
+            ["step"] = p.Step,
+            ["tokens"] = p.Tokens,
+            ["trained_tokens"] = p.TrainedTokens,
+            ["clean_loss"] = Round(p.CleanLoss),
+            ["answer_loss"] = Round(p.AnswerLoss),
+            ["accuracy"] = Round(p.Accuracy),
+        }).ToArray()),
+    };
+
+    /// <summary>Canonical description of the options (summaries and study keys).</summary>
+    public static JsonObject OptionsJson(DemoOptions o) => new()
+    {
+        ["seed"] = o.Seed,
+        ["threads"] = o.Threads,
+        ["corpus"] = DemoOptions.CorpusJson(o.SeededCorpus),
+        ["tokenizer_vocab"] = o.TokenizerVocab,
+        ["model"] = o.Model.ToJson(),
+        ["seq_len"] = o.SeqLen,
+        ["micro_batch"] = o.MicroBatch,
+        ["tokens_per_step"] = o.TokensPerStep,
+        ["reference"] = o.Reference.ToJson(),
+        ["student"] = o.Student.ToJson(),
+        ["select_ratio"] = o.SelectRatio,
+        ["select_scope"] = o.SelectScope,
+        ["eval_interval"] = o.EvalInterval,
+        ["accuracy_problems"] = o.AccuracyProblems,
+        ["arms"] = new JsonArray(o.Arms.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray()),
+    };
+
+    /// <summary>Rounds to 6 decimals; non-finite and null become JSON null.</summary>
+    public static JsonNode? Round(double? v) => v is double d && double.IsFinite(d) ? JsonValue.Create(Math.Round(d, 6)) : null;
+}

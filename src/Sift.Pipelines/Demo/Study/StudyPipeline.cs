@@ -1,0 +1,137 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Sift.Core.IO;
+using Sift.Pipelines.Reporting;
+
+namespace Sift.Pipelines.Demo.Study;
+
+/// <summary>A measured study point: its configuration and the demo result at its budget.</summary>
+/// <param name="Point">The configuration.</param>
+/// <param name="Result">What the demo measured for it.</param>
+/// <param name="RunSteps">Steps the students actually ran (more than the point's own when it was read off a longer run).</param>
+public sealed record StudyPointResult(StudyPoint Point, DemoResult Result, long RunSteps);
+
+/// <summary>What a study measured.</summary>
+/// <param name="Grid">The grid.</param>
+/// <param name="Folder">Output folder.</param>
+/// <param name="Points">Results in grid order.</param>
+/// <param name="WallSeconds">Wall time of this invocation.</param>
+/// <param name="ComputeSeconds">Wall time of every stage the study needed (cached ones at the time of the run that made them).</param>
+public sealed record StudyResult(StudyGrid Grid, string Folder, IReadOnlyList<StudyPointResult> Points, double WallSeconds, double ComputeSeconds)
+{
+    /// <summary>The command line (for the report).</summary>
+    public string Command { get; init; } = "./sift demo --study";
+}
+
+/// <summary>
+/// `sift demo --study`: runs every point of a <see cref="StudyGrid"/> through the demo's stages with
+/// content-addressed folders under OUT/cache, so corpora, tokenizers, reference models (shared by corpora
+/// that differ only in the web mixture), scores and students are computed once and reused by every point
+/// (and by a rerun). With a constant student learning rate, points that differ only in student.steps are
+/// read off the longest run (a shorter run with the same seed is its exact prefix). Writes OUT/study.md,
+/// OUT/study.json and OUT/study-*.svg.
+/// </summary>
+public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = null)
+{
+    private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
+
+    /// <summary>The command line to print in the report.</summary>
+    public string Command { get; init; } = "./sift demo --study";
+
+    /// <summary>Canonical identity of a configuration.</summary>
+    public static string OptionsKey(DemoOptions o) => StageStore.Canonical(DemoSummary.OptionsJson(o));
+
+    /// <summary>Runs (or resumes) the study into <paramref name="outDir"/> and writes its report.</summary>
+    public StudyResult Run(string outDir, CancellationToken cancel = default)
+    {
+        outDir = Path.GetFullPath(outDir);
+        Directory.CreateDirectory(outDir);
+        var points = grid.Points();
+        var clock = Stopwatch.StartNew();
+        var stages = new DemoStages(new StageStore(_progress), DemoStages.ContentLayout(Path.Combine(outDir, "cache")), _progress);
+        var results = new List<StudyPointResult>();
+        var seen = new Dictionary<string, StageRecord>(StringComparer.Ordinal);
+        double compute = 0;
+        void Count(StageRecord r)
+        {
+            if (seen.TryAdd(r.Folder, r))
+            {
+                compute += r.Seconds;
+            }
+        }
+        for (int i = 0; i < points.Count; i++)
+        {
+            var p = points[i];
+            var run = RunOptions(p.Options, points);
+            _progress.Line($"[point {i + 1}/{points.Count}] {p.Label}" + (run.Student.Steps != p.Options.Student.Steps ? $" (read off the {run.Student.Steps}-step run)" : ""));
+            double load0 = DemoPipeline.LoadAverage();
+            var sw = Stopwatch.StartNew();
+            // One tokenizer per tokenizer setting, trained on the base corpus, so web variants share the reference model.
+            var tokSource = stages.Synth(run with { Corpus = grid.Base.Corpus }, cancel: cancel);
+            var synth = OptionsKey(run with { Corpus = grid.Base.Corpus }) == OptionsKey(run) ? tokSource : stages.Synth(run, tokSource, cancel);
+            var reference = stages.Reference(run, synth, cancel);
+            var score = run.Arms.Contains("slm") ? stages.Score(run, synth, reference, cancel) : null;
+            var arms = run.Arms.Select(a => stages.Student(run, a, synth, score, cancel)).ToList();
+            var records = new List<StageRecord> { tokSource };
+            if (synth != tokSource)
+            {
+                records.Add(synth);
+            }
+            records.Add(reference);
+            if (score is not null)
+            {
+                records.Add(score);
+            }
+            records.AddRange(arms);
+            records.ForEach(Count);
+            var shares = new Dictionary<string, double>(StringComparer.Ordinal);
+            if (synth.Result["web_token_shares"] is JsonObject ws)
+            {
+                foreach (var (k, v) in ws)
+                {
+                    shares[k] = (double)v!;
+                }
+            }
+            long steps = p.Options.Student.Steps;
+            var result = new DemoResult
+            {
+                Options = p.Options,
+                Folder = outDir,
+                Stages = records,
+                Reference = ArmResult.FromStage(reference),
+                Arms = arms.Select(a => ArmResult.FromStage(a)).Select(a => a.Curve[^1].Step == steps ? a : a.Truncate(steps)).ToList(),
+                CorpusShares = shares,
+                ScoringFlops = score?.Result["flops"] is JsonValue f ? (double)f : 0,
+                WallSeconds = sw.Elapsed.TotalSeconds,
+                Load = (load0, DemoPipeline.LoadAverage()),
+                Command = Command,
+            };
+            results.Add(new StudyPointResult(p, result, run.Student.Steps));
+            var s = result.SpeedupOf("slm");
+            _progress.Line($"    clean loss clm {DemoReport.F3(result.Arm("clm")!.CleanLoss)} slm {DemoReport.F3(result.Arm("slm")?.CleanLoss ?? double.NaN)} random {DemoReport.F3(result.Arm("random")?.CleanLoss ?? double.NaN)}; " +
+                $"speedup tokens {(s.Tokens is double t ? $"{t:0.00}x" : "never")}, selected {(s.Selected is double x ? $"{x:0.00}x" : "never")}");
+            // Partial reports after every point: a long study can be read while it runs.
+            StudyReport.WriteAll(new StudyResult(grid, outDir, results, clock.Elapsed.TotalSeconds, compute) { Command = Command });
+        }
+        var final = new StudyResult(grid, outDir, results, clock.Elapsed.TotalSeconds, compute) { Command = Command };
+        StudyReport.WriteAll(final);
+        return final;
+    }
+
+    /// <summary>
+    /// The options a point is trained with: with a constant student schedule, the longest student.steps among
+    /// the points that differ from it only in student.steps (its curve contains theirs); otherwise its own.
+    /// </summary>
+    public static DemoOptions RunOptions(DemoOptions o, IReadOnlyList<StudyPoint> all)
+    {
+        if (o.Student.Schedule != "constant")
+        {
+            return o;
+        }
+        string Sans(DemoOptions x) => OptionsKey(x with { Student = x.Student with { Steps = 0 } });
+        string me = Sans(o);
+        int steps = all.Select(p => p.Options).Where(x => x.Student.Schedule == "constant" && Sans(x) == me && x.Student.Steps % x.EvalInterval == 0)
+            .Select(x => x.Student.Steps).DefaultIfEmpty(o.Student.Steps).Max();
+        return o.Student.Steps % o.EvalInterval == 0 ? o with { Student = o.Student with { Steps = Math.Max(steps, o.Student.Steps) } } : o;
+    }
+}

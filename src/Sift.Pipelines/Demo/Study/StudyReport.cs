@@ -1,0 +1,177 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Sift.Core.IO;
+using Sift.Pipelines.Reporting;
+
+namespace Sift.Pipelines.Demo.Study;
+
+/// <summary>The study's outputs: study.json (every point's demo summary), study.md and one chart per axis.</summary>
+public static class StudyReport
+{
+    /// <summary>Writes study.json, study.md and the charts.</summary>
+    public static void WriteAll(StudyResult r)
+    {
+        AtomicFile.WriteAllText(Path.Combine(r.Folder, "study.json"), Json(r).ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+        foreach (var axis in AxesWithPoints(r))
+        {
+            AtomicFile.WriteAllText(Path.Combine(r.Folder, ChartName(axis.Key)), AxisChart(r, axis.Key, axis.Points));
+        }
+        AtomicFile.WriteAllText(Path.Combine(r.Folder, "study.md"), Markdown(r));
+    }
+
+    /// <summary>study.json: the grid and, per point, its settings and the demo summary (curves included).</summary>
+    public static JsonObject Json(StudyResult r)
+    {
+        var points = new JsonArray();
+        foreach (var p in r.Points)
+        {
+            var summary = DemoSummary.Build(p.Result);
+            summary.Remove("folder");
+            points.Add(new JsonObject
+            {
+                ["label"] = p.Point.Label,
+                ["axis"] = p.Point.Axis,
+                ["settings"] = new JsonArray(p.Point.Settings.Select(s => (JsonNode)JsonValue.Create(s)!).ToArray()),
+                ["run_steps"] = p.RunSteps,
+                ["summary"] = summary,
+            });
+        }
+        var best = Best(r);
+        return new JsonObject
+        {
+            ["format"] = "sift-study",
+            ["version"] = 1,
+            ["mode"] = r.Grid.Mode,
+            ["axes"] = new JsonArray(r.Grid.Axes.Select(a => (JsonNode)new JsonObject { ["key"] = a.Key, ["values"] = new JsonArray(a.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) }).ToArray()),
+            ["best_speedup_tokens"] = best is null ? null : new JsonObject { ["label"] = best.Point.Label, ["speedup_tokens"] = DemoSummary.Round(best.Result.SpeedupOf("slm").Tokens) },
+            ["reached_2x_tokens"] = r.Points.Any(p => p.Result.SpeedupOf("slm").Tokens >= 2),
+            ["wall_seconds"] = Math.Round(r.WallSeconds, 3),
+            ["compute_seconds"] = Math.Round(r.ComputeSeconds, 3),
+            ["points"] = points,
+        };
+    }
+
+    /// <summary>The point with the largest tokens-processed speedup, or null when SLM never reached CLM's loss.</summary>
+    public static StudyPointResult? Best(StudyResult r) =>
+        r.Points.Where(p => p.Result.SpeedupOf("slm").Tokens is not null).OrderByDescending(p => p.Result.SpeedupOf("slm").Tokens!.Value).FirstOrDefault();
+
+    /// <summary>One line per point.</summary>
+    public static string ConsoleTable(StudyResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{"point",-40} {"clm",7} {"slm",7} {"random",7} {"acc clm",8} {"acc slm",8} {"x tokens",9} {"x selected",10}");
+        foreach (var p in r.Points)
+        {
+            var d = p.Result;
+            var s = d.SpeedupOf("slm");
+            sb.Append(CultureInfo.InvariantCulture, $"{Trim(p.Point.Label, 40),-40} {DemoReport.F3(d.Arm("clm")!.CleanLoss),7} {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN),7} {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN),7} ");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy),8} {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN),8} {X(s.Tokens, s.Arm),9} {X(s.Selected, s.Arm),10}");
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>study.md.</summary>
+    public static string Markdown(StudyResult r)
+    {
+        var sb = new StringBuilder();
+        sb.AppendLine("# Sift study: where does selective language modeling pay off?");
+        sb.AppendLine();
+        var best = Best(r);
+        bool twoX = r.Points.Any(p => p.Result.SpeedupOf("slm").Tokens >= 2);
+        if (best is null)
+        {
+            sb.AppendLine("In no point did SLM reach CLM's final clean loss within the budget.");
+        }
+        else
+        {
+            var s = best.Result.SpeedupOf("slm");
+            sb.Append(CultureInfo.InvariantCulture, $"Largest speedup in tokens processed: **{X(s.Tokens, s.Arm)}** at `{best.Point.Label}` (selected tokens: {X(s.Selected, s.Arm)}). ");
+            sb.AppendLine((twoX ? "At least one point reaches 2x in tokens processed." : "**No point reaches 2x in tokens processed.**"));
+        }
+        sb.AppendLine();
+        sb.AppendLine("Each point is a full demo (reference model, scoring, CLM / SLM / random students at an equal step budget, same initialisation and data order). " +
+            "Speedup = tokens CLM needed to reach its own final held-out clean loss ÷ tokens SLM needed to reach it (linear interpolation between evaluations); *x tokens* counts every token processed, *x selected* only tokens that received gradient. " +
+            "*oracle* (when run) keeps the same share of tokens, clean-labelled ones first: a perfect filter, which separates what the noise costs CLM from how well excess loss finds it; *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
+        sb.AppendLine();
+        sb.AppendLine("| point | clean share | clean loss CLM | SLM | random | oracle | reference | accuracy CLM | SLM | random | x tokens | x selected | random x tokens | oracle x tokens | clean kept (SLM / corpus) | FLOPs to target, SLM+ref ÷ CLM |");
+        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        foreach (var p in r.Points)
+        {
+            var d = p.Result;
+            var s = d.SpeedupOf("slm");
+            var rs = d.SpeedupOf("random");
+            var os = d.SpeedupOf("oracle");
+            var f = d.FlopsToTarget();
+            double cs = DemoSummary.CleanCorpusShare(d);
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Point.Label}{(p.RunSteps != p.Point.Options.Student.Steps ? $" (of {p.RunSteps})" : "")} | {DemoReport.Pct(cs)} | {DemoReport.F3(d.Arm("clm")!.CleanLoss)} | {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("oracle")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Reference.CleanLoss)} | ");
+            sb.Append(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy)} | {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN)} | {DemoReport.Pct(d.Arm("random")?.Accuracy ?? double.NaN)} | {X(s.Tokens, s.Arm)} | {X(s.Selected, s.Arm)} | {X(rs.Tokens, rs.Arm)} | {(d.Arm("oracle") is null ? "–" : X(os.Tokens, os.Arm))} | ");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("slm")?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
+        }
+        sb.AppendLine();
+        foreach (var axis in AxesWithPoints(r))
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"## {axis.Key}");
+            sb.AppendLine();
+            sb.AppendLine(CultureInfo.InvariantCulture, $"![speedup against {axis.Key}]({ChartName(axis.Key)})");
+            sb.AppendLine();
+            sb.AppendLine(Trend(axis.Key, axis.Points));
+            sb.AppendLine();
+        }
+        sb.AppendLine("## Cost");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"{r.Points.Count} points; every stage the study needed took {r.ComputeSeconds / 60:0.0} min of wall time when it ran (cached stages count once, at the time of the run that made them); this invocation took {r.WallSeconds / 60:0.0} min.");
+        sb.AppendLine();
+        sb.AppendLine(CultureInfo.InvariantCulture, $"Reproduce: `{r.Command}`. Every point's options, curves and stage times are in `study.json`.");
+        return sb.ToString();
+    }
+
+    private static string Trend(string key, IReadOnlyList<StudyPointResult> pts)
+    {
+        var parts = pts.Select(p =>
+        {
+            var s = p.Result.SpeedupOf("slm");
+            return $"{Value(p, key)}: {X(s.Tokens, s.Arm)} (selected {X(s.Selected, s.Arm)})";
+        });
+        return "Speedup in tokens processed by value: " + string.Join("; ", parts) + ".";
+    }
+
+    private static IEnumerable<(string Key, IReadOnlyList<StudyPointResult> Points)> AxesWithPoints(StudyResult r) =>
+        r.Grid.Axes.Select(a => (a.Key, (IReadOnlyList<StudyPointResult>)r.Points.Where(p => p.Point.Axis == a.Key).ToList())).Where(x => x.Item2.Count > 0);
+
+    private static string ChartName(string axis) => "study-" + axis.Replace('.', '-') + ".svg";
+
+    private static string Value(StudyPointResult p, string key) =>
+        p.Point.Settings.FirstOrDefault(s => s.StartsWith(key + "=", StringComparison.Ordinal))?[(key.Length + 1)..] ?? "?";
+
+    private static string AxisChart(StudyResult r, string key, IReadOnlyList<StudyPointResult> pts)
+    {
+        bool numeric = pts.All(p => double.TryParse(Value(p, key), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
+        double Xv(StudyPointResult p, int i) => numeric ? double.Parse(Value(p, key), CultureInfo.InvariantCulture) : i;
+        var tokens = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("slm").Tokens ?? double.NaN)).ToList();
+        var selected = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("slm").Selected ?? double.NaN)).ToList();
+        var random = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("random").Tokens ?? double.NaN)).ToList();
+        double x0 = tokens.Count > 0 ? tokens.Min(t => t.Item1) : 0, x1 = tokens.Count > 0 ? tokens.Max(t => t.Item1) : 1;
+        var series = new List<ChartSeries>
+        {
+            new("SLM, tokens processed", tokens, Color: "#d62728"),
+            new("SLM, selected tokens", selected, Dashed: true, Color: "#d62728"),
+            new("random, tokens processed", random, Color: "#2ca02c"),
+            new("oracle, tokens processed", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("oracle").Tokens ?? double.NaN)).ToList(), Color: "#9467bd"),
+            new("1x (CLM)", [(x0, 1), (x1, 1)], Dashed: true, Color: "#999999"),
+            new("2x", [(x0, 2), (x1, 2)], Dashed: true, Color: "#bbbbbb"),
+        };
+        return new SvgLineChart
+        {
+            Title = $"Speedup to CLM's final clean loss against {key}",
+            XLabel = numeric ? key : $"{key} (" + string.Join(", ", pts.Select((p, i) => $"{i}: {Value(p, key)}")) + ")",
+            YLabel = "speedup (x)",
+            LegendWidth = 200,
+        }.Render(series);
+    }
+
+    private static string X(double? v, Crossing? c) => v is double d ? (c?.AtFirstEvaluation == true ? "≥" : "") + d.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "never";
+
+    private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
+}

@@ -1,0 +1,184 @@
+using System.Text.Json.Nodes;
+using Sift.Pipelines.Demo;
+using Sift.Pipelines.Demo.Study;
+using Sift.Synth;
+
+namespace Sift.Pipelines.Tests.Demo;
+
+/// <summary>The whole demo on a micro configuration (seconds): stages, caching, the summary's schema, the study.</summary>
+public sealed class DemoPipelineTests
+{
+    /// <summary>Every stage of the real demo, shrunk: 300 clean documents, a 32-wide one-layer model, 20 steps.</summary>
+    internal static DemoOptions Micro => DemoOptions.Quick with
+    {
+        Corpus = new SynthOptions { CleanDocuments = 300, WebChars = 30_000, EvalPerTier = 3 },
+        TokenizerVocab = 300,
+        TokenizerChars = 60_000,
+        Model = new DemoModel(32, 1, 2, 64),
+        SeqLen = 64,
+        MicroBatch = 4,
+        Reference = new DemoTraining(20, Warmup: 4),
+        Student = new DemoTraining(20, Warmup: 4, Schedule: "constant"),
+        EvalInterval = 10,
+        AccuracyProblems = 3,
+        Threads = 1,
+    };
+
+    [Fact]
+    public void Demo_RunsEveryStage_WritesTheSummary_AndARerunSkipsWhatIsFinished()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-demo").FullName, "demo");
+        var r = new DemoPipeline(Micro).Run(dir);
+        Assert.Equal(["synth", "reference", "score", "clm", "slm", "random"], r.Stages.Select(s => s.Name));
+        Assert.All(r.Stages, s => Assert.False(s.Cached));
+        foreach (string f in new[] { "report.md", "demo.svg", "summary.json" })
+        {
+            Assert.True(File.Exists(Path.Combine(dir, f)), f);
+        }
+        var s = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "summary.json")))!.AsObject();
+        AssertSchema(s);
+        // Equal budgets: every student processed the same tokens; the selective ones trained on half of them.
+        long tokens = (long)s["clm"]!["tokens"]!;
+        Assert.Equal(20L * 4 * 64, tokens);
+        Assert.Equal(tokens, (long)s["slm"]!["tokens"]!);
+        Assert.Equal(tokens, (long)s["random"]!["tokens"]!);
+        Assert.Equal(tokens, (long)s["clm"]!["trained_tokens"]!);
+        Assert.InRange((long)s["slm"]!["trained_tokens"]!, tokens * 0.45, tokens * 0.55);
+        // Selection accounting covers the corpus kinds; random keeps about half of each, by construction.
+        Assert.InRange((double)s["selected_share_random"]!["clean"]!, 0.35, 0.65);
+        Assert.Contains("speedup_tokens", File.ReadAllText(Path.Combine(dir, "summary.json")));
+        Assert.Contains("tokens processed", File.ReadAllText(Path.Combine(dir, "report.md")));
+        Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "demo.svg")));
+
+        // A rerun finds every stage finished and reproduces the same numbers.
+        var again = new DemoPipeline(Micro).Run(dir);
+        Assert.All(again.Stages, st => Assert.True(st.Cached, st.Name));
+        Assert.Equal(r.Arms.Select(a => a.CleanLoss), again.Arms.Select(a => a.CleanLoss));
+
+        // Changing the select ratio redoes only the selective students.
+        var changed = new DemoPipeline(Micro with { SelectRatio = 0.3 }).Run(dir);
+        Assert.Equal(["synth", "reference", "score", "clm"], changed.Stages.Where(st => st.Cached).Select(st => st.Name));
+        Assert.InRange((double)changed.Arm("slm")!.TrainedTokens / tokens, 0.27, 0.33);
+        Assert.Equal(r.Arm("clm")!.CleanLoss, changed.Arm("clm")!.CleanLoss);
+    }
+
+    [Fact]
+    public void Demo_KilledMidStudent_ResumesToTheSameNumbers()
+    {
+        string root = Directory.CreateTempSubdirectory("sift-demo-kill").FullName;
+        var o = Micro with { Arms = ["clm", "slm"] };
+        var whole = new DemoPipeline(o).Run(Path.Combine(root, "whole"));
+
+        using var cts = new CancellationTokenSource();
+        var killer = new CancelAt(cts, task: "train", trainingRun: 3, step: 10); // reference, clm, then slm at its step-10 log line
+        string dir = Path.Combine(root, "killed");
+        Assert.ThrowsAny<OperationCanceledException>(() => new DemoPipeline(o, killer).Run(dir, cts.Token));
+        Assert.False(File.Exists(Path.Combine(dir, "summary.json")));
+        var resumed = new DemoPipeline(o).Run(dir);
+        Assert.Equal(["synth", "reference", "score", "clm"], resumed.Stages.Where(s => s.Cached).Select(s => s.Name));
+        foreach (string arm in o.Arms)
+        {
+            Assert.Equal(whole.Arm(arm)!.Curve, resumed.Arm(arm)!.Curve);
+        }
+    }
+
+    /// <summary>Cancels when the n-th training run reports a given step (a stand-in for Ctrl-C).</summary>
+    private sealed class CancelAt(CancellationTokenSource cts, string task, int trainingRun, long step) : Sift.Pipelines.Reporting.IProgressReporter
+    {
+        private int _runs;
+        private bool _inRun;
+
+        public void Report(string t, long done, long total, string status)
+        {
+            if (t != task)
+            {
+                return;
+            }
+            if (!_inRun)
+            {
+                _inRun = true;
+                _runs++;
+            }
+            if (_runs == trainingRun && done >= step)
+            {
+                cts.Cancel();
+            }
+        }
+
+        public void Line(string text)
+        {
+        }
+
+        public void Done() => _inRun = false;
+    }
+
+    [Fact]
+    public void Study_ReusesStages_AndReadsShorterBudgetsOffTheLongestRun()
+    {
+        string dir = Directory.CreateTempSubdirectory("sift-study").FullName;
+        var grid = new StudyGrid(Micro, [new StudyAxis("student.steps", ["10", "20"]), new StudyAxis("corpus.noise_share", ["0.7"])], []);
+        var r = new StudyPipeline(grid).Run(Path.Combine(dir, "study"));
+        Assert.Equal(4, r.Points.Count); // base, steps=10, steps=20 (= base), noise=0.7
+        var p10 = r.Points.Single(p => p.Point.Label == "student.steps=10");
+        Assert.Equal(20, p10.RunSteps);
+        Assert.Equal(10L * 4 * 64, p10.Result.Arm("clm")!.Tokens);
+        // Two corpora (base and 0.7 noise) share the tokenizer and therefore the reference model.
+        var noisy = r.Points.Single(p => p.Point.Label == "corpus.noise_share=0.7");
+        Assert.Equal(r.Points[0].Result.Stages.Single(s => s.Name == "reference").Folder, noisy.Result.Stages.Single(s => s.Name == "reference").Folder);
+        Assert.NotEqual(r.Points[0].Result.Stages.Last(s => s.Name == "synth").Folder, noisy.Result.Stages.Last(s => s.Name == "synth").Folder);
+        var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "study", "study.json")))!;
+        Assert.Equal(4, json["points"]!.AsArray().Count);
+        AssertSchema(json["points"]![1]!["summary"]!.AsObject());
+        Assert.True(File.Exists(Path.Combine(dir, "study", "study.md")));
+        Assert.True(File.Exists(Path.Combine(dir, "study", "study-student-steps.svg")));
+
+        // The 10-step point read off the 20-step run equals a real 10-step demo (constant LR: a prefix).
+        var ten = new DemoPipeline(Micro with { Student = Micro.Student with { Steps = 10 } }).Run(Path.Combine(dir, "ten"));
+        foreach (string arm in new[] { "clm", "slm", "random" })
+        {
+            Assert.Equal(ten.Arm(arm)!.CleanLoss, p10.Result.Arm(arm)!.CleanLoss);
+            Assert.Equal(ten.Arm(arm)!.TrainedTokens, p10.Result.Arm(arm)!.TrainedTokens);
+        }
+    }
+
+    [Fact]
+    public void Oracle_KeepsOnlyCleanLabelledTokens_WhenTheRatioIsBelowTheCleanShare()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-oracle").FullName, "demo");
+        var r = new DemoPipeline(Micro with { Arms = ["clm", "oracle"], SelectRatio = 0.2 }).Run(dir);
+        var o = r.Arm("oracle")!;
+        Assert.Equal(["synth", "reference", "clm", "oracle"], r.Stages.Select(s => s.Name)); // no scoring without slm
+        // Noise is kept only from the few 256-token batches that hold fewer clean tokens than k.
+        foreach (string noise in new[] { "boilerplate", "ids", "table", "prose" })
+        {
+            Assert.True(o.KeptShare(noise) < 0.1, $"{noise}: {o.KeptShare(noise)}");
+        }
+        Assert.True(o.CleanShareOfKept > 0.8 && o.CleanShareOfKept > 1.8 * DemoSummary.CleanCorpusShare(r), $"{o.CleanShareOfKept}");
+        Assert.InRange(o.KeptShare("clean"), 0.3, 0.7); // 0.2 of all tokens out of ~0.4 clean
+    }
+
+    /// <summary>The fields the schema names, with the right types.</summary>
+    internal static void AssertSchema(JsonObject s)
+    {
+        Assert.Equal("sift-demo", (string)s["format"]!);
+        foreach (string arm in new[] { "clm", "slm", "random" })
+        {
+            var a = s[arm]!.AsObject();
+            Assert.True((long)a["tokens"]! > 0, arm);
+            Assert.True(double.IsFinite((double)a["clean_loss"]!), arm);
+            Assert.InRange((double)a["accuracy"]!, 0, 1);
+        }
+        Assert.True(s.ContainsKey("speedup_tokens"));
+        Assert.True(s.ContainsKey("speedup_selected_tokens"));
+        Assert.True(s["speedup_tokens"] is null || (double)s["speedup_tokens"]! > 0);
+        var sel = s["selected_share"]!.AsObject();
+        Assert.True(sel.ContainsKey("clean") && sel.ContainsKey("boilerplate"));
+        Assert.All(sel, kv => Assert.True(kv.Value is null || (double)kv.Value >= 0 && (double)kv.Value <= 1, kv.Key)); // null: kind not seen
+        var flops = s["flops"]!.AsObject();
+        Assert.True((double)flops["reference_training"]! > 0 && (double)flops["scoring"]! > 0 && (double)flops["slm_with_reference"]! > (double)flops["slm"]!);
+        var stages = s["stages"]!.AsArray();
+        Assert.Equal(["synth", "reference", "score", "clm", "slm", "random"], stages.Select(x => (string)x!["name"]!));
+        Assert.All(stages, x => Assert.True((double)x!["seconds"]! >= 0));
+        Assert.True((double)s["wall_seconds"]! >= 0);
+    }
+}
