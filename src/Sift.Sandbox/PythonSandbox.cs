@@ -284,7 +284,9 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
             }
 
             var status = ReadStatus(statusPath);
-            if (cancel.IsCancellationRequested && !outputLimit && status.Killed == "cancelled")
+            // Cancelled by the caller: throw whatever the launcher managed to record. Under load the SIGTERM can
+            // arrive before the launcher has installed its handler, and then it dies without writing a status.
+            if (cancel.IsCancellationRequested && !outputLimit)
             {
                 throw new OperationCanceledException(cancel);
             }
