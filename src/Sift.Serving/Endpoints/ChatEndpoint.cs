@@ -29,7 +29,7 @@ internal sealed class ChatEndpoint(ServedModelState m)
         var lp = new LogprobJson(m.Tokenizer, false);
         if (p.Stream)
         {
-            await StreamAsync(ctx, p, readers, lp, id, created, cancel).ConfigureAwait(false);
+            await StreamAsync(ctx, p, readers, lp, id, created, m.Name, cancel).ConfigureAwait(false);
             return;
         }
         await Task.WhenAll(readers.Select(r => r.ReadToEndAsync(cancel))).ConfigureAwait(false);
@@ -80,21 +80,11 @@ internal sealed class ChatEndpoint(ServedModelState m)
         w.WriteEndObject();
     }
 
-    private async Task StreamAsync(HttpContext ctx, ChatParams p, List<ChoiceReader> readers, LogprobJson lp, string id, long created, CancellationToken cancel)
+    private static Task StreamAsync(HttpContext ctx, ChatParams p, List<ChoiceReader> readers, LogprobJson lp, string id, long created, string model, CancellationToken cancel)
     {
-        HttpIo.StartEvents(ctx.Response);
-        await ctx.Response.StartAsync(cancel).ConfigureAwait(false);
-        var frames = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        byte[] Chunk(int index, bool role, string? text, Action<Utf8JsonWriter>? logprobs, string? finish) => HttpIo.Event(w =>
+        var stream = new EventStream(id, "chat.completion.chunk", created, model);
+        byte[] Chunk(int index, bool role, string? text, Action<Utf8JsonWriter>? logprobs, string? finish) => stream.Chunk(index, w =>
         {
-            w.WriteStartObject();
-            w.WriteString("id", id);
-            w.WriteString("object", "chat.completion.chunk");
-            w.WriteNumber("created", created);
-            w.WriteString("model", m.Name);
-            w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", index);
             w.WriteStartObject("delta");
             if (role)
             {
@@ -105,30 +95,11 @@ internal sealed class ChatEndpoint(ServedModelState m)
                 w.WriteString("content", text);
             }
             w.WriteEndObject();
-            if (logprobs is null)
-            {
-                w.WriteNull("logprobs");
-            }
-            else
-            {
-                logprobs(w);
-            }
-            if (finish is null)
-            {
-                w.WriteNull("finish_reason");
-            }
-            else
-            {
-                w.WriteString("finish_reason", finish);
-            }
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
-        async Task Pump(int c)
+        }, logprobs, finish);
+        async Task Pump(int c, ChannelWriter<byte[]> frames)
         {
             var r = readers[c];
-            await frames.Writer.WriteAsync(Chunk(c, true, "", null, null), cancel).ConfigureAwait(false);
+            await frames.WriteAsync(Chunk(c, true, "", null, null), cancel).ConfigureAwait(false);
             await foreach (var d in r.ReadAsync(cancel).ConfigureAwait(false))
             {
                 if (d.Text.Length == 0 && d.TokenCount == 0 && d.Finish is null)
@@ -138,33 +109,14 @@ internal sealed class ChatEndpoint(ServedModelState m)
                 Action<Utf8JsonWriter>? logprobs = p.Logprobs && d.TokenCount > 0 ? w => lp.WriteChat(w, r.Tokens, d.TokenStart, d.TokenCount, p.TopLogprobs) : null;
                 if (d.Text.Length > 0 || d.TokenCount > 0)
                 {
-                    await frames.Writer.WriteAsync(Chunk(c, false, d.Text, logprobs, null), cancel).ConfigureAwait(false);
+                    await frames.WriteAsync(Chunk(c, false, d.Text, logprobs, null), cancel).ConfigureAwait(false);
                 }
                 if (d.Finish is not null)
                 {
-                    await frames.Writer.WriteAsync(Chunk(c, false, null, null, d.Finish), cancel).ConfigureAwait(false);
+                    await frames.WriteAsync(Chunk(c, false, null, null, d.Finish), cancel).ConfigureAwait(false);
                 }
             }
         }
-        var pumps = Task.WhenAll(Enumerable.Range(0, readers.Count).Select(Pump));
-        _ = pumps.ContinueWith(t => frames.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
-        await Submit.WriteFramesAsync(ctx, frames.Reader, cancel).ConfigureAwait(false);
-        if (p.IncludeUsage)
-        {
-            await ctx.Response.Body.WriteAsync(HttpIo.Event(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("id", id);
-                w.WriteString("object", "chat.completion.chunk");
-                w.WriteNumber("created", created);
-                w.WriteString("model", m.Name);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                WriteUsage(w, p, readers);
-                w.WriteEndObject();
-            }), cancel).ConfigureAwait(false);
-        }
-        await ctx.Response.Body.WriteAsync(HttpIo.Done, cancel).ConfigureAwait(false);
-        await ctx.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
+        return stream.RunAsync(ctx, readers.Count, Pump, p.IncludeUsage ? w => WriteUsage(w, p, readers) : null, cancel);
     }
 }

@@ -112,44 +112,13 @@ internal sealed class CompletionsEndpoint(ServedModelState m)
         w.WriteEndObject();
     }
 
-    private async Task StreamAsync(HttpContext ctx, CompletionParams p, List<ChoiceReader> readers, List<PromptIn> promptOf,
+    private Task StreamAsync(HttpContext ctx, CompletionParams p, List<ChoiceReader> readers, List<PromptIn> promptOf,
         LogprobJson lp, string id, long created, CancellationToken cancel)
     {
-        HttpIo.StartEvents(ctx.Response);
-        await ctx.Response.StartAsync(cancel).ConfigureAwait(false);
-        var frames = Channel.CreateUnbounded<byte[]>(new UnboundedChannelOptions { SingleReader = true });
-        byte[] Chunk(int index, string text, Action<Utf8JsonWriter>? logprobs, string? finish) => HttpIo.Event(w =>
-        {
-            w.WriteStartObject();
-            w.WriteString("id", id);
-            w.WriteString("object", "text_completion");
-            w.WriteNumber("created", created);
-            w.WriteString("model", m.Name);
-            w.WriteStartArray("choices");
-            w.WriteStartObject();
-            w.WriteNumber("index", index);
-            w.WriteString("text", text);
-            if (logprobs is null)
-            {
-                w.WriteNull("logprobs");
-            }
-            else
-            {
-                logprobs(w);
-            }
-            if (finish is null)
-            {
-                w.WriteNull("finish_reason");
-            }
-            else
-            {
-                w.WriteString("finish_reason", finish);
-            }
-            w.WriteEndObject();
-            w.WriteEndArray();
-            w.WriteEndObject();
-        });
-        async Task Pump(int c)
+        var stream = new EventStream(id, "text_completion", created, m.Name);
+        byte[] Chunk(int index, string text, Action<Utf8JsonWriter>? logprobs, string? finish) =>
+            stream.Chunk(index, w => w.WriteString("text", text), logprobs, finish);
+        async Task Pump(int c, ChannelWriter<byte[]> frames)
         {
             var r = readers[c];
             int offset = 0;
@@ -163,7 +132,7 @@ internal sealed class CompletionsEndpoint(ServedModelState m)
                     echoed = true;
                     var prompt = promptOf[c];
                     string text = EchoText(prompt);
-                    await frames.Writer.WriteAsync(Chunk(c, text, p.Logprobs is null ? null
+                    await frames.WriteAsync(Chunk(c, text, p.Logprobs is null ? null
                         : w => offset = lp.WriteLegacy(w, prompt.Ids, r.Job.PromptScores, r.Tokens, 0, 0, 0, p.Logprobs > 0), null), cancel).ConfigureAwait(false);
                 }
                 if (d.Text.Length == 0 && d.TokenCount == 0 && d.Finish is null)
@@ -172,28 +141,9 @@ internal sealed class CompletionsEndpoint(ServedModelState m)
                 }
                 int start = offset;
                 Action<Utf8JsonWriter>? logprobs = p.Logprobs is null ? null : w => offset = lp.WriteLegacy(w, null, null, r.Tokens, d.TokenStart, d.TokenCount, start, p.Logprobs > 0);
-                await frames.Writer.WriteAsync(Chunk(c, d.Text, logprobs, d.Finish), cancel).ConfigureAwait(false);
+                await frames.WriteAsync(Chunk(c, d.Text, logprobs, d.Finish), cancel).ConfigureAwait(false);
             }
         }
-        var pumps = Task.WhenAll(Enumerable.Range(0, readers.Count).Select(Pump));
-        _ = pumps.ContinueWith(t => frames.Writer.TryComplete(t.Exception?.GetBaseException()), TaskScheduler.Default);
-        await Submit.WriteFramesAsync(ctx, frames.Reader, cancel).ConfigureAwait(false);
-        if (p.IncludeUsage)
-        {
-            await ctx.Response.Body.WriteAsync(HttpIo.Event(w =>
-            {
-                w.WriteStartObject();
-                w.WriteString("id", id);
-                w.WriteString("object", "text_completion");
-                w.WriteNumber("created", created);
-                w.WriteString("model", m.Name);
-                w.WriteStartArray("choices");
-                w.WriteEndArray();
-                WriteUsage(w, p, readers);
-                w.WriteEndObject();
-            }), cancel).ConfigureAwait(false);
-        }
-        await ctx.Response.Body.WriteAsync(HttpIo.Done, cancel).ConfigureAwait(false);
-        await ctx.Response.Body.FlushAsync(cancel).ConfigureAwait(false);
+        return stream.RunAsync(ctx, readers.Count, Pump, p.IncludeUsage ? w => WriteUsage(w, p, readers) : null, cancel);
     }
 }
