@@ -1,4 +1,5 @@
 using Sift.Core;
+using Sift.Core.Random;
 
 namespace Sift.Data;
 
@@ -147,7 +148,7 @@ public sealed class WindowSampler
         {
             _order[i] = i;
         }
-        var rng = new Xoshiro256(unchecked(Seed + (ulong)_epoch));
+        var rng = new Rng(unchecked(Seed + (ulong)_epoch));
         for (int i = _order.Length - 1; i > 0; i--)
         {
             int j = (int)rng.NextBelow((ulong)i + 1);

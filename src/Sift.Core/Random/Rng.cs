@@ -13,10 +13,10 @@ public sealed class Rng
     public Rng(ulong seed)
     {
         ulong x = seed;
-        _s0 = SplitMix(ref x);
-        _s1 = SplitMix(ref x);
-        _s2 = SplitMix(ref x);
-        _s3 = SplitMix(ref x);
+        _s0 = SplitMix64(ref x);
+        _s1 = SplitMix64(ref x);
+        _s2 = SplitMix64(ref x);
+        _s3 = SplitMix64(ref x);
     }
 
     /// <summary>The 256-bit state (for checkpoints).</summary>
@@ -67,6 +67,25 @@ public sealed class Rng
         return (int)(r % bound);
     }
 
+    /// <summary>
+    /// Uniform integer in [0, <paramref name="bound"/>) without modulo bias, by Lemire's multiply-shift method.
+    /// The data sampler's shuffles use this exact sequence of draws, so saved cursors replay the same batches.
+    /// </summary>
+    public ulong NextBelow(ulong bound)
+    {
+        ArgumentOutOfRangeException.ThrowIfZero(bound);
+        ulong hi = Math.BigMul(NextUInt64(), bound, out ulong lo);
+        if (lo < bound)
+        {
+            ulong threshold = (0UL - bound) % bound;
+            while (lo < threshold)
+            {
+                hi = Math.BigMul(NextUInt64(), bound, out lo);
+            }
+        }
+        return hi;
+    }
+
     /// <summary>Standard normal sample (Box–Muller, one value per call).</summary>
     public double NextGaussian()
     {
@@ -76,7 +95,8 @@ public sealed class Rng
 
     private static ulong RotL(ulong x, int k) => (x << k) | (x >> (64 - k));
 
-    private static ulong SplitMix(ref ulong x)
+    /// <summary>One SplitMix64 step (Steele, Lea, Flood 2014): advances <paramref name="x"/> and returns 64 mixed bits.</summary>
+    public static ulong SplitMix64(ref ulong x)
     {
         ulong z = x += 0x9E3779B97F4A7C15UL;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
