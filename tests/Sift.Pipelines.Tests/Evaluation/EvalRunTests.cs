@@ -5,6 +5,7 @@ using Sift.Eval.Datasets;
 using Sift.Eval.Programs;
 using Sift.Eval.Prompts;
 using Sift.Eval.Samples;
+using Sift.Eval.Tests;
 using Sift.Grading;
 using Sift.Pipelines.Evaluation;
 using Sift.Pipelines.Inference;
