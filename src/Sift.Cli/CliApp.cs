@@ -25,6 +25,7 @@ public static class CliApp
             EvalCommand.Create(),
             ServeCommand.Create(),
         };
+        OverviewHelpAction.Install(root);
         return root;
     }
 }

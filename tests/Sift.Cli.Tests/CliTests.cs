@@ -27,14 +27,22 @@ public sealed class CliTests
     }
 
     [Fact]
-    public void Help_ListsTheCommands()
+    public void Help_IsAGroupedOverviewOfEveryCommand_AndCommandHelpStaysDetailed()
     {
         var (code, output, _) = Run("--help");
         Assert.Equal(0, code);
-        foreach (string c in new[] { "train", "generate", "score", "data", "tokenizer" })
+        foreach (var c in CliApp.Build().Subcommands)
         {
-            Assert.Contains(c, output);
+            // Each command on its own line of a workflow group, with a one-line summary.
+            Assert.Matches($"(?m)^  {c.Name} +\\S.*$", output);
         }
+        Assert.DoesNotContain("Other:", output);
+        Assert.True(output.Split('\n').Length < 40, "the overview fits one screen");
+
+        var (subCode, subHelp, _) = Run("score", "--help");
+        Assert.Equal(0, subCode);
+        Assert.Contains("--part", subHelp);
+        Assert.Contains("Usage:", subHelp);
     }
 
     [Fact]

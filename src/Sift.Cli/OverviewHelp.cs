@@ -1,0 +1,89 @@
+using System.CommandLine;
+using System.CommandLine.Help;
+using System.CommandLine.Invocation;
+
+namespace Sift.Cli;
+
+/// <summary>
+/// `sift --help`: a one-screen overview, commands grouped by stage of the workflow with the first line of each
+/// description. Subcommand help (`sift train --help`) keeps System.CommandLine's full layout.
+/// </summary>
+internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousCommandLineAction
+{
+    private static readonly (string Title, string[] Commands)[] Groups =
+    [
+        ("Run the whole loop", ["demo"]),
+        ("Data", ["data", "tokenizer"]),
+        ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
+        ("Generate, evaluate, serve", ["generate", "eval", "grade", "serve"]),
+        ("Measure", ["bench"]),
+    ];
+
+    // One line each; the commands' own descriptions (shown by `sift <command> --help`) run to several.
+    private static readonly Dictionary<string, string> Summaries = new()
+    {
+        ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
+        ["data"] = "pack text or JSONL into token shards; synth generates the built-in corpus with provenance labels",
+        ["tokenizer"] = "train, encode and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json)",
+        ["train"] = "train a Llama model from a YAML recipe (clm, slm, random objectives); resumable",
+        ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
+        ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
+        ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",
+        ["eval"] = "run a math benchmark (cot, pal, tool, chat; maj@k, pass@k), or re-grade completions; resumable",
+        ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",
+        ["serve"] = "serve a model with the OpenAI API: /v1/completions, /v1/chat/completions, batching, streaming",
+        ["bench"] = "engine throughput: training, forward-only and decode tokens/s against sgemm and memory bandwidth",
+    };
+
+    /// <summary>Puts the overview on the root's help option.</summary>
+    public static void Install(RootCommand root)
+    {
+        var help = root.Options.OfType<HelpOption>().Single();
+        help.Action = new OverviewHelpAction(help.Action!);
+    }
+
+    public override int Invoke(ParseResult parseResult)
+    {
+        if (parseResult.CommandResult.Command is not RootCommand root)
+        {
+            return inner is SynchronousCommandLineAction sync ? sync.Invoke(parseResult) : ((HelpAction)inner).Invoke(parseResult);
+        }
+        var o = parseResult.InvocationConfiguration.Output;
+        o.WriteLine(root.Description);
+        o.WriteLine();
+        o.WriteLine("Usage: sift <command> [options]        (./sift builds the CLI in Release first)");
+        var byName = root.Subcommands.ToDictionary(c => c.Name);
+        int width = byName.Keys.Max(k => k.Length) + 2;
+        foreach (var (title, names) in Groups)
+        {
+            o.WriteLine();
+            o.WriteLine(title + ":");
+            foreach (string name in names.Where(byName.ContainsKey))
+            {
+                o.WriteLine($"  {name.PadRight(width)}{Summary(byName[name])}");
+            }
+        }
+        var other = byName.Keys.Except(Groups.SelectMany(g => g.Commands)).Order(StringComparer.Ordinal).ToList();
+        if (other.Count > 0)
+        {
+            o.WriteLine();
+            o.WriteLine("Other:");
+            other.ForEach(name => o.WriteLine($"  {name.PadRight(width)}{Summary(byName[name])}"));
+        }
+        o.WriteLine();
+        o.WriteLine("Run 'sift <command> --help' for its options and examples. Long jobs show progress with an ETA on a");
+        o.WriteLine("terminal and plain log lines otherwise; most commands take --json for a machine-readable summary.");
+        return 0;
+    }
+
+    private static string Summary(Command c)
+    {
+        if (Summaries.TryGetValue(c.Name, out string? line))
+        {
+            return line;
+        }
+        string s = (c.Description ?? "").Trim();
+        int nl = s.IndexOf('\n', StringComparison.Ordinal);
+        return nl < 0 ? s : s[..nl].TrimEnd();
+    }
+}
