@@ -137,7 +137,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
                 bool timed = s >= total - _o.ForwardSteps;
                 graph.Profile = timed ? profile : null;
                 long t0 = Stopwatch.GetTimestamp();
-                graph.Forward(inputs, targets);
+                graph.Forward(inputs, targets, forBackward: false);
                 double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 if (timed)
                 {
