@@ -116,7 +116,8 @@ public static class BenchCommand
         {
             Row("train tokens/s", Rate(r.Train, r.TokensPerStep, "N0"), $"{r.Train.Seconds.Length} steps, {r.Train.Median:0.000} s/step");
             Row("train GFLOP/s", $"{r.TrainGflops:0.0}", $"{r.TrainFlopsPerToken / 1e6:0.0} MFLOP/token (6N + 12·L·T·q)");
-            Row("sgemm GFLOP/s", $"{r.SgemmGflops:0.0}", $"the step's {r.SgemmShapes!.Count} GEMM shapes; training reaches {100 * r.TrainGflops / r.SgemmGflops:0}% of it");
+            Row("sgemm GFLOP/s", string.Create(inv, $"{r.SgemmGflops:0.0} [{r.SgemmRounds!.Min():0.0}–{r.SgemmRounds!.Max():0.0}]"),
+                $"the step's {r.SgemmShapes!.Count} GEMM shapes, after each step; training reaches {100 * r.TrainOverSgemm:0}% of it");
         }
         if (r.Forward is not null)
         {
@@ -125,7 +126,7 @@ public static class BenchCommand
         }
         if (r.PeakRssMb is double rss)
         {
-            Row("peak RSS", $"{rss:N0} MB", "process peak after training and forward");
+            Row("peak RSS", $"{rss:N0} MB", "training process peak");
         }
         if (r.Decode is not null)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Sift.Core.Random;
 using Sift.Engine;
 using Sift.Engine.Inference;
@@ -87,44 +86,75 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             var profile = new StepProfile();
             var times = new double[_o.TrainSteps];
+            var sgemm = new double[_o.TrainSteps];
             int total = _o.WarmupSteps + _o.TrainSteps;
             long allocated = 0;
-            for (int s = 0; s < total; s++)
+            SgemmRounds? rounds = null;
+            double[]? shapeSeconds = null;
+            double[][] perShape = [];
+            try
             {
-                cancel.ThrowIfCancellationRequested();
-                bool timed = s >= _o.WarmupSteps;
-                long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-                gemm.Recording = s == 0;
-                graph.Profile = timed ? profile : null;
-                long t0 = Stopwatch.GetTimestamp();
-                using (StepProfile.Time(graph.Profile, StepOp.Other))
+                for (int s = 0; s < total; s++)
                 {
-                    graph.ZeroGrad();
+                    cancel.ThrowIfCancellationRequested();
+                    bool timed = s >= _o.WarmupSteps;
+                    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    gemm.Recording = s == 0;
+                    graph.Profile = timed ? profile : null;
+                    long t0 = Stopwatch.GetTimestamp();
+                    using (StepProfile.Time(graph.Profile, StepOp.Other))
+                    {
+                        graph.ZeroGrad();
+                    }
+                    graph.Forward(inputs, targets);
+                    graph.Backward(weights);
+                    using (StepProfile.Time(graph.Profile, StepOp.Optimizer))
+                    {
+                        GradientClipping.ClipGlobalNorm(graph.Grads, 1.0, _o.Threads);
+                        adam.Update(model.Weights, graph.Grads, 3e-4f, _o.Threads);
+                    }
+                    double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    if (timed)
+                    {
+                        allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                        times[s - _o.WarmupSteps] = sec;
+                    }
+                    if (rounds is null && (s == _o.WarmupSteps - 1 || _o.WarmupSteps == 0))
+                    {
+                        // Every buffer of a step now exists: this is the training process's peak. The sgemm
+                        // operands allocated next are not part of it.
+                        report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
+                        gemm.Recording = false;
+                        rounds = new SgemmRounds(gemm.Inner, gemm.Shapes);
+                        shapeSeconds = new double[rounds.Shapes.Count];
+                        perShape = rounds.Shapes.Select(_ => new double[_o.TrainSteps]).ToArray();
+                    }
+                    if (timed)
+                    {
+                        sgemm[s - _o.WarmupSteps] = rounds!.Round(shapeSeconds!);
+                        for (int i = 0; i < shapeSeconds!.Length; i++)
+                        {
+                            perShape[i][s - _o.WarmupSteps] = shapeSeconds[i];
+                        }
+                    }
+                    _progress.Report("train", s + 1, total, $"{n / sec:N0} tok/s{(timed ? "" : " (warm-up)")}");
                 }
-                graph.Forward(inputs, targets);
-                graph.Backward(weights);
-                using (StepProfile.Time(graph.Profile, StepOp.Optimizer))
+                _progress.Done();
+                report = report with
                 {
-                    GradientClipping.ClipGlobalNorm(graph.Grads, 1.0, _o.Threads);
-                    adam.Update(model.Weights, graph.Grads, 3e-4f, _o.Threads);
-                }
-                double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                if (timed)
-                {
-                    allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-                    times[s - _o.WarmupSteps] = sec;
-                }
-                _progress.Report("train", s + 1, total, $"{n / sec:N0} tok/s{(timed ? "" : " (warm-up)")}");
+                    Train = new Timings(times),
+                    TrainProfile = PerStep(profile, _o.TrainSteps),
+                    AllocatedBytesPerStep = allocated / _o.TrainSteps,
+                    SgemmRounds = sgemm,
+                    SgemmShapes = rounds!.Shapes.Select((sh, i) => (sh, sh.Flops / new Timings(perShape[i]).Median / 1e9)).ToList(),
+                };
             }
-            gemm.Recording = false;
-            graph.Profile = null;
-            _progress.Done();
-            report = report with
+            finally
             {
-                Train = new Timings(times),
-                TrainProfile = PerStep(profile, _o.TrainSteps),
-                AllocatedBytesPerStep = allocated / _o.TrainSteps,
-            };
+                gemm.Recording = false;
+                graph.Profile = null;
+                rounds?.Dispose();
+            }
         }
         if (_o.Phases.HasFlag(BenchPhases.Forward))
         {
@@ -149,23 +179,9 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
             _progress.Done();
             report = report with { Forward = new Timings(times), ForwardProfile = PerStep(profile, _o.ForwardSteps) };
         }
-        report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
-        if (_o.Phases.HasFlag(BenchPhases.Train))
+        if (report.PeakRssMb is null)
         {
-            var shapes = gemm.Shapes;
-            var per = new List<(GemmShape, double)>();
-            double flops = 0, seconds = 0;
-            foreach (var shape in shapes)
-            {
-                cancel.ThrowIfCancellationRequested();
-                _progress.Report("sgemm", per.Count, shapes.Count, shape.ToString());
-                double sec = MedianGemmSeconds(gemm.Inner, shape);
-                per.Add((shape, shape.Flops / sec / 1e9));
-                flops += shape.Flops * shape.Calls;
-                seconds += sec * shape.Calls;
-            }
-            _progress.Done();
-            report = report with { SgemmGflops = flops / seconds / 1e9, SgemmShapes = per };
+            report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
         }
         return report;
     }
@@ -232,44 +248,6 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
 
     private static Dictionary<StepOp, double> PerStep(StepProfile p, int steps) =>
         Enum.GetValues<StepOp>().ToDictionary(op => op, op => p.Seconds(op) / steps);
-
-    /// <summary>Median seconds of one call of <paramref name="shape"/> (1 warm-up, then ≥ 3 calls and ≥ 0.2 s).</summary>
-    private static unsafe double MedianGemmSeconds(IGemm gemm, GemmShape s)
-    {
-        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
-        float* a = (float*)NativeMemory.AlignedAlloc((nuint)(aLen * 4), 64);
-        float* b = (float*)NativeMemory.AlignedAlloc((nuint)(bLen * 4), 64);
-        float* c = (float*)NativeMemory.AlignedAlloc((nuint)(cLen * 4), 64);
-        try
-        {
-            var rng = new Rng(7);
-            for (long i = 0; i < aLen; i++)
-            {
-                a[i] = (float)rng.NextDouble() - 0.5f;
-            }
-            for (long i = 0; i < bLen; i++)
-            {
-                b[i] = (float)rng.NextDouble() - 0.5f;
-            }
-            int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
-            gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N);
-            var times = new List<double>();
-            var total = Stopwatch.StartNew();
-            while (times.Count < 3 || total.Elapsed.TotalSeconds < 0.2)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N);
-                times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
-            }
-            return new Timings([.. times]).Median;
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(a);
-            NativeMemory.AlignedFree(b);
-            NativeMemory.AlignedFree(c);
-        }
-    }
 
     private static unsafe void FastUniformInit(LlamaModel model, ulong seed, int threads)
     {
