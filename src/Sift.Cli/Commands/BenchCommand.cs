@@ -134,6 +134,10 @@ public static class BenchCommand
             Row("memory bandwidth", $"{r.BandwidthGbs:0.0} GB/s", $"read, {r.Options.Threads} threads; {r.DecodeWeightBytes / 1e6:N0} MB of weights per token");
             Row("decode vs bandwidth", $"{r.DecodeOverBandwidthLimit:0.00}x", $"of the limit ({r.BandwidthLimitTokensPerSecond:0.00} tok/s); peak RSS {r.DecodePeakRssMb:N0} MB");
         }
+        if (r.LoadAverage.Start is double l0 && r.LoadAverage.End is double l1)
+        {
+            Row("load average", string.Create(inv, $"{l0:0.0} → {l1:0.0}"), $"1-minute, on {Environment.ProcessorCount} CPUs (other work slows every figure)");
+        }
         if (r.TrainProfile is not null)
         {
             sb.AppendLine();

@@ -78,6 +78,9 @@ public sealed record BenchReport
     /// <summary>Peak RSS during the decode phase, MiB.</summary>
     public double? DecodePeakRssMb { get; init; }
 
+    /// <summary>1-minute load average at the start and the end of the run (the machine may be shared).</summary>
+    public (double? Start, double? End) LoadAverage { get; init; }
+
     /// <summary>Tokens per training step.</summary>
     public int TokensPerStep => Options.TokensPerStep;
 
@@ -146,6 +149,7 @@ public sealed record BenchReport
                 ["intermediate_size"] = c.IntermediateSize,
                 ["tie_word_embeddings"] = c.TieWordEmbeddings,
             },
+            ["load_average"] = new JsonArray(R(LoadAverage.Start, 2), R(LoadAverage.End, 2)),
             ["seq_len"] = Options.SeqLen,
             ["tokens_per_step"] = TokensPerStep,
             ["warmup_steps"] = Options.WarmupSteps,

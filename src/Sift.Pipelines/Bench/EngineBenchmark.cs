@@ -30,7 +30,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     {
         var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads));
         var compute = new Compute(gemm, _o.Threads);
-        var report = new BenchReport { Options = _o, GemmName = gemm.Name };
+        var report = new BenchReport { Options = _o, GemmName = gemm.Name, LoadAverage = (ProcessMemory.LoadAverage(), null) };
         using var model = new LlamaModel(_o.Config);
         report = report with { Parameters = model.Layout.TotalLength };
         Initialise(model);
@@ -43,7 +43,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             report = RunDecode(report, model, compute, cancel);
         }
-        return report;
+        return report with { LoadAverage = (report.LoadAverage.Start, ProcessMemory.LoadAverage()) };
     }
 
     private void Initialise(LlamaModel model)
