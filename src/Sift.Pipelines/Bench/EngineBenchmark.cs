@@ -192,9 +192,9 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         _progress.Line($"measuring memory bandwidth ({_o.Threads} threads)");
         double bandwidth = MemoryBandwidth.MeasureReadGbs(_o.Threads);
         ProcessMemory.ResetPeak();
-        int prompt = 4, warm = Math.Max(1, _o.WarmupSteps), steps = warm + _o.DecodeTokens;
-        int maxLen = Math.Min(c.MaxPositionEmbeddings, prompt + steps);
-        if (maxLen < prompt + steps)
+        int prompt = 4, warm = Math.Max(1, _o.WarmupSteps), steps = _o.DecodeTokens;
+        int maxLen = prompt + Math.Max(warm, steps) + 1;
+        if (maxLen > c.MaxPositionEmbeddings)
         {
             throw new Sift.Core.SiftException($"--decode-tokens: {steps} decode steps after a {prompt}-token prompt exceed max_position_embeddings {c.MaxPositionEmbeddings}");
         }
@@ -206,21 +206,42 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             promptTokens[i] = rng.NextInt(c.VocabSize);
         }
-        session.Prefill(0, promptTokens, logits);
         int[] seq = [0], tok = [0];
-        var times = new double[_o.DecodeTokens];
+        void Restart()
+        {
+            session.Reset(0);
+            session.Prefill(0, promptTokens, logits);
+        }
+        void DecodeOne()
+        {
+            tok[0] = ArgMax(logits);
+            session.Step(seq, tok, logits);
+        }
+
+        // Warm-up: at least `warm` tokens and one second, so the JIT has optimised the decode path (a small
+        // model's steps are too short for one or two tokens to get there).
+        Restart();
+        var warmClock = Stopwatch.StartNew();
+        for (int w = 0; w < warm || warmClock.Elapsed.TotalSeconds < 1.0; w++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (session.Length(0) >= maxLen)
+            {
+                Restart();
+            }
+            DecodeOne();
+            _progress.Report("decode", 0, steps, "warm-up");
+        }
+        Restart();
+        var times = new double[steps];
         for (int s = 0; s < steps; s++)
         {
             cancel.ThrowIfCancellationRequested();
             long t0 = Stopwatch.GetTimestamp();
-            tok[0] = ArgMax(logits);
-            session.Step(seq, tok, logits);
+            DecodeOne();
             double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            if (s >= warm)
-            {
-                times[s - warm] = sec;
-            }
-            _progress.Report("decode", s + 1, steps, $"{1 / sec:0.00} tok/s{(s < warm ? " (warm-up)" : "")}");
+            times[s] = sec;
+            _progress.Report("decode", s + 1, steps, $"{1 / sec:0.00} tok/s");
         }
         _progress.Done();
         long weightFloats = ModelFlops.MatmulParameters(c) + (2L * c.NumHiddenLayers + 1) * c.HiddenSize + c.HiddenSize;
