@@ -63,7 +63,7 @@ def main():
     print(f"\nSift vs PyTorch {rows[configs[0]][0]['torch']['torch']}, {a.threads} threads, 8,192 tokens/step, "
           f"median [range] over {a.repeats} alternating repeats of {a.steps} timed steps each\n")
     head = ("config", "sift train tok/s", "pytorch train tok/s", "sift/pytorch", "sift peak RSS MB",
-            "pytorch peak RSS MB", "sift train/sgemm", "sift fwd/train")
+            "pytorch peak RSS MB", "sift train/sgemm", "sift fwd/train", "load avg")
     table = [head]
     for c in configs:
         r = rows[c]
@@ -72,7 +72,8 @@ def main():
         table.append((c, fmt(st), fmt(tt), fmt([x / y for x, y in zip(st, tt)], 2),
                       fmt([x["sift"]["peak_rss_mb"] for x in r]), fmt([x["torch"]["peak_rss_mb"] for x in r]),
                       fmt([x["sift"]["train_over_sgemm"] for x in r], 2),
-                      fmt([x["sift"]["forward_over_train"] for x in r], 2)))
+                      fmt([x["sift"]["forward_over_train"] for x in r], 2),
+                      fmt([v for x in r for v in x["sift"]["load_average"] + x["torch"]["load_average"] if v is not None], 1)))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for i, row in enumerate(table):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))

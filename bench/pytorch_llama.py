@@ -128,6 +128,11 @@ class Llama(nn.Module):
         return self.lm_head(self.norm(x))
 
 
+def load_average():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
+
+
 def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
@@ -143,6 +148,7 @@ def main():
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
 
+    load_start = load_average()
     torch.set_num_threads(a.threads)
     torch.manual_seed(1)
     c = CONFIGS[a.config]
@@ -191,6 +197,7 @@ def main():
         "forward_tokens_per_s": n / statistics.median(fwd) if fwd else None,
         "peak_rss_mb": train_peak, "import_rss_mb": rss_import,
         "params": sum(p.numel() for p in model.parameters()),
+        "load_average": [load_start, load_average()],
     }
     if a.json:
         print(json.dumps(res))

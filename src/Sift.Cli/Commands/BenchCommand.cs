@@ -116,7 +116,8 @@ public static class BenchCommand
         {
             Row("train tokens/s", Rate(r.Train, r.TokensPerStep, "N0"), $"{r.Train.Seconds.Length} steps, {r.Train.Median:0.000} s/step");
             Row("train GFLOP/s", $"{r.TrainGflops:0.0}", $"{r.TrainFlopsPerToken / 1e6:0.0} MFLOP/token (6N + 12·L·T·q)");
-            Row("sgemm GFLOP/s", $"{r.SgemmGflops:0.0}", $"the step's {r.SgemmShapes!.Count} GEMM shapes; training reaches {100 * r.TrainGflops / r.SgemmGflops:0}% of it");
+            Row("sgemm GFLOP/s", string.Create(inv, $"{r.SgemmGflops:0.0} [{r.SgemmRounds!.Min():0.0}–{r.SgemmRounds!.Max():0.0}]"),
+                $"the step's {r.SgemmShapes!.Count} GEMM shapes, after each step; training reaches {100 * r.TrainOverSgemm:0}% of it");
         }
         if (r.Forward is not null)
         {
@@ -125,13 +126,17 @@ public static class BenchCommand
         }
         if (r.PeakRssMb is double rss)
         {
-            Row("peak RSS", $"{rss:N0} MB", "process peak after training and forward");
+            Row("peak RSS", $"{rss:N0} MB", "training process peak");
         }
         if (r.Decode is not null)
         {
             Row("decode tokens/s", Rate(r.Decode, 1, "0.00"), $"{r.Decode.Seconds.Length} tokens, 1 sequence, KV cache");
             Row("memory bandwidth", $"{r.BandwidthGbs:0.0} GB/s", $"read, {r.Options.Threads} threads; {r.DecodeWeightBytes / 1e6:N0} MB of weights per token");
             Row("decode vs bandwidth", $"{r.DecodeOverBandwidthLimit:0.00}x", $"of the limit ({r.BandwidthLimitTokensPerSecond:0.00} tok/s); peak RSS {r.DecodePeakRssMb:N0} MB");
+        }
+        if (r.LoadAverage.Start is double l0 && r.LoadAverage.End is double l1)
+        {
+            Row("load average", string.Create(inv, $"{l0:0.0} → {l1:0.0}"), $"1-minute, on {Environment.ProcessorCount} CPUs (other work slows every figure)");
         }
         if (r.TrainProfile is not null)
         {

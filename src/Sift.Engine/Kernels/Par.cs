@@ -5,16 +5,20 @@ namespace Sift.Engine.Kernels;
 /// <summary>
 /// Parallel loops over a fixed number of threads, on a persistent team of worker threads: the kernels'
 /// overloads take a pointer to a caller-owned state struct and a static function pointer, so a step of the
-/// training loop allocates nothing. Static loops split the range into contiguous chunks whose boundaries
-/// depend only on the count and the chunk count, never on timing, so every reduction that combines
-/// per-chunk partials in chunk order is deterministic; dynamic loops hand out items one at a time and are for
-/// work whose items are independent. The calling thread takes part. While the team is busy (a second caller
-/// on another thread, or a loop nested inside a loop body) the loop runs on the calling thread alone, with the
-/// same chunks, so results are the same.
+/// training loop allocates nothing. Work is handed out in turn (items, or fixed chunks of a range), so which
+/// thread runs what depends on timing but what is computed does not: bodies treat items independently, and
+/// reductions use a fixed number of partials combined in order by the caller (see RmsNorm, GradientClipping),
+/// which keeps results bit-identical for any thread count. The calling thread takes part. While the team is
+/// busy (a second caller on another thread, or a loop nested inside a loop body) the loop runs on the calling
+/// thread alone.
 /// </summary>
 public static unsafe class Par
 {
-    /// <summary>Runs body(state, start, end) over [0, count) split into at most <paramref name="threads"/> chunks.</summary>
+    /// <summary>
+    /// Runs body(state, start, end) over [0, count) on up to <paramref name="threads"/> threads. The range is cut
+    /// into up to 4 chunks per thread, handed out in turn, so a thread that the OS pauses does not hold the
+    /// others up; the body must treat every index independently (its result cannot depend on the cut).
+    /// </summary>
     public static void For<T>(int count, int threads, T* state, delegate*<T*, int, int, void> body)
         where T : unmanaged
     {
@@ -22,14 +26,16 @@ public static unsafe class Par
         {
             return;
         }
-        int chunks = Math.Clamp(threads, 1, count);
-        if (chunks == 1 || !WorkerTeam.TryRun((delegate*<void*, int, int, void>)body, state, count, chunks, dynamic: false))
+        int workers = Math.Clamp(threads, 1, count);
+        if (workers == 1)
         {
-            for (int c = 0; c < chunks; c++)
-            {
-                (int s, int e) = ChunkRange(count, chunks, c);
-                body(state, s, e);
-            }
+            body(state, 0, count);
+            return;
+        }
+        var range = new RangeJob { Body = (delegate*<void*, int, int, void>)body, State = state, Count = count, Chunks = Math.Min(count, 4 * workers) };
+        if (!WorkerTeam.TryRun((delegate*<void*, int, void>)(delegate*<RangeJob*, int, void>)&RunChunk, &range, range.Chunks, workers))
+        {
+            body(state, 0, count);
         }
     }
 
@@ -42,7 +48,7 @@ public static unsafe class Par
             return;
         }
         int workers = Math.Clamp(threads, 1, count);
-        if (workers == 1 || !WorkerTeam.TryRun((delegate*<void*, int, int, void>)body, state, count, workers, dynamic: true))
+        if (workers == 1 || !WorkerTeam.TryRun((delegate*<void*, int, void>)body, state, count, workers))
         {
             for (int i = 0; i < count; i++)
             {
@@ -91,6 +97,19 @@ public static unsafe class Par
         return ((int)s, (int)e);
     }
 
+    private static void RunChunk(RangeJob* job, int c)
+    {
+        (int s, int e) = ChunkRange(job->Count, job->Chunks, c);
+        job->Body(job->State, s, e);
+    }
+
+    private struct RangeJob
+    {
+        public delegate*<void*, int, int, void> Body;
+        public void* State;
+        public int Count, Chunks;
+    }
+
     private static void InvokeRange(nint* handle, int s, int e) =>
         ((ClosureBox)System.Runtime.InteropServices.GCHandle.FromIntPtr(*handle).Target!).Range!(s, e);
 
@@ -104,8 +123,8 @@ public static unsafe class Par
     }
 
     /// <summary>
-    /// Background threads that wait on their own semaphore, run one job at a time and count down. Chunk 0 (or a
-    /// share of the items) runs on the caller. The first exception of a job is rethrown on the caller.
+    /// Background threads that wait on their own semaphore, take items of the current job in turn with the
+    /// caller, and count down. The first exception of a job is rethrown on the caller.
     /// </summary>
     private static class WorkerTeam
     {
@@ -115,13 +134,12 @@ public static unsafe class Par
         private static int s_busy;
 
         // The current job (written by the caller before waking workers).
-        private static delegate*<void*, int, int, void> s_body;
+        private static delegate*<void*, int, void> s_body;
         private static void* s_state;
-        private static int s_count, s_chunks, s_next, s_pending;
-        private static bool s_dynamic;
+        private static int s_count, s_next, s_pending;
         private static ExceptionDispatchInfo? s_error;
 
-        public static bool TryRun(delegate*<void*, int, int, void> body, void* state, int count, int chunks, bool dynamic)
+        public static bool TryRun(delegate*<void*, int, void> body, void* state, int count, int workers)
         {
             if (Interlocked.CompareExchange(ref s_busy, 1, 0) != 0)
             {
@@ -129,21 +147,19 @@ public static unsafe class Par
             }
             try
             {
-                EnsureWorkers(chunks - 1);
+                EnsureWorkers(workers - 1);
                 s_body = body;
                 s_state = state;
                 s_count = count;
-                s_chunks = chunks;
-                s_dynamic = dynamic;
                 s_next = 0;
                 s_error = null;
-                s_pending = chunks - 1;
+                s_pending = workers - 1;
                 s_done.Reset();
-                for (int w = 0; w < chunks - 1; w++)
+                for (int w = 0; w < workers - 1; w++)
                 {
                     s_wake[w].Release();
                 }
-                Execute(0);
+                Execute();
                 if (Volatile.Read(ref s_pending) != 0)
                 {
                     s_done.Wait();
@@ -159,22 +175,14 @@ public static unsafe class Par
             }
         }
 
-        private static void Execute(int participant)
+        // Every participant takes items in turn until none are left.
+        private static void Execute()
         {
             try
             {
-                if (s_dynamic)
+                for (int i = Interlocked.Increment(ref s_next) - 1; i < s_count; i = Interlocked.Increment(ref s_next) - 1)
                 {
-                    var item = (delegate*<void*, int, void>)s_body;
-                    for (int i = Interlocked.Increment(ref s_next) - 1; i < s_count; i = Interlocked.Increment(ref s_next) - 1)
-                    {
-                        item(s_state, i);
-                    }
-                }
-                else
-                {
-                    (int s, int e) = ChunkRange(s_count, s_chunks, participant);
-                    s_body(s_state, s, e);
+                    s_body(s_state, i);
                 }
             }
             catch (Exception ex)
@@ -201,21 +209,20 @@ public static unsafe class Par
                 for (int w = wake.Length; w < n; w++)
                 {
                     grown[w] = new SemaphoreSlim(0);
-                    int participant = w + 1;
                     var sem = grown[w];
-                    var t = new Thread(() => WorkerLoop(sem, participant)) { IsBackground = true, Name = $"sift-worker-{participant}" };
+                    var t = new Thread(() => WorkerLoop(sem)) { IsBackground = true, Name = $"sift-worker-{w + 1}" };
                     t.Start();
                 }
                 s_wake = grown;
             }
         }
 
-        private static void WorkerLoop(SemaphoreSlim wake, int participant)
+        private static void WorkerLoop(SemaphoreSlim wake)
         {
             while (true)
             {
                 wake.Wait();
-                Execute(participant);
+                Execute();
                 if (Interlocked.Decrement(ref s_pending) == 0)
                 {
                     s_done.Set();

@@ -95,9 +95,11 @@ public sealed unsafe class TrainingGraph : IDisposable
 
     /// <summary>
     /// Runs the model on inputs [B·T] and scores targets [B·T] (use <see cref="CrossEntropy.IgnoreIndex"/> for none).
-    /// Positions restart at 0 in every sequence. Fills <see cref="Losses"/>.
+    /// Positions restart at 0 in every sequence. Fills <see cref="Losses"/>. With <paramref name="forBackward"/>
+    /// false (scoring, evaluation) the pass skips what only a backward needs (attention probabilities stay in a
+    /// per-thread scratch, the loss does not turn logits into probabilities); the losses are the same.
     /// </summary>
-    public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets)
+    public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, bool forBackward = true)
     {
         if (inputs.Length != _n || targets.Length != _n)
         {
@@ -144,7 +146,7 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Forward(att, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
             }
             using (StepProfile.Time(Profile, StepOp.Other))
             {
@@ -188,10 +190,17 @@ public sealed unsafe class TrainingGraph : IDisposable
         {
             using (StepProfile.Time(Profile, StepOp.Loss))
             {
-                CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
+                if (forBackward)
+                {
+                    CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
+                }
+                else
+                {
+                    CrossEntropy.Losses(lp, _logits.Ptr, targets, _n, _v, th);
+                }
             }
         }
-        _forwardDone = true;
+        _forwardDone = forBackward;
     }
 
     /// <summary>
@@ -203,7 +212,7 @@ public sealed unsafe class TrainingGraph : IDisposable
     {
         if (!_forwardDone)
         {
-            throw new InvalidOperationException("Backward needs a Forward first (and only one Backward per Forward)");
+            throw new InvalidOperationException("Backward needs a Forward with forBackward: true first (and only one Backward per Forward)");
         }
         if (weights.Length != _n)
         {

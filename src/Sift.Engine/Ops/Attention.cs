@@ -30,7 +30,10 @@ public static unsafe class Attention
     public static int Width(int i, int seqLen) =>
         Math.Min(seqLen, (i / ManagedGemm.MR * ManagedGemm.MR + ManagedGemm.MR + ManagedGemm.NR - 1) / ManagedGemm.NR * ManagedGemm.NR);
 
-    /// <summary>Forward pass; stores the probabilities for the backward.</summary>
+    /// <summary>
+    /// Forward pass; stores the probabilities for the backward in <paramref name="probs"/>, or, when it is null
+    /// (forward-only scoring), keeps each head's probabilities in a per-thread scratch that stays in cache.
+    /// </summary>
     public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
     {
         var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim);
@@ -62,11 +65,11 @@ public static unsafe class Attention
         float* q0 = a->Qkv + (long)b * T * rowStride + h * hd;
         float* k0 = a->Qkv + (long)b * T * rowStride + a->QDim + g * hd;
         float* v0 = k0 + a->KvHeads * hd;
-        float* p0 = a->Probs + (long)bh * T * T;
         float* o0 = a->Out + (long)b * T * a->QDim + h * hd;
-        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T);
-        float* aPanel = Scratch(aLen + kPacked + CausalGemm.PackedLength(T, hd));
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T), vPacked = CausalGemm.PackedLength(T, hd);
+        float* aPanel = Scratch(aLen + kPacked + vPacked + (a->Probs == null ? (long)T * T : 0));
         float* kp = aPanel + aLen, vp = kp + kPacked;
+        float* p0 = a->Probs == null ? vp + vPacked : a->Probs + (long)bh * T * T;
         CausalGemm.PackB(true, k0, rowStride, hd, T, kp);  // Kᵀ [hd, T]
         CausalGemm.PackB(false, v0, rowStride, T, hd, vp); // V [T, hd]
         CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, hd, kp, a->Scale, 0f, p0, T, aPanel);

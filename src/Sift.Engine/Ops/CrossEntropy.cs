@@ -21,6 +21,16 @@ public static unsafe class CrossEntropy
     /// </summary>
     public static void Forward(float* losses, float* logits, ReadOnlySpan<int> targets, int n, int vocab, int threads)
     {
+        CheckTargets(targets, n, vocab);
+        fixed (int* tp = targets)
+        {
+            var a = new Args { Losses = losses, Logits = logits, Targets = tp, Vocab = vocab };
+            Par.For(n, threads, &a, &ForwardRows);
+        }
+    }
+
+    private static void CheckTargets(ReadOnlySpan<int> targets, int n, int vocab)
+    {
         for (int i = 0; i < n; i++)
         {
             int t = targets[i];
@@ -28,11 +38,6 @@ public static unsafe class CrossEntropy
             {
                 throw new ArgumentOutOfRangeException(nameof(targets), $"target id {t} at position {i} is outside the vocabulary (0..{vocab - 1})");
             }
-        }
-        fixed (int* tp = targets)
-        {
-            var a = new Args { Losses = losses, Logits = logits, Targets = tp, Vocab = vocab };
-            Par.For(n, threads, &a, &ForwardRows);
         }
     }
 
@@ -65,6 +70,50 @@ public static unsafe class CrossEntropy
             }
             System.Numerics.Tensors.TensorPrimitives.Multiply(row, w, row);
             row[a->Targets[i]] -= w;
+        }
+    }
+
+    /// <summary>
+    /// Forward-only: writes losses[n] (0 for ignored targets) and leaves the logits as they are, skipping the
+    /// probabilities a backward would need. Same checks as <see cref="Forward"/>.
+    /// </summary>
+    public static void Losses(float* losses, float* logits, ReadOnlySpan<int> targets, int n, int vocab, int threads)
+    {
+        CheckTargets(targets, n, vocab);
+        fixed (int* tp = targets)
+        {
+            var a = new Args { Losses = losses, Logits = logits, Targets = tp, Vocab = vocab };
+            Par.For(n, threads, &a, &LossRows);
+        }
+    }
+
+    private static void LossRows(Args* a, int s, int e)
+    {
+        int vocab = a->Vocab;
+        for (int i = s; i < e; i++)
+        {
+            int t = a->Targets[i];
+            float* row = a->Logits + (long)i * vocab;
+            if (t == IgnoreIndex)
+            {
+                a->Losses[i] = 0;
+                continue;
+            }
+            float max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, vocab));
+            var vm = Vector256.Create(max);
+            Vector256<float> s0 = default, s1 = default;
+            int j = 0;
+            for (; j <= vocab - 16; j += 16)
+            {
+                s0 += Vector256.Exp(Vector256.Load(row + j) - vm);
+                s1 += Vector256.Exp(Vector256.Load(row + j + 8) - vm);
+            }
+            double sum = Vector256.Sum(s0 + s1);
+            for (; j < vocab; j++)
+            {
+                sum += MathF.Exp(row[j] - max);
+            }
+            a->Losses[i] = (float)(Math.Log(sum) - (row[t] - max));
         }
     }
 

@@ -152,7 +152,7 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
                 {
                     sampler.ReadWindow(Math.Min(w0 + b, windows - 1), inputs.AsSpan(b * T, T), targets.AsSpan(b * T, T));
                 }
-                graph.Forward(inputs, targets);
+                graph.Forward(inputs, targets, forBackward: false);
                 graph.Losses[..(nb * T)].CopyTo(l.AsSpan((int)(w0 * T), nb * T));
             }
             losses.Add(l);

@@ -50,13 +50,20 @@ public sealed record BenchReport
     /// <summary>Where a forward pass's time went (seconds per pass, by op).</summary>
     public IReadOnlyDictionary<StepOp, double>? ForwardProfile { get; init; }
 
-    /// <summary>sgemm GFLOP/s over the training step's GEMM shapes (total FLOPs / total median time).</summary>
-    public double? SgemmGflops { get; init; }
+    /// <summary>sgemm GFLOP/s on the training step's GEMM shapes, one round after each timed step (step FLOPs / round time).</summary>
+    public double[]? SgemmRounds { get; init; }
 
-    /// <summary>The shapes behind <see cref="SgemmGflops"/> with their GFLOP/s.</summary>
+    /// <summary>Median of <see cref="SgemmRounds"/>.</summary>
+    public double? SgemmGflops => SgemmRounds is null ? null : Median(SgemmRounds);
+
+    /// <summary>Median over timed steps of (step GFLOP/s ÷ the sgemm round right after it): paired, so load changes cancel.</summary>
+    public double? TrainOverSgemm => Train is null || SgemmRounds is null ? null
+        : Median(Train.Seconds.Select((s, i) => TokensPerStep * TrainFlopsPerToken / s / 1e9 / SgemmRounds[i]).ToArray());
+
+    /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s.</summary>
     public IReadOnlyList<(GemmShape Shape, double Gflops)>? SgemmShapes { get; init; }
 
-    /// <summary>Peak RSS of the process after the training and forward phases, MiB.</summary>
+    /// <summary>Peak RSS of the training process, MiB (read once a step's buffers all exist, before the sgemm operands).</summary>
     public double? PeakRssMb { get; init; }
 
     /// <summary>Single-token decode step times.</summary>
@@ -70,6 +77,9 @@ public sealed record BenchReport
 
     /// <summary>Peak RSS during the decode phase, MiB.</summary>
     public double? DecodePeakRssMb { get; init; }
+
+    /// <summary>1-minute load average at the start and the end of the run (the machine may be shared).</summary>
+    public (double? Start, double? End) LoadAverage { get; init; }
 
     /// <summary>Tokens per training step.</summary>
     public int TokensPerStep => Options.TokensPerStep;
@@ -100,6 +110,8 @@ public sealed record BenchReport
 
     /// <summary>Median decode step time over the bandwidth-limited time (1 = at the limit; the target is ≤ 1.5).</summary>
     public double? DecodeOverBandwidthLimit => Decode is null || BandwidthGbs is null ? null : Decode.Median / (DecodeWeightBytes / (BandwidthGbs.Value * 1e9));
+
+    private static double Median(double[] v) => new Timings(v).Median;
 
     /// <summary>The summary `sift bench --json` prints.</summary>
     public JsonObject ToJson()
@@ -137,6 +149,7 @@ public sealed record BenchReport
                 ["intermediate_size"] = c.IntermediateSize,
                 ["tie_word_embeddings"] = c.TieWordEmbeddings,
             },
+            ["load_average"] = new JsonArray(R(LoadAverage.Start, 2), R(LoadAverage.End, 2)),
             ["seq_len"] = Options.SeqLen,
             ["tokens_per_step"] = TokensPerStep,
             ["warmup_steps"] = Options.WarmupSteps,
@@ -147,7 +160,8 @@ public sealed record BenchReport
             ["train_flops_per_token"] = TrainFlopsPerToken,
             ["train_gflops"] = R(TrainGflops),
             ["sgemm_gflops"] = R(SgemmGflops),
-            ["train_over_sgemm"] = R(TrainGflops / SgemmGflops, 3),
+            ["sgemm_gflops_range"] = SgemmRounds is null ? null : new JsonArray(R(SgemmRounds.Min()), R(SgemmRounds.Max())),
+            ["train_over_sgemm"] = R(TrainOverSgemm, 3),
             ["sgemm_shapes"] = SgemmShapes is null ? null : new JsonArray(SgemmShapes.Select(s => (JsonNode)new JsonObject
             {
                 ["shape"] = s.Shape.ToString(),

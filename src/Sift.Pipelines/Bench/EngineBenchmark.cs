@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using Sift.Core.Random;
 using Sift.Engine;
 using Sift.Engine.Inference;
@@ -31,7 +30,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     {
         var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads));
         var compute = new Compute(gemm, _o.Threads);
-        var report = new BenchReport { Options = _o, GemmName = gemm.Name };
+        var report = new BenchReport { Options = _o, GemmName = gemm.Name, LoadAverage = (ProcessMemory.LoadAverage(), null) };
         using var model = new LlamaModel(_o.Config);
         report = report with { Parameters = model.Layout.TotalLength };
         Initialise(model);
@@ -44,7 +43,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             report = RunDecode(report, model, compute, cancel);
         }
-        return report;
+        return report with { LoadAverage = (report.LoadAverage.Start, ProcessMemory.LoadAverage()) };
     }
 
     private void Initialise(LlamaModel model)
@@ -87,44 +86,75 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             var profile = new StepProfile();
             var times = new double[_o.TrainSteps];
+            var sgemm = new double[_o.TrainSteps];
             int total = _o.WarmupSteps + _o.TrainSteps;
             long allocated = 0;
-            for (int s = 0; s < total; s++)
+            SgemmRounds? rounds = null;
+            double[]? shapeSeconds = null;
+            double[][] perShape = [];
+            try
             {
-                cancel.ThrowIfCancellationRequested();
-                bool timed = s >= _o.WarmupSteps;
-                long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
-                gemm.Recording = s == 0;
-                graph.Profile = timed ? profile : null;
-                long t0 = Stopwatch.GetTimestamp();
-                using (StepProfile.Time(graph.Profile, StepOp.Other))
+                for (int s = 0; s < total; s++)
                 {
-                    graph.ZeroGrad();
+                    cancel.ThrowIfCancellationRequested();
+                    bool timed = s >= _o.WarmupSteps;
+                    long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
+                    gemm.Recording = s == 0;
+                    graph.Profile = timed ? profile : null;
+                    long t0 = Stopwatch.GetTimestamp();
+                    using (StepProfile.Time(graph.Profile, StepOp.Other))
+                    {
+                        graph.ZeroGrad();
+                    }
+                    graph.Forward(inputs, targets);
+                    graph.Backward(weights);
+                    using (StepProfile.Time(graph.Profile, StepOp.Optimizer))
+                    {
+                        GradientClipping.ClipGlobalNorm(graph.Grads, 1.0, _o.Threads);
+                        adam.Update(model.Weights, graph.Grads, 3e-4f, _o.Threads);
+                    }
+                    double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
+                    if (timed)
+                    {
+                        allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
+                        times[s - _o.WarmupSteps] = sec;
+                    }
+                    if (rounds is null && (s == _o.WarmupSteps - 1 || _o.WarmupSteps == 0))
+                    {
+                        // Every buffer of a step now exists: this is the training process's peak. The sgemm
+                        // operands allocated next are not part of it.
+                        report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
+                        gemm.Recording = false;
+                        rounds = new SgemmRounds(gemm.Inner, gemm.Shapes);
+                        shapeSeconds = new double[rounds.Shapes.Count];
+                        perShape = rounds.Shapes.Select(_ => new double[_o.TrainSteps]).ToArray();
+                    }
+                    if (timed)
+                    {
+                        sgemm[s - _o.WarmupSteps] = rounds!.Round(shapeSeconds!);
+                        for (int i = 0; i < shapeSeconds!.Length; i++)
+                        {
+                            perShape[i][s - _o.WarmupSteps] = shapeSeconds[i];
+                        }
+                    }
+                    _progress.Report("train", s + 1, total, $"{n / sec:N0} tok/s{(timed ? "" : " (warm-up)")}");
                 }
-                graph.Forward(inputs, targets);
-                graph.Backward(weights);
-                using (StepProfile.Time(graph.Profile, StepOp.Optimizer))
+                _progress.Done();
+                report = report with
                 {
-                    GradientClipping.ClipGlobalNorm(graph.Grads, 1.0, _o.Threads);
-                    adam.Update(model.Weights, graph.Grads, 3e-4f, _o.Threads);
-                }
-                double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-                if (timed)
-                {
-                    allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
-                    times[s - _o.WarmupSteps] = sec;
-                }
-                _progress.Report("train", s + 1, total, $"{n / sec:N0} tok/s{(timed ? "" : " (warm-up)")}");
+                    Train = new Timings(times),
+                    TrainProfile = PerStep(profile, _o.TrainSteps),
+                    AllocatedBytesPerStep = allocated / _o.TrainSteps,
+                    SgemmRounds = sgemm,
+                    SgemmShapes = rounds!.Shapes.Select((sh, i) => (sh, sh.Flops / new Timings(perShape[i]).Median / 1e9)).ToList(),
+                };
             }
-            gemm.Recording = false;
-            graph.Profile = null;
-            _progress.Done();
-            report = report with
+            finally
             {
-                Train = new Timings(times),
-                TrainProfile = PerStep(profile, _o.TrainSteps),
-                AllocatedBytesPerStep = allocated / _o.TrainSteps,
-            };
+                gemm.Recording = false;
+                graph.Profile = null;
+                rounds?.Dispose();
+            }
         }
         if (_o.Phases.HasFlag(BenchPhases.Forward))
         {
@@ -137,7 +167,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
                 bool timed = s >= total - _o.ForwardSteps;
                 graph.Profile = timed ? profile : null;
                 long t0 = Stopwatch.GetTimestamp();
-                graph.Forward(inputs, targets);
+                graph.Forward(inputs, targets, forBackward: false);
                 double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 if (timed)
                 {
@@ -149,23 +179,9 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
             _progress.Done();
             report = report with { Forward = new Timings(times), ForwardProfile = PerStep(profile, _o.ForwardSteps) };
         }
-        report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
-        if (_o.Phases.HasFlag(BenchPhases.Train))
+        if (report.PeakRssMb is null)
         {
-            var shapes = gemm.Shapes;
-            var per = new List<(GemmShape, double)>();
-            double flops = 0, seconds = 0;
-            foreach (var shape in shapes)
-            {
-                cancel.ThrowIfCancellationRequested();
-                _progress.Report("sgemm", per.Count, shapes.Count, shape.ToString());
-                double sec = MedianGemmSeconds(gemm.Inner, shape);
-                per.Add((shape, shape.Flops / sec / 1e9));
-                flops += shape.Flops * shape.Calls;
-                seconds += sec * shape.Calls;
-            }
-            _progress.Done();
-            report = report with { SgemmGflops = flops / seconds / 1e9, SgemmShapes = per };
+            report = report with { PeakRssMb = ProcessMemory.PeakRssMb() };
         }
         return report;
     }
@@ -176,9 +192,9 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         _progress.Line($"measuring memory bandwidth ({_o.Threads} threads)");
         double bandwidth = MemoryBandwidth.MeasureReadGbs(_o.Threads);
         ProcessMemory.ResetPeak();
-        int prompt = 4, warm = Math.Max(1, _o.WarmupSteps), steps = warm + _o.DecodeTokens;
-        int maxLen = Math.Min(c.MaxPositionEmbeddings, prompt + steps);
-        if (maxLen < prompt + steps)
+        int prompt = 4, warm = Math.Max(1, _o.WarmupSteps), steps = _o.DecodeTokens;
+        int maxLen = prompt + Math.Max(warm, steps) + 1;
+        if (maxLen > c.MaxPositionEmbeddings)
         {
             throw new Sift.Core.SiftException($"--decode-tokens: {steps} decode steps after a {prompt}-token prompt exceed max_position_embeddings {c.MaxPositionEmbeddings}");
         }
@@ -190,21 +206,42 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             promptTokens[i] = rng.NextInt(c.VocabSize);
         }
-        session.Prefill(0, promptTokens, logits);
         int[] seq = [0], tok = [0];
-        var times = new double[_o.DecodeTokens];
+        void Restart()
+        {
+            session.Reset(0);
+            session.Prefill(0, promptTokens, logits);
+        }
+        void DecodeOne()
+        {
+            tok[0] = ArgMax(logits);
+            session.Step(seq, tok, logits);
+        }
+
+        // Warm-up: at least `warm` tokens and one second, so the JIT has optimised the decode path (a small
+        // model's steps are too short for one or two tokens to get there).
+        Restart();
+        var warmClock = Stopwatch.StartNew();
+        for (int w = 0; w < warm || warmClock.Elapsed.TotalSeconds < 1.0; w++)
+        {
+            cancel.ThrowIfCancellationRequested();
+            if (session.Length(0) >= maxLen)
+            {
+                Restart();
+            }
+            DecodeOne();
+            _progress.Report("decode", 0, steps, "warm-up");
+        }
+        Restart();
+        var times = new double[steps];
         for (int s = 0; s < steps; s++)
         {
             cancel.ThrowIfCancellationRequested();
             long t0 = Stopwatch.GetTimestamp();
-            tok[0] = ArgMax(logits);
-            session.Step(seq, tok, logits);
+            DecodeOne();
             double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
-            if (s >= warm)
-            {
-                times[s - warm] = sec;
-            }
-            _progress.Report("decode", s + 1, steps, $"{1 / sec:0.00} tok/s{(s < warm ? " (warm-up)" : "")}");
+            times[s] = sec;
+            _progress.Report("decode", s + 1, steps, $"{1 / sec:0.00} tok/s");
         }
         _progress.Done();
         long weightFloats = ModelFlops.MatmulParameters(c) + (2L * c.NumHiddenLayers + 1) * c.HiddenSize + c.HiddenSize;
@@ -232,44 +269,6 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
 
     private static Dictionary<StepOp, double> PerStep(StepProfile p, int steps) =>
         Enum.GetValues<StepOp>().ToDictionary(op => op, op => p.Seconds(op) / steps);
-
-    /// <summary>Median seconds of one call of <paramref name="shape"/> (1 warm-up, then ≥ 3 calls and ≥ 0.2 s).</summary>
-    private static unsafe double MedianGemmSeconds(IGemm gemm, GemmShape s)
-    {
-        long aLen = (long)s.M * s.K, bLen = (long)s.K * s.N, cLen = (long)s.M * s.N;
-        float* a = (float*)NativeMemory.AlignedAlloc((nuint)(aLen * 4), 64);
-        float* b = (float*)NativeMemory.AlignedAlloc((nuint)(bLen * 4), 64);
-        float* c = (float*)NativeMemory.AlignedAlloc((nuint)(cLen * 4), 64);
-        try
-        {
-            var rng = new Rng(7);
-            for (long i = 0; i < aLen; i++)
-            {
-                a[i] = (float)rng.NextDouble() - 0.5f;
-            }
-            for (long i = 0; i < bLen; i++)
-            {
-                b[i] = (float)rng.NextDouble() - 0.5f;
-            }
-            int lda = s.TransA ? s.M : s.K, ldb = s.TransB ? s.K : s.N;
-            gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N);
-            var times = new List<double>();
-            var total = Stopwatch.StartNew();
-            while (times.Count < 3 || total.Elapsed.TotalSeconds < 0.2)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                gemm.Sgemm(s.TransA, s.TransB, s.M, s.N, s.K, 1f, a, lda, b, ldb, 0f, c, s.N);
-                times.Add(Stopwatch.GetElapsedTime(t0).TotalSeconds);
-            }
-            return new Timings([.. times]).Median;
-        }
-        finally
-        {
-            NativeMemory.AlignedFree(a);
-            NativeMemory.AlignedFree(b);
-            NativeMemory.AlignedFree(c);
-        }
-    }
 
     private static unsafe void FastUniformInit(LlamaModel model, ulong seed, int threads)
     {

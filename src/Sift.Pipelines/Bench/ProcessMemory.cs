@@ -11,6 +11,20 @@ public static class ProcessMemory
     /// <summary>Current resident set (VmRSS) in MiB.</summary>
     public static double? CurrentRssMb() => ReadStatusKb("VmRSS:") is long kb ? kb / 1024.0 : null;
 
+    /// <summary>The 1-minute load average (/proc/loadavg), or null: how busy the machine was.</summary>
+    public static double? LoadAverage()
+    {
+        try
+        {
+            string first = File.ReadAllText("/proc/loadavg").Split(' ')[0];
+            return double.Parse(first, CultureInfo.InvariantCulture);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException or FormatException)
+        {
+            return null;
+        }
+    }
+
     /// <summary>Resets the peak to the current RSS (writes 5 to /proc/self/clear_refs); false when not possible.</summary>
     public static bool ResetPeak()
     {

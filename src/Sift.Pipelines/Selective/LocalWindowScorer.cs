@@ -55,7 +55,7 @@ public sealed class LocalWindowScorer(LlamaModel model, Compute compute, string 
                 win.AsSpan(0, len).CopyTo(inputs.AsSpan(b * T));
                 win.AsSpan(1, len).CopyTo(targets.AsSpan(b * T));
             }
-            _graph.Forward(inputs, targets);
+            _graph.Forward(inputs, targets, forBackward: false);
             for (int b = 0; b < nb; b++)
             {
                 int len = windows[w0 + b].Length - 1;

@@ -322,7 +322,7 @@ public sealed class TrainingRun
                 long w = (w0 + b) % valid.WindowCount;
                 valid.ReadWindow(w, inputs.AsSpan(b * T, T), targets.AsSpan(b * T, T));
             }
-            graph.Forward(inputs, targets);
+            graph.Forward(inputs, targets, forBackward: false);
             int rows = (int)Math.Min(_r.MicroBatch, windows - w0) * T;
             for (int i = 0; i < rows; i++)
             {
