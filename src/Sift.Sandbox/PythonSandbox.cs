@@ -18,6 +18,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
 {
     private const string ProbeProgram = "import os\nprint(os.getpid(), os.getuid())\n";
     private static readonly Lazy<string> LauncherSource = new(LoadLauncher);
+    private static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(30);
 
     private readonly SandboxOptions _options;
     private readonly SemaphoreSlim _limiter;
@@ -55,7 +56,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
         await _limiter.WaitAsync(cancel).ConfigureAwait(false);
         try
         {
-            return await RunLeasedAsync(code, plan, cancel).ConfigureAwait(false);
+            return await RunLeasedAsync(code, plan, _options.Timeout, cancel).ConfigureAwait(false);
         }
         finally
         {
@@ -66,11 +67,11 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
     /// <inheritdoc />
     public void Dispose() => _limiter.Dispose();
 
-    private async Task<CodeResult> RunLeasedAsync(string code, Plan plan, CancellationToken cancel)
+    private async Task<CodeResult> RunLeasedAsync(string code, Plan plan, TimeSpan timeout, CancellationToken cancel)
     {
         if (!plan.DropUid)
         {
-            return await RunOnceAsync(code, plan, null, cancel).ConfigureAwait(false);
+            return await RunOnceAsync(code, plan, null, timeout, cancel).ConfigureAwait(false);
         }
 
         using var lease = UidLease.TryAcquire(_options.SandboxUidBase, _options.SandboxUidCount);
@@ -80,7 +81,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
                 $"all {_options.SandboxUidCount} sandbox uids from {_options.SandboxUidBase} are in use (SandboxOptions.SandboxUidCount)");
         }
 
-        return await RunOnceAsync(code, plan, lease.Uid, cancel).ConfigureAwait(false);
+        return await RunOnceAsync(code, plan, lease.Uid, timeout, cancel).ConfigureAwait(false);
     }
 
     private async Task<(SandboxProfile, Plan)> ProbeAsync()
@@ -126,7 +127,10 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
     /// <summary>Runs the probe program on a plan; null when it ran as expected, else why not.</summary>
     private async Task<string?> TryPlanAsync(Plan plan)
     {
-        var r = await RunLeasedAsync(ProbeProgram, plan, CancellationToken.None).ConfigureAwait(false);
+        // A generous clock: on a loaded machine interpreter start-up alone can take seconds, and a slow probe must not
+        // be mistaken for missing isolation.
+        var probeTimeout = _options.Timeout > ProbeTimeout ? _options.Timeout : ProbeTimeout;
+        var r = await RunLeasedAsync(ProbeProgram, plan, probeTimeout, CancellationToken.None).ConfigureAwait(false);
         if (r.Outcome != CodeOutcome.Ok)
         {
             return $"{r.Outcome}: {r.Note ?? LastLine(r.Stderr)}";
@@ -174,7 +178,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
 
     private static string Mib(long bytes) => bytes % (1L << 30) == 0 ? $"{bytes >> 30} GiB" : $"{bytes / (double)(1 << 20):0.#} MiB";
 
-    private async Task<CodeResult> RunOnceAsync(string code, Plan plan, int? uid, CancellationToken cancel)
+    private async Task<CodeResult> RunOnceAsync(string code, Plan plan, int? uid, TimeSpan timeout, CancellationToken cancel)
     {
         var sw = Stopwatch.StartNew();
         string runDir;
@@ -195,7 +199,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
                 File.SetUnixFileMode(runDir, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute | UnixFileMode.GroupExecute | UnixFileMode.OtherExecute);
             }
 
-            return await ExecuteAsync(code, plan, uid, runDir, sw, cancel).ConfigureAwait(false);
+            return await ExecuteAsync(code, plan, uid, timeout, runDir, sw, cancel).ConfigureAwait(false);
         }
         finally
         {
@@ -203,7 +207,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
         }
     }
 
-    private async Task<CodeResult> ExecuteAsync(string code, Plan plan, int? uid, string runDir, Stopwatch sw, CancellationToken cancel)
+    private async Task<CodeResult> ExecuteAsync(string code, Plan plan, int? uid, TimeSpan timeout, string runDir, Stopwatch sw, CancellationToken cancel)
     {
         var o = _options;
         string statusPath = Path.Combine(runDir, "status");
@@ -253,12 +257,12 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
             var pumps = Task.WhenAll(
                 stdout.PumpAsync(process.StandardOutput.BaseStream, OnData),
                 stderr.PumpAsync(process.StandardError.BaseStream, OnData));
-            await WriteInputAsync(process, Settings(plan, uid, runDir, statusPath), code).ConfigureAwait(false);
+            await WriteInputAsync(process, Settings(plan, uid, timeout, runDir, statusPath), code).ConfigureAwait(false);
 
             bool hung = false;
             using (cancel.Register(() => Native.Signal(pid, Native.SigTerm)))
             {
-                if (!await WaitForExitAsync(process, o.Timeout + o.LauncherGrace).ConfigureAwait(false))
+                if (!await WaitForExitAsync(process, timeout + o.LauncherGrace).ConfigureAwait(false))
                 {
                     // The launcher itself did not end the run in time: kill its whole session.
                     hung = true;
@@ -280,7 +284,9 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
             }
 
             var status = ReadStatus(statusPath);
-            if (cancel.IsCancellationRequested && !outputLimit && status.Killed == "cancelled")
+            // Cancelled by the caller: throw whatever the launcher managed to record. Under load the SIGTERM can
+            // arrive before the launcher has installed its handler, and then it dies without writing a status.
+            if (cancel.IsCancellationRequested && !outputLimit)
             {
                 throw new OperationCanceledException(cancel);
             }
@@ -297,11 +303,11 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
             }
 
             bool truncated = stdout.Truncated || stderr.Truncated;
-            return Classify(status, outText, errText, truncated, sw.Elapsed.TotalSeconds, hung, outputLimit, process.ExitCode);
+            return Classify(status, outText, errText, truncated, sw.Elapsed.TotalSeconds, hung, outputLimit, process.ExitCode, timeout);
         }
     }
 
-    private JsonObject Settings(Plan plan, int? uid, string runDir, string statusPath)
+    private JsonObject Settings(Plan plan, int? uid, TimeSpan timeout, string runDir, string statusPath)
     {
         var o = _options;
         var env = new JsonObject
@@ -331,7 +337,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
             ["userns"] = plan.UserNamespace,
             ["uid"] = uid,
             ["gid"] = uid,
-            ["timeout"] = o.Timeout.TotalSeconds,
+            ["timeout"] = timeout.TotalSeconds,
             ["tmpfs_bytes"] = o.DiskBytes,
             ["limits"] = new JsonObject
             {
@@ -440,13 +446,13 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
         return s;
     }
 
-    private CodeResult Classify(RunStatus s, string stdout, string stderr, bool truncated, double seconds, bool hung, bool outputLimit, int launcherExit)
+    private CodeResult Classify(RunStatus s, string stdout, string stderr, bool truncated, double seconds, bool hung, bool outputLimit, int launcherExit, TimeSpan timeout)
     {
         var o = _options;
         CodeResult Result(CodeOutcome outcome, string? note) => Failed(outcome, stdout, stderr, s.Exit, seconds, truncated, note);
         if (hung)
         {
-            return Result(CodeOutcome.Timeout, $"wall-clock limit of {o.Timeout.TotalSeconds:0.###} s exceeded (the launcher had to be killed)");
+            return Result(CodeOutcome.Timeout, $"wall-clock limit of {timeout.TotalSeconds:0.###} s exceeded (the launcher had to be killed)");
         }
 
         if (outputLimit)
@@ -461,7 +467,7 @@ public sealed class PythonSandbox : ICodeExecutor, IDisposable
 
         if (s.Killed == "timeout")
         {
-            return Result(CodeOutcome.Timeout, $"wall-clock limit of {o.Timeout.TotalSeconds:0.###} s exceeded");
+            return Result(CodeOutcome.Timeout, $"wall-clock limit of {timeout.TotalSeconds:0.###} s exceeded");
         }
 
         if (s.Signal is int sig)

@@ -172,6 +172,10 @@ public sealed class SiftServer : IAsyncDisposable
                     type: "invalid_request_error", code: "not_found");
             }
             await next(ctx).ConfigureAwait(false);
+            if (ctx.Response.StatusCode == 405 && !ctx.Response.HasStarted)
+            {
+                throw new ApiException(405, $"{ctx.Request.Method} is not allowed on {route}", type: "invalid_request_error", code: "method_not_allowed");
+            }
         }
         catch (ApiException e)
         {

@@ -16,7 +16,7 @@ public sealed record SynthOptions
     public double CleanMathProseShare { get; init; } = 0.15;
 
     /// <summary>Characters of crawl-like web text (the students' corpus).</summary>
-    public long WebChars { get; init; } = 6_000_000;
+    public long WebChars { get; init; } = 4_000_000;
 
     /// <summary>Held-out evaluation problems per tier.</summary>
     public int EvalPerTier { get; init; } = 100;

@@ -79,11 +79,11 @@ public sealed class ProgramTests
         {
             seen = code;
             // What python would print for the wrapped program: the program's own print, then the marked result.
-            return FakeExecutor.Ok("debug 1\n\n" + HarnessExecution.Mark + "18");
+            return FakeExecutor.PalOk(code, "18", printed: "debug 1\n");
         });
         var r = await HarnessExecution.RunSolutionAsync(ex, "def solution():\n    print('debug', 1)\n    return 18", default);
         Assert.Equal(("18", "Done"), (r.Result, r.Report));
-        Assert.Contains("_sift_result = solution()", seen);
+        Assert.Contains("eval('solution()', _sift_globals)", seen);
         var err = await HarnessExecution.RunSolutionAsync(new FakeExecutor(_ => FakeExecutor.Error("Traceback...\nNameError: name 'solution' is not defined")), "x = 1", default);
         Assert.Equal("NameError: name 'solution' is not defined", err.Feedback);
     }

@@ -120,6 +120,9 @@ public sealed class BadInputTests : IAsyncLifetime
         var (code, json, _) = await Raw.PostAsync(_s.Server, "embeddings", "{}");
         Assert.Equal(HttpStatusCode.NotFound, code);
         Assert.Contains("POST /v1/completions", (string)json!["error"]!["message"]!);
+        var (get, getJson, _) = await Raw.SendAsync(_s.Server, HttpMethod.Get, "completions");
+        Assert.Equal(HttpStatusCode.MethodNotAllowed, get);
+        Assert.Equal("method_not_allowed", (string)getJson!["error"]!["code"]!);
     }
 
     [Fact]

@@ -1,6 +1,7 @@
 // Grading throughput, Sift vs the Python harness, on the same inputs (issue 4 "Performance").
 //
-//   dotnet run -c Release --project bench/grading/GradingBench -- [--zg-harness DIR] [--repeats N] [--json]
+//   bench/grading/run.sh [--zg-harness DIR] [--zg-repeats N] [--repeats N] [--show-disagreements N] [--json]
+//   (also --fixture FILE, --math500 FILE, --no-fixture, --no-math500, --python PATH)
 //
 // Sets (both from ../shared unless given):
 //   completions  the 800 completions of data/qwen_rm_maj_example/math_cot_100.jsonl (100 MATH problems x 8) against
@@ -84,6 +85,13 @@ if (opts.ZgHarness is not null)
             var zv = z["verdicts"]!.AsArray().Select(v => v!.GetValue<bool>()).ToArray();
             var compat = siftVerdicts[$"{set.Name}/Compat"];
             int same = zv.Where((v, i) => v == compat[i]).Count();
+            foreach (int i in Enumerable.Range(0, zv.Length).Where(i => zv[i] != compat[i]).Take(opts.ShowDisagreements))
+            {
+                var (g, input) = set.Pairs[i];
+                string shown = input.Length > 120 ? "..." + input[^117..] : input;
+                Console.Error.WriteLine($"disagreement [{set.Name} #{i}] sift compat {compat[i]}, zg python {zv[i]}: gold {g} | {shown.ReplaceLineEndings(" ")}");
+            }
+
             double rate = z["answers_per_second"]!.GetValue<double>();
             string recorded = set.Recorded is null ? "" : $"; {zv.Where((v, i) => v == set.Recorded[i]).Count()}/{zv.Length} agree with the recorded scores";
             rows.Add(["zg python", set.Name, zv.Length.ToString(CultureInfo.InvariantCulture), rate.ToString("N0", CultureInfo.InvariantCulture),
@@ -255,7 +263,7 @@ internal sealed record BenchSet(string Name, bool IsCompletion, List<(string Gol
     }
 }
 
-internal sealed record Options(string? Fixture, string? Math500, int Repeats, string? ZgHarness, string Python, string ZgScript, int ZgRepeats, bool Json)
+internal sealed record Options(string? Fixture, string? Math500, int Repeats, string? ZgHarness, string Python, string ZgScript, int ZgRepeats, bool Json, int ShowDisagreements)
 {
     public static Options Parse(string[] args)
     {
@@ -267,6 +275,7 @@ internal sealed record Options(string? Fixture, string? Math500, int Repeats, st
         string python = File.Exists("/usr/bin/python3") ? "/usr/bin/python3" : "python3";
         string script = Path.Combine(AppContext.BaseDirectory, "zg_bench.py");
         bool json = false;
+        int show = 0;
         for (int i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"{args[i]} needs a value");
@@ -282,11 +291,12 @@ internal sealed record Options(string? Fixture, string? Math500, int Repeats, st
                 case "--python": python = Next(); break;
                 case "--zg-script": script = Next(); break;
                 case "--json": json = true; break;
+                case "--show-disagreements": show = int.Parse(Next(), CultureInfo.InvariantCulture); break;
                 default: throw new ArgumentException($"unknown option {args[i]} (see the header of Program.cs)");
             }
         }
 
-        return new Options(fixture, math500, Math.Max(1, repeats), harness, python, script, Math.Max(1, zgRepeats), json);
+        return new Options(fixture, math500, Math.Max(1, repeats), harness, python, script, Math.Max(1, zgRepeats), json, show);
     }
 
     private static string? Existing(string p) => File.Exists(p) ? p : null;

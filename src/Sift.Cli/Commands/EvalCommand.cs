@@ -48,9 +48,11 @@ public static class EvalCommand
         var batch = new Option<int>("--batch") { Description = "Sequences decoded together (local model)", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "Compute threads (local model)", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var maxRounds = new Option<int>("--max-rounds") { Description = "Tool-integrated: most generation rounds", DefaultValueFactory = _ => 4 };
+        var execTimeout = new Option<double>("--exec-timeout") { Description = "PAL/tool: wall-clock seconds per program run (the harness used 5)", DefaultValueFactory = _ => 5.0 };
         var budget = new Option<double>("--budget") { Description = "Seconds allowed per answer comparison (a timeout counts as wrong)", DefaultValueFactory = _ => 3.0 };
         var trials = new Option<int>("--trials") { Description = "Random subsets per N for the scaling curves", DefaultValueFactory = _ => 400 };
         var list = new Option<bool>("--list") { Description = "List the benchmarks and where their files are" };
+        var remote = new RemoteCliOptions();
         var cmd = new Command("eval", """
             Evaluate a model on a math benchmark, or re-grade completions made elsewhere. Every completion is graded in
             strict and compat mode and appended to samples.jsonl as it arrives; running the same command again resumes.
@@ -60,8 +62,9 @@ public static class EvalCommand
             """)
         {
             dataset, data, model, completions, prompt, chatTemplate, fewShot, samples, temperature, topP, topK, maxTokens, seed,
-            limit, output, mode, json, badLines, batch, threads, maxRounds, budget, trials, list,
+            limit, output, mode, json, badLines, batch, threads, maxRounds, execTimeout, budget, trials, list,
         };
+        remote.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             if (pr.GetValue(list))
@@ -74,22 +77,26 @@ public static class EvalCommand
             var grading = new GradeOptions { Budget = TimeSpan.FromSeconds(pr.GetValue(budget)) };
             if (pr.GetValue(completions) is FileInfo f)
             {
-                if (pr.GetValue(model) is not null)
+                if (pr.GetValue(model) is not null || remote.Given(pr))
                 {
                     throw new SiftException("give --model (to generate) or --completions (to re-grade), not both");
                 }
                 return Regrade(f.FullName, def, m, grading, policy, pr.GetValue(output), pr.GetValue(json), pr.GetValue(trials));
             }
-            if (pr.GetValue(model) is not DirectoryInfo md)
+            var md = pr.GetValue(model);
+            if ((md is null) == !remote.Given(pr))
             {
-                throw new SiftException("give --model DIR to evaluate a model, or --completions FILE to re-grade completions");
+                throw new SiftException("give --model DIR (a local model) or --endpoint URL (an OpenAI-compatible server) to evaluate, or --completions FILE to re-grade completions");
             }
             var kind = PromptKinds.Parse(pr.GetValue(prompt)!);
             var progress = new ConsoleProgress();
             var ds = DatasetLoader.Load(def, DatasetLoader.Resolve(def, pr.GetValue(data)), policy, progress.Line);
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
-            string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md.Name,
+            using var backend = md is not null
+                ? OpenBackend(md.FullName, pr.GetValue(threads), pr.GetValue(batch))
+                : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
+            string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model),
                 string.Create(CultureInfo.InvariantCulture, $"{def.Name}-{kind.Name()}-t{t:0.###}-seed{pr.GetValue(seed)}"));
             var options = new EvalRunOptions
             {
@@ -114,8 +121,7 @@ public static class EvalCommand
             {
                 progress.Line($"{ds.Path}: skipped {ds.Report.Skipped} malformed line(s)");
             }
-            using var backend = OpenBackend(md.FullName, pr.GetValue(threads), pr.GetValue(batch));
-            var executor = OpenExecutor(kind);
+            using var executor = OpenExecutor(kind, pr.GetValue(execTimeout));
             EvalResult result;
             try
             {
@@ -134,19 +140,19 @@ public static class EvalCommand
         return cmd;
     }
 
-    /// <summary>
-    /// The completion backend: the local engine over a model folder. The OpenAI-compatible client
-    /// (--endpoint/--served-model) plugs in here.
-    /// </summary>
+    /// <summary>The completion backend over a local model folder (--endpoint uses <see cref="OpenAiCompletionBackend"/>).</summary>
     private static ICompletionBackend OpenBackend(string modelDir, int threads, int batch)
     {
         var lm = LoadedModel.Open(modelDir, threads);
         return new LocalCompletionBackend(lm, batch, ownsModel: true);
     }
 
-    /// <summary>The sandbox for PAL and tool-integrated prompts (null when the prompt runs no code).</summary>
-    private static ICodeExecutor? OpenExecutor(PromptKind kind) => kind is PromptKind.Pal or PromptKind.Tool
-        ? throw new SiftException($"--prompt {kind.Name()} runs the model's programs in the python sandbox (Sift.Sandbox's executor), which is not part of this build yet; use cot or chat")
+    // A served model name as a folder name ("org/model" → "org_model").
+    private static string SafeName(string name) => string.Concat(name.Select(c => Path.GetInvalidFileNameChars().Contains(c) || c is '/' or '\\' or ':' ? '_' : c));
+
+    /// <summary>The python sandbox for PAL and tool-integrated prompts (null when the prompt runs no code).</summary>
+    private static PythonSandbox? OpenExecutor(PromptKind kind, double timeoutSeconds) => kind is PromptKind.Pal or PromptKind.Tool
+        ? new PythonSandbox(new SandboxOptions { Timeout = TimeSpan.FromSeconds(timeoutSeconds), CpuSeconds = Math.Max(1, (int)Math.Ceiling(timeoutSeconds)) })
         : null;
 
     private static int Regrade(string path, DatasetDefinition def, GradeMode mode, GradeOptions grading, BadLinePolicy policy, string? outDir, bool json, int trials)
@@ -189,7 +195,7 @@ public static class EvalCommand
         {
             Directory.CreateDirectory(outDir);
             AtomicFile.WriteAllText(Path.Combine(outDir, "samples.jsonl"), string.Concat(graded.Select(r => r.ToJson() + "\n")));
-            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+            AtomicFile.WriteAllText(Path.Combine(outDir, "metrics.json"), metrics.ToJsonString(EvalJson.Indented) + "\n");
             AtomicFile.WriteAllText(Path.Combine(outDir, "report.md"), md);
             if (strict.SamplesPerProblem > 1)
             {

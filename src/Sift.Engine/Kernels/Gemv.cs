@@ -24,20 +24,31 @@ public static unsafe class Gemv
         int th = (long)inDim * outDim < ParallelThreshold ? 1 : threads;
         // Chunks of 64 output features keep the ranges cache-line aligned and the split thread-count independent.
         int blocks = (outDim + 63) / 64;
-        Par.For(blocks, th, (s, e) =>
+        var a = new Args { Y = y, X = x, W = w, Rows = rows, In = inDim, Out = outDim, Accumulate = accumulate };
+        Par.For(blocks, th, &a, &Blocks);
+    }
+
+    private struct Args
+    {
+        public float* Y, X, W;
+        public int Rows, In, Out;
+        public bool Accumulate;
+    }
+
+    private static void Blocks(Args* a, int s, int e)
+    {
+        int inDim = a->In, outDim = a->Out;
+        int o1 = Math.Min(outDim, e * 64);
+        for (int o = s * 64; o < o1; o++)
         {
-            int o1 = Math.Min(outDim, e * 64);
-            for (int o = s * 64; o < o1; o++)
+            float* wr = a->W + (long)o * inDim;
+            for (int r = 0; r < a->Rows; r++)
             {
-                float* wr = w + (long)o * inDim;
-                for (int r = 0; r < rows; r++)
-                {
-                    float v = Dot4(wr, x + (long)r * inDim, inDim);
-                    float* dst = y + (long)r * outDim + o;
-                    *dst = accumulate ? *dst + v : v;
-                }
+                float v = Dot4(wr, a->X + (long)r * inDim, inDim);
+                float* dst = a->Y + (long)r * outDim + o;
+                *dst = a->Accumulate ? *dst + v : v;
             }
-        });
+        }
     }
 
     /// <summary>Σ a[i]·b[i] with four 8-wide accumulators (enough loads in flight to stream from memory).</summary>

@@ -34,6 +34,16 @@ public static unsafe class Vec
         return s;
     }
 
+    /// <summary>The largest of the 8 lanes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float HorizontalMax(Vector256<float> v)
+    {
+        var m = Vector128.Max(v.GetLower(), v.GetUpper());
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(2, 3, 0, 1)));
+        m = Vector128.Max(m, Vector128.Shuffle(m, Vector128.Create(1, 0, 3, 2)));
+        return m.ToScalar();
+    }
+
     /// <summary>y[i] += alpha·x[i].</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Axpy(float* y, float alpha, float* x, int n)

@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Tensors;
@@ -6,7 +6,7 @@ using Sift.Engine.Tensors;
 namespace Sift.Engine.Ops;
 
 /// <summary>
-/// Causal grouped-query self-attention over a packed qkv buffer, computed with GEMMs over causal row blocks.
+/// Causal grouped-query self-attention over a packed qkv buffer, computed with causal GEMMs.
 /// Shapes: qkv [B·T, QDim + 2·KvDim] (q | k | v per row, after RoPE), probs [B, H, T, T], out [B·T, QDim].
 /// Query head h reads key/value head h / GroupSize.
 /// Forward: S = q·kᵀ/√hd (j ≤ i), P = softmax(S), O = P·V.
@@ -14,113 +14,171 @@ namespace Sift.Engine.Ops;
 /// with dK, dV summed over the query heads that share a kv head.
 /// </summary>
 /// <remarks>
-/// Rows are processed in blocks of <see cref="RowBlock"/>; block r only multiplies against keys
-/// [0, end of block r), so the masked upper triangle is skipped except inside diagonal blocks (about 59% of
-/// the full T×T work at T = 256). P is stored with exact zeros above the diagonal, so the diagonal blocks
-/// need no masking in the backward. Every (sequence, head) or (sequence, kv head) task runs single-threaded
-/// GEMMs (<see cref="ManagedGemm.SgemmSerial"/>) and owns its outputs, so results do not depend on the
-/// thread count or scheduling. <see cref="AttentionReference"/> is the scalar reference.
+/// Every product runs through <see cref="CausalGemm"/> on 6-row panels: only the tiles on or below the
+/// diagonal are computed (about half of T×T plus the diagonal tiles), and the right-hand operands (K, V, Q, dO)
+/// are packed once per task. Row i of P is stored over [0, <see cref="Width"/>(i)) with exact zeros above the
+/// diagonal, which is what the diagonal panels of the next products read. A task is one (sequence, head) in
+/// the forward and one (sequence, kv head) in the backward; it runs on one thread and owns its outputs, so
+/// results do not depend on the thread count or scheduling. <see cref="AttentionReference"/> is the scalar
+/// reference the tests compare against.
 /// </remarks>
 public static unsafe class Attention
 {
-    /// <summary>Query rows per causal block (a multiple of the GEMM tile's 6 rows and 16 columns).</summary>
-    public const int RowBlock = 48;
-
     [ThreadStatic] private static NativeBuffer? t_scratch;
+
+    /// <summary>Columns of probability row i that are written (the causal tiles reach this far).</summary>
+    public static int Width(int i, int seqLen) =>
+        Math.Min(seqLen, (i / ManagedGemm.MR * ManagedGemm.MR + ManagedGemm.MR + ManagedGemm.NR - 1) / ManagedGemm.NR * ManagedGemm.NR);
 
     /// <summary>Forward pass; stores the probabilities for the backward.</summary>
     public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
     {
-        int qDim = heads * headDim, rowStride = qDim + 2 * kvHeads * headDim, group = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
-        int T = seqLen;
-        Par.ForEach(batch * heads, threads, bh =>
-        {
-            int b = bh / heads, h = bh % heads, g = h / group;
-            float* q0 = qkv + (long)b * T * rowStride + h * headDim;
-            float* k0 = qkv + (long)b * T * rowStride + qDim + g * headDim;
-            float* v0 = k0 + kvHeads * headDim;
-            float* p0 = probs + (long)bh * T * T;
-            float* o0 = output + (long)b * T * qDim + h * headDim;
-            for (int i0 = 0; i0 < T; i0 += RowBlock)
-            {
-                int rows = Math.Min(RowBlock, T - i0), cols = i0 + rows;
-                float* pBlk = p0 + (long)i0 * T;
-                // S[rows, cols] = scale · Q_blk · K[0:cols]ᵀ
-                ManagedGemm.SgemmSerial(false, true, rows, cols, headDim, scale, q0 + (long)i0 * rowStride, rowStride,
-                    k0, rowStride, 0f, pBlk, T);
-                for (int r = 0; r < rows; r++)
-                {
-                    int i = i0 + r;
-                    var live = new Span<float>(pBlk + (long)r * T, i + 1);
-                    float max = TensorPrimitives.Max<float>(live);
-                    TensorPrimitives.Subtract(live, max, live);
-                    TensorPrimitives.Exp(live, live);
-                    float sum = TensorPrimitives.Sum<float>(live);
-                    TensorPrimitives.Multiply(live, 1f / sum, live);
-                    new Span<float>(pBlk + (long)r * T + i + 1, cols - i - 1).Clear();
-                }
-                // O_blk[rows, hd] = P_blk[rows, 0:cols] · V[0:cols]
-                ManagedGemm.SgemmSerial(false, false, rows, headDim, cols, 1f, pBlk, T, v0, rowStride, 0f,
-                    o0 + (long)i0 * qDim, qDim);
-            }
-        });
+        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim);
+        Par.ForEach(batch * heads, threads, &a, &ForwardTask);
     }
 
     /// <summary>Backward pass. Writes (overwrites) the q, k and v gradients into dqkv [B·T, rowStride].</summary>
     public static void Backward(float* dqkv, float* dOut, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
     {
-        int qDim = heads * headDim, rowStride = qDim + 2 * kvHeads * headDim, group = heads / kvHeads;
-        float scale = 1f / MathF.Sqrt(headDim);
-        int T = seqLen;
         // Each (b, g) task owns dK_g and dV_g rows of sequence b and dQ of its query heads: no write races,
-        // and the accumulation order over heads and blocks is fixed.
-        Par.ForEach(batch * kvHeads, threads, bg =>
-        {
-            int b = bg / kvHeads, g = bg % kvHeads;
-            float* rowBase = qkv + (long)b * T * rowStride;
-            float* dRowBase = dqkv + (long)b * T * rowStride;
-            float* k0 = rowBase + qDim + g * headDim, v0 = k0 + kvHeads * headDim;
-            float* dk0 = dRowBase + qDim + g * headDim, dv0 = dk0 + kvHeads * headDim;
-            for (int t = 0; t < T; t++)
-            {
-                new Span<float>(dk0 + (long)t * rowStride, headDim).Clear();
-                new Span<float>(dv0 + (long)t * rowStride, headDim).Clear();
-            }
-            float* dS = Scratch((long)RowBlock * T);
-            for (int h = g * group; h < (g + 1) * group; h++)
-            {
-                float* q0 = rowBase + h * headDim, dq0 = dRowBase + h * headDim;
-                float* dO0 = dOut + (long)b * T * qDim + h * headDim;
-                float* p0 = probs + ((long)b * heads + h) * T * T;
-                for (int i0 = 0; i0 < T; i0 += RowBlock)
-                {
-                    int rows = Math.Min(RowBlock, T - i0), cols = i0 + rows;
-                    float* pBlk = p0 + (long)i0 * T, dOBlk = dO0 + (long)i0 * qDim, qBlk = q0 + (long)i0 * rowStride;
-                    // dP[rows, cols] = dO_blk · V[0:cols]ᵀ (into the dS scratch, row stride cols)
-                    ManagedGemm.SgemmSerial(false, true, rows, cols, headDim, 1f, dOBlk, qDim, v0, rowStride, 0f, dS, cols);
-                    // dS = scale · P ⊙ (dP − Σ_j P⊙dP); P is exactly 0 above the diagonal, so dS is too.
-                    for (int r = 0; r < rows; r++)
-                    {
-                        var p = new ReadOnlySpan<float>(pBlk + (long)r * T, cols);
-                        var d = new Span<float>(dS + (long)r * cols, cols);
-                        float rowDot = TensorPrimitives.Dot(p[..(i0 + r + 1)], d[..(i0 + r + 1)]);
-                        TensorPrimitives.Subtract(d, rowDot, d);
-                        TensorPrimitives.Multiply(d, p, d);
-                        TensorPrimitives.Multiply(d, scale, d);
-                    }
-                    // dQ_blk = dS · K[0:cols]
-                    ManagedGemm.SgemmSerial(false, false, rows, headDim, cols, 1f, dS, cols, k0, rowStride, 0f,
-                        dq0 + (long)i0 * rowStride, rowStride);
-                    // dK[0:cols] += dSᵀ · Q_blk; dV[0:cols] += P_blkᵀ · dO_blk
-                    ManagedGemm.SgemmSerial(true, false, cols, headDim, rows, 1f, dS, cols, qBlk, rowStride, 1f, dk0, rowStride);
-                    ManagedGemm.SgemmSerial(true, false, cols, headDim, rows, 1f, pBlk, T, dOBlk, qDim, 1f, dv0, rowStride);
-                }
-            }
-        });
+        // and the accumulation order over heads is fixed.
+        var a = new Args(dOut, probs, qkv, dqkv, batch, seqLen, heads, kvHeads, headDim);
+        Par.ForEach(batch * kvHeads, threads, &a, &BackwardTask);
     }
 
-    /// <summary>This thread's grow-only scratch buffer (allocated once per thread, reused every step).</summary>
+    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim)
+    {
+        public readonly float* Out = outOrDOut, Probs = probs, Qkv = qkv, Dqkv = dqkv;
+        public readonly int Batch = batch, T = seqLen, Heads = heads, KvHeads = kvHeads, HeadDim = headDim;
+        public readonly int QDim = heads * headDim, RowStride = (heads + 2 * kvHeads) * headDim, Group = heads / kvHeads;
+        public readonly float Scale = 1f / MathF.Sqrt(headDim);
+    }
+
+    // One (sequence b, head h): S = scale·Q·Kᵀ on the causal tiles, row softmax over j ≤ i, O = P·V.
+    private static void ForwardTask(Args* a, int bh)
+    {
+        int T = a->T, hd = a->HeadDim, rowStride = a->RowStride;
+        int b = bh / a->Heads, h = bh % a->Heads, g = h / a->Group;
+        float* q0 = a->Qkv + (long)b * T * rowStride + h * hd;
+        float* k0 = a->Qkv + (long)b * T * rowStride + a->QDim + g * hd;
+        float* v0 = k0 + a->KvHeads * hd;
+        float* p0 = a->Probs + (long)bh * T * T;
+        float* o0 = a->Out + (long)b * T * a->QDim + h * hd;
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T);
+        float* aPanel = Scratch(aLen + kPacked + CausalGemm.PackedLength(T, hd));
+        float* kp = aPanel + aLen, vp = kp + kPacked;
+        CausalGemm.PackB(true, k0, rowStride, hd, T, kp);  // Kᵀ [hd, T]
+        CausalGemm.PackB(false, v0, rowStride, T, hd, vp); // V [T, hd]
+        CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, hd, kp, a->Scale, 0f, p0, T, aPanel);
+        for (int i = 0; i < T; i++)
+        {
+            float* row = p0 + (long)i * T;
+            SoftmaxRow(row, i + 1);
+            new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
+        }
+        CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, a->QDim, aPanel);
+    }
+
+    // One (sequence b, kv head g) and its query heads in order.
+    private static void BackwardTask(Args* a, int bg)
+    {
+        int T = a->T, hd = a->HeadDim, rowStride = a->RowStride, qDim = a->QDim;
+        int b = bg / a->KvHeads, g = bg % a->KvHeads;
+        float* rowBase = a->Qkv + (long)b * T * rowStride;
+        float* dRowBase = a->Dqkv + (long)b * T * rowStride;
+        float* k0 = rowBase + qDim + g * hd, v0 = k0 + a->KvHeads * hd;
+        float* dk0 = dRowBase + qDim + g * hd, dv0 = dk0 + a->KvHeads * hd;
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd);
+        long nPacked = CausalGemm.PackedLength(T, hd), tPacked = CausalGemm.PackedLength(hd, T);
+        float* aPanel = Scratch(aLen + 3 * nPacked + tPacked + (long)T * T);
+        float* kp = aPanel + aLen, qp = kp + nPacked, dop = qp + nPacked, vtp = dop + nPacked, dS = vtp + tPacked;
+        CausalGemm.PackB(false, k0, rowStride, T, hd, kp);  // K [T, hd] for dQ = dS·K
+        CausalGemm.PackB(true, v0, rowStride, hd, T, vtp);  // Vᵀ [hd, T] for dP = dO·Vᵀ
+        for (int h = g * a->Group; h < (g + 1) * a->Group; h++)
+        {
+            float* q0 = rowBase + h * hd, dq0 = dRowBase + h * hd;
+            float* dO0 = a->Out + (long)b * T * qDim + h * hd;
+            float* p0 = a->Probs + ((long)b * a->Heads + h) * T * T;
+            CausalGemm.PackB(false, q0, rowStride, T, hd, qp);  // Q [T, hd] for dK = dSᵀ·Q
+            CausalGemm.PackB(false, dO0, qDim, T, hd, dop);     // dO [T, hd] for dV = Pᵀ·dO
+
+            // dP = dO·Vᵀ on the causal tiles, then dS = scale · P ⊙ (dP − Σ_j P⊙dP) in place (0 above the diagonal).
+            CausalGemm.Multiply(CausalPattern.LowerOutput, false, dO0, qDim, T, T, hd, vtp, 1f, 0f, dS, T, aPanel);
+            for (int i = 0; i < T; i++)
+            {
+                SoftmaxGradRow(dS + (long)i * T, p0 + (long)i * T, i + 1, Width(i, T), a->Scale);
+            }
+            // dQ_h = dS·K (rows sum j ≤ i); dK += dSᵀ·Q and dV += Pᵀ·dO (rows j sum i ≥ j); the first head overwrites.
+            float beta = h == g * a->Group ? 0f : 1f;
+            CausalGemm.Multiply(CausalPattern.PrefixK, false, dS, T, T, hd, T, kp, 1f, 0f, dq0, rowStride, aPanel);
+            CausalGemm.Multiply(CausalPattern.SuffixK, true, dS, T, T, hd, T, qp, 1f, beta, dk0, rowStride, aPanel);
+            CausalGemm.Multiply(CausalPattern.SuffixK, true, p0, T, T, hd, T, dop, 1f, beta, dv0, rowStride, aPanel);
+        }
+    }
+
+    /// <summary>In place: row[0..n) ← softmax(row[0..n)) with the true max; 8 lanes at a time.</summary>
+    internal static void SoftmaxRow(float* row, int n)
+    {
+        int j = 0;
+        var vmax = Vector256.Create(float.NegativeInfinity);
+        for (; j <= n - 8; j += 8)
+        {
+            vmax = Vector256.Max(vmax, Vector256.Load(row + j));
+        }
+        float max = n >= 8 ? Vec.HorizontalMax(vmax) : float.NegativeInfinity;
+        for (; j < n; j++)
+        {
+            max = MathF.Max(max, row[j]);
+        }
+        var vm = Vector256.Create(max);
+        var vsum = Vector256<float>.Zero;
+        j = 0;
+        for (; j <= n - 8; j += 8)
+        {
+            var e = Vector256.Exp(Vector256.Load(row + j) - vm);
+            Vector256.Store(e, row + j);
+            vsum += e;
+        }
+        float sum = Vector256.Sum(vsum);
+        for (; j < n; j++)
+        {
+            float e = MathF.Exp(row[j] - max);
+            row[j] = e;
+            sum += e;
+        }
+        var inv = Vector256.Create(1f / sum);
+        j = 0;
+        for (; j <= n - 8; j += 8)
+        {
+            Vector256.Store(Vector256.Load(row + j) * inv, row + j);
+        }
+        for (; j < n; j++)
+        {
+            row[j] *= inv[0];
+        }
+    }
+
+    /// <summary>
+    /// In place: d[0..w) ← scale · p ⊙ (d − Σ_{j&lt;live} p⊙d), the softmax backward of one row whose
+    /// probabilities are p (zero from <paramref name="live"/> on).
+    /// </summary>
+    internal static void SoftmaxGradRow(float* d, float* p, int live, int w, float scale)
+    {
+        float rowDot = Vec.Dot(p, d, live);
+        var vdot = Vector256.Create(rowDot);
+        var vs = Vector256.Create(scale);
+        int j = 0;
+        for (; j <= w - 8; j += 8)
+        {
+            Vector256.Store((Vector256.Load(d + j) - vdot) * Vector256.Load(p + j) * vs, d + j);
+        }
+        for (; j < w; j++)
+        {
+            d[j] = (d[j] - rowDot) * p[j] * scale;
+        }
+    }
+
+    /// <summary>This thread's grow-only scratch (allocated once per thread, reused every step).</summary>
     private static float* Scratch(long floats)
     {
         if (t_scratch is null || t_scratch.Length < floats)

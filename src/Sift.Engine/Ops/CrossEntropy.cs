@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
 
 namespace Sift.Engine.Ops;
@@ -30,14 +31,40 @@ public static unsafe class CrossEntropy
         }
         fixed (int* tp = targets)
         {
-            int* tptr = tp;
-            Par.For(n, threads, (s, e) =>
+            var a = new Args { Losses = losses, Logits = logits, Targets = tp, Vocab = vocab };
+            Par.For(n, threads, &a, &ForwardRows);
+        }
+    }
+
+    private struct Args
+    {
+        public float* Losses, Logits, Weights;
+        public int* Targets;
+        public int Vocab;
+    }
+
+    private static void ForwardRows(Args* a, int s, int e)
+    {
+        for (int i = s; i < e; i++)
+        {
+            a->Losses[i] = SoftmaxRow(a->Logits + (long)i * a->Vocab, a->Vocab, a->Targets[i]);
+        }
+    }
+
+    private static void BackwardRows(Args* a, int s, int e)
+    {
+        int vocab = a->Vocab;
+        for (int i = s; i < e; i++)
+        {
+            var row = new Span<float>(a->Logits + (long)i * vocab, vocab);
+            float w = a->Weights[i];
+            if (w == 0)
             {
-                for (int i = s; i < e; i++)
-                {
-                    losses[i] = SoftmaxRow(logits + (long)i * vocab, vocab, tptr[i]);
-                }
-            });
+                row.Clear();
+                continue;
+            }
+            System.Numerics.Tensors.TensorPrimitives.Multiply(row, w, row);
+            row[a->Targets[i]] -= w;
         }
     }
 
@@ -73,41 +100,36 @@ public static unsafe class CrossEntropy
         fixed (float* wp = weights)
         fixed (int* tp = targets)
         {
-            float* wptr = wp;
-            int* tptr = tp;
-            Par.For(n, threads, (s, e) =>
-            {
-                for (int i = s; i < e; i++)
-                {
-                    float* row = probsToGrad + (long)i * vocab;
-                    float w = wptr[i];
-                    if (w == 0)
-                    {
-                        new Span<float>(row, vocab).Clear();
-                        continue;
-                    }
-                    var span = new Span<float>(row, vocab);
-                    System.Numerics.Tensors.TensorPrimitives.Multiply(span, w, span);
-                    row[tptr[i]] -= w;
-                }
-            });
+            var a = new Args { Logits = probsToGrad, Weights = wp, Targets = tp, Vocab = vocab };
+            Par.For(n, threads, &a, &BackwardRows);
         }
     }
 
+    // Softmax of one row in place (three 8-lane passes: max, exp with the sum, scale); returns −log p(target).
     private static float SoftmaxRow(float* row, int vocab, int target)
     {
-        var span = new Span<float>(row, vocab);
-        float max = System.Numerics.Tensors.TensorPrimitives.Max((ReadOnlySpan<float>)span);
-        System.Numerics.Tensors.TensorPrimitives.Subtract(span, max, span);
-        float zt = target == IgnoreIndex ? 0 : row[target];
-        System.Numerics.Tensors.TensorPrimitives.Exp(span, span);
-        double sum = 0;
-        for (int j = 0; j < vocab; j++)
+        float max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, vocab));
+        float zt = target == IgnoreIndex ? 0 : row[target] - max;
+        var vm = Vector256.Create(max);
+        Vector256<float> s0 = default, s1 = default;
+        int j = 0;
+        for (; j <= vocab - 16; j += 16)
         {
-            sum += row[j];
+            var e0 = Vector256.Exp(Vector256.Load(row + j) - vm);
+            var e1 = Vector256.Exp(Vector256.Load(row + j + 8) - vm);
+            Vector256.Store(e0, row + j);
+            Vector256.Store(e1, row + j + 8);
+            s0 += e0;
+            s1 += e1;
         }
-        float inv = (float)(1.0 / sum);
-        System.Numerics.Tensors.TensorPrimitives.Multiply(span, inv, span);
+        double sum = Vector256.Sum(s0 + s1);
+        for (; j < vocab; j++)
+        {
+            float e = MathF.Exp(row[j] - max);
+            row[j] = e;
+            sum += e;
+        }
+        System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(row, vocab), (float)(1.0 / sum), new Span<float>(row, vocab));
         return target == IgnoreIndex ? 0f : (float)(Math.Log(sum) - zt);
     }
 }

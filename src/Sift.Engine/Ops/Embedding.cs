@@ -22,16 +22,31 @@ public static unsafe class Embedding
     /// <summary>dTable[tokens[i]] += dOut[i].</summary>
     public static void Backward(float* dTable, float* dOut, int[] tokens, int n, int d, int threads)
     {
-        Par.For(d, Math.Min(threads, Math.Max(1, d / 32)), (c0, c1) =>
+        fixed (int* tp = tokens)
         {
-            for (int i = 0; i < n; i++)
+            var a = new Args { DTable = dTable, DOut = dOut, Tokens = tp, N = n, D = d };
+            Par.For(d, Math.Min(threads, Math.Max(1, d / 32)), &a, &BackwardColumns);
+        }
+    }
+
+    private struct Args
+    {
+        public float* DTable, DOut;
+        public int* Tokens;
+        public int N, D;
+    }
+
+    // Columns [c0, c1) of every row: threads own disjoint columns, rows are added in order.
+    private static void BackwardColumns(Args* a, int c0, int c1)
+    {
+        int d = a->D;
+        for (int i = 0; i < a->N; i++)
+        {
+            float* dst = a->DTable + (long)a->Tokens[i] * d, src = a->DOut + (long)i * d;
+            for (int j = c0; j < c1; j++)
             {
-                float* dst = dTable + (long)tokens[i] * d, src = dOut + (long)i * d;
-                for (int j = c0; j < c1; j++)
-                {
-                    dst[j] += src[j];
-                }
+                dst[j] += src[j];
             }
-        });
+        }
     }
 }

@@ -17,25 +17,8 @@ public static unsafe class RmsNorm
     /// <summary>y[n,d] = norm(x[n,d]) ⊙ w[d]; rstd[n] caches r for the backward.</summary>
     public static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads)
     {
-        Par.For(n, threads, (s, e) =>
-        {
-            for (int i = s; i < e; i++)
-            {
-                float* xi = x + (long)i * d, yi = y + (long)i * d;
-                float r = 1f / MathF.Sqrt(Vec.Dot(xi, xi, d) / d + eps);
-                rstd[i] = r;
-                var vr = Vector256.Create(r);
-                int j = 0;
-                for (; j <= d - 8; j += 8)
-                {
-                    Vector256.Store(Vector256.Load(w + j) * (Vector256.Load(xi + j) * vr), yi + j);
-                }
-                for (; j < d; j++)
-                {
-                    yi[j] = w[j] * (xi[j] * r);
-                }
-            }
-        });
+        var a = new Args { Y = y, Rstd = rstd, X = x, W = w, D = d, Eps = eps };
+        Par.For(n, threads, &a, &ForwardRows);
     }
 
     /// <summary>Accumulates dx[n,d] and dw[d]. <paramref name="scratch"/> holds ReduceChunks·d floats.</summary>
@@ -43,47 +26,82 @@ public static unsafe class RmsNorm
     {
         new Span<float>(scratch, ReduceChunks * d).Clear();
         int chunks = Math.Min(ReduceChunks, Math.Max(1, n));
-        Par.ForEach(chunks, threads, c =>
-        {
-            (int s, int e) = Par.ChunkRange(n, chunks, c);
-            float* part = scratch + (long)c * d;
-            for (int i = s; i < e; i++)
-            {
-                float* xi = x + (long)i * d, dyi = dy + (long)i * d, dxi = dx + (long)i * d;
-                float r = rstd[i];
-                // Σ_j w·dy·x, 8 lanes then a fixed horizontal sum.
-                var acc = Vector256<float>.Zero;
-                int j = 0;
-                for (; j <= d - 8; j += 8)
-                {
-                    acc = Vec.MulAdd(Vector256.Load(w + j) * Vector256.Load(dyi + j), Vector256.Load(xi + j), acc);
-                }
-                float dot = Vector256.Sum(acc);
-                for (; j < d; j++)
-                {
-                    dot += w[j] * dyi[j] * xi[j];
-                }
-                float coef = r * r * r * dot / d;
-                var vr = Vector256.Create(r);
-                var vc = Vector256.Create(coef);
-                j = 0;
-                for (; j <= d - 8; j += 8)
-                {
-                    var dyv = Vector256.Load(dyi + j);
-                    var xv = Vector256.Load(xi + j);
-                    Vector256.Store(Vector256.Load(dxi + j) + (vr * Vector256.Load(w + j) * dyv - vc * xv), dxi + j);
-                    Vector256.Store(Vec.MulAdd(dyv, xv * vr, Vector256.Load(part + j)), part + j);
-                }
-                for (; j < d; j++)
-                {
-                    dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
-                    part[j] += dyi[j] * (xi[j] * r);
-                }
-            }
-        });
+        var a = new Args { Y = dx, Dy = dy, Rstd = rstd, X = x, W = w, D = d, N = n, Chunks = chunks, Scratch = scratch };
+        Par.ForEach(chunks, threads, &a, &BackwardChunk);
         for (int c = 0; c < chunks; c++)
         {
             Vec.Add(dw, scratch + (long)c * d, d);
+        }
+    }
+
+    private struct Args
+    {
+        public float* Y, Dy, Rstd, X, W, Scratch;
+        public int D, N, Chunks;
+        public float Eps;
+    }
+
+    private static void ForwardRows(Args* a, int s, int e)
+    {
+        int d = a->D;
+        float* w = a->W;
+        for (int i = s; i < e; i++)
+        {
+            float* xi = a->X + (long)i * d, yi = a->Y + (long)i * d;
+            float r = 1f / MathF.Sqrt(Vec.Dot(xi, xi, d) / d + a->Eps);
+            a->Rstd[i] = r;
+            var vr = Vector256.Create(r);
+            int j = 0;
+            for (; j <= d - 8; j += 8)
+            {
+                Vector256.Store(Vector256.Load(w + j) * (Vector256.Load(xi + j) * vr), yi + j);
+            }
+            for (; j < d; j++)
+            {
+                yi[j] = w[j] * (xi[j] * r);
+            }
+        }
+    }
+
+    // One fixed chunk of rows: dx rows and this chunk's partial dw (summed in chunk order by the caller).
+    private static void BackwardChunk(Args* a, int c)
+    {
+        int d = a->D;
+        float* w = a->W;
+        (int s, int e) = Par.ChunkRange(a->N, a->Chunks, c);
+        float* part = a->Scratch + (long)c * d;
+        for (int i = s; i < e; i++)
+        {
+            float* xi = a->X + (long)i * d, dyi = a->Dy + (long)i * d, dxi = a->Y + (long)i * d;
+            float r = a->Rstd[i];
+            // Σ_j w·dy·x, 8 lanes then a fixed horizontal sum.
+            var acc = Vector256<float>.Zero;
+            int j = 0;
+            for (; j <= d - 8; j += 8)
+            {
+                acc = Vec.MulAdd(Vector256.Load(w + j) * Vector256.Load(dyi + j), Vector256.Load(xi + j), acc);
+            }
+            float dot = Vector256.Sum(acc);
+            for (; j < d; j++)
+            {
+                dot += w[j] * dyi[j] * xi[j];
+            }
+            float coef = r * r * r * dot / d;
+            var vr = Vector256.Create(r);
+            var vc = Vector256.Create(coef);
+            j = 0;
+            for (; j <= d - 8; j += 8)
+            {
+                var dyv = Vector256.Load(dyi + j);
+                var xv = Vector256.Load(xi + j);
+                Vector256.Store(Vector256.Load(dxi + j) + (vr * Vector256.Load(w + j) * dyv - vc * xv), dxi + j);
+                Vector256.Store(Vec.MulAdd(dyv, xv * vr, Vector256.Load(part + j)), part + j);
+            }
+            for (; j < d; j++)
+            {
+                dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
+                part[j] += dyi[j] * (xi[j] * r);
+            }
         }
     }
 

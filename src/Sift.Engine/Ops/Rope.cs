@@ -51,26 +51,33 @@ public sealed unsafe class Rope
         int half = HeadDim / 2;
         fixed (float* cp = &_cos[pos * half], sp = &_sin[pos * half])
         {
-            for (int h = 0; h < heads; h++)
+            Rotate(v, heads, HeadDim, cp, sp, inverse);
+        }
+    }
+
+    // a' = a·cos − b·sin, b' = a·sin + b·cos on the half-split pairs of each head (sin negated for the inverse).
+    private static void Rotate(float* v, int heads, int headDim, float* cp, float* sp, bool inverse)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++)
+        {
+            float* a = v + h * headDim, b = a + half;
+            int i = 0;
+            for (; i <= half - 8; i += 8)
             {
-                float* a = v + h * HeadDim, b = a + half;
-                int i = 0;
-                for (; i <= half - 8; i += 8)
-                {
-                    var c = Vector256.Load(cp + i);
-                    var sn = inverse ? -Vector256.Load(sp + i) : Vector256.Load(sp + i);
-                    var x = Vector256.Load(a + i);
-                    var y = Vector256.Load(b + i);
-                    Vector256.Store(x * c - y * sn, a + i);
-                    Vector256.Store(x * sn + y * c, b + i);
-                }
-                for (; i < half; i++)
-                {
-                    float c = cp[i], sn = inverse ? -sp[i] : sp[i];
-                    float x = a[i], y = b[i];
-                    a[i] = x * c - y * sn;
-                    b[i] = x * sn + y * c;
-                }
+                var c = Vector256.Load(cp + i);
+                var sn = inverse ? -Vector256.Load(sp + i) : Vector256.Load(sp + i);
+                var x = Vector256.Load(a + i);
+                var y = Vector256.Load(b + i);
+                Vector256.Store(x * c - y * sn, a + i);
+                Vector256.Store(x * sn + y * c, b + i);
+            }
+            for (; i < half; i++)
+            {
+                float c = cp[i], sn = inverse ? -sp[i] : sp[i];
+                float x = a[i], y = b[i];
+                a[i] = x * c - y * sn;
+                b[i] = x * sn + y * c;
             }
         }
     }
@@ -98,12 +105,31 @@ public sealed unsafe class Rope
     /// </summary>
     public void ApplyQk(float* qkv, int rows, int seqLen, int rowStride, int qHeads, int kvHeads, bool inverse, int threads)
     {
-        Kernels.Par.For(rows, threads, (s, e) =>
+        if (seqLen > MaxPositions)
         {
-            for (int r = s; r < e; r++)
-            {
-                Apply(qkv + (long)r * rowStride, qHeads + kvHeads, r % seqLen, inverse);
-            }
-        });
+            throw new ArgumentOutOfRangeException(nameof(seqLen), $"sequence length {seqLen} is beyond the rotary table ({MaxPositions})");
+        }
+        fixed (float* cp = _cos, sp = _sin)
+        {
+            var a = new QkArgs { Qkv = qkv, Cos = cp, Sin = sp, SeqLen = seqLen, RowStride = rowStride, Heads = qHeads + kvHeads, HeadDim = HeadDim, Inverse = inverse };
+            Kernels.Par.For(rows, threads, &a, &QkRows);
+        }
+    }
+
+    private struct QkArgs
+    {
+        public float* Qkv, Cos, Sin;
+        public int SeqLen, RowStride, Heads, HeadDim;
+        public bool Inverse;
+    }
+
+    private static void QkRows(QkArgs* a, int s, int e)
+    {
+        int half = a->HeadDim / 2;
+        for (int r = s; r < e; r++)
+        {
+            int pos = r % a->SeqLen;
+            Rotate(a->Qkv + (long)r * a->RowStride, a->Heads, a->HeadDim, a->Cos + pos * half, a->Sin + pos * half, a->Inverse);
+        }
     }
 }

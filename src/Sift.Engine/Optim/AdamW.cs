@@ -69,17 +69,41 @@ public sealed unsafe class AdamW : IDisposable
         float* w = weights.Ptr, g = grads.Ptr, m = M.Ptr, v = V.Ptr;
         foreach (var (offset, length, decay) in _ranges)
         {
-            float wd = decay ? Options.WeightDecay : 0f;
-            Par.For(checked((int)Math.Min(length, int.MaxValue)), threads, (s, e) =>
+            var a = new UpdateArgs
             {
-                for (long i = offset + s; i < offset + e; i++)
-                {
-                    float gi = g[i];
-                    float mi = m[i] = b1 * m[i] + (1 - b1) * gi;
-                    float vi = v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-                    w[i] -= lr * ((mi * c1) / (MathF.Sqrt(vi * c2) + eps) + wd * w[i]);
-                }
-            });
+                W = w + offset,
+                G = g + offset,
+                M = m + offset,
+                V = v + offset,
+                Lr = lr,
+                B1 = b1,
+                B2 = b2,
+                Eps = eps,
+                C1 = c1,
+                C2 = c2,
+                Wd = decay ? Options.WeightDecay : 0f,
+            };
+            Par.For(checked((int)length), threads, &a, &UpdateRange);
+        }
+    }
+
+    private struct UpdateArgs
+    {
+        public float* W, G, M, V;
+        public float Lr, B1, B2, Eps, C1, C2, Wd;
+    }
+
+    // Element-wise, so any split gives the same bits.
+    private static void UpdateRange(UpdateArgs* a, int s, int e)
+    {
+        float* w = a->W, g = a->G, m = a->M, v = a->V;
+        float b1 = a->B1, b2 = a->B2, c1 = a->C1, c2 = a->C2, lr = a->Lr, eps = a->Eps, wd = a->Wd;
+        for (int i = s; i < e; i++)
+        {
+            float gi = g[i];
+            float mi = m[i] = b1 * m[i] + (1 - b1) * gi;
+            float vi = v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+            w[i] -= lr * ((mi * c1) / (MathF.Sqrt(vi * c2) + eps) + wd * w[i]);
         }
     }
 

@@ -11,23 +11,13 @@ public static unsafe class GradientClipping
     /// <summary>‖g‖₂ over the whole buffer.</summary>
     public static double GlobalNorm(NativeBuffer grads, int threads)
     {
-        long n = grads.Length;
-        var partial = new double[Chunks];
-        float* g = grads.Ptr;
-        Par.ForEach(Chunks, threads, c =>
-        {
-            long s = n * c / Chunks, e = n * (c + 1) / Chunks;
-            double acc = 0;
-            for (long i = s; i < e; i++)
-            {
-                acc += (double)g[i] * g[i];
-            }
-            partial[c] = acc;
-        });
+        double* partial = stackalloc double[Chunks];
+        var a = new Args { G = grads.Ptr, N = grads.Length, Partial = partial };
+        Par.ForEach(Chunks, threads, &a, &SumSquares);
         double total = 0;
-        foreach (double p in partial)
+        for (int c = 0; c < Chunks; c++)
         {
-            total += p;
+            total += partial[c];
         }
         return Math.Sqrt(total);
     }
@@ -38,14 +28,32 @@ public static unsafe class GradientClipping
         double norm = GlobalNorm(grads, threads);
         if (maxNorm > 0 && norm > maxNorm && double.IsFinite(norm))
         {
-            float scale = (float)(maxNorm / (norm + 1e-6));
-            float* g = grads.Ptr;
-            long n = grads.Length;
-            Par.For(checked((int)Math.Min(n, int.MaxValue)), threads, (s, e) =>
-            {
-                System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(g + s, e - s), scale, new Span<float>(g + s, e - s));
-            });
+            var a = new Args { G = grads.Ptr, N = grads.Length, Scale = (float)(maxNorm / (norm + 1e-6)) };
+            Par.For(checked((int)Math.Min(grads.Length, int.MaxValue)), threads, &a, &ScaleRange);
         }
         return norm;
     }
+
+    private struct Args
+    {
+        public float* G;
+        public long N;
+        public double* Partial;
+        public float Scale;
+    }
+
+    // Chunk c of a fixed 64-way split, summed in double: the total does not depend on the thread count.
+    private static void SumSquares(Args* a, int c)
+    {
+        long s = a->N * c / Chunks, e = a->N * (c + 1) / Chunks;
+        double acc = 0;
+        for (long i = s; i < e; i++)
+        {
+            acc += (double)a->G[i] * a->G[i];
+        }
+        a->Partial[c] = acc;
+    }
+
+    private static void ScaleRange(Args* a, int s, int e) =>
+        System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(a->G + s, e - s), a->Scale, new Span<float>(a->G + s, e - s));
 }

@@ -127,7 +127,7 @@ public sealed record SampleRecord
         }
         o["strict"] = VerdictJson(Strict);
         o["compat"] = VerdictJson(Compat);
-        return o.ToJsonString();
+        return o.ToJsonString(Reporting.EvalJson.Line);
     }
 
     /// <summary>Reads a line written by <see cref="ToJson"/>; errors name the field.</summary>

@@ -38,6 +38,9 @@ public sealed record BenchReport
     /// <summary>Training step times.</summary>
     public Timings? Train { get; init; }
 
+    /// <summary>Managed heap bytes allocated per timed training step (all threads).</summary>
+    public long? AllocatedBytesPerStep { get; init; }
+
     /// <summary>Where a training step's time went (seconds per step, by op).</summary>
     public IReadOnlyDictionary<StepOp, double>? TrainProfile { get; init; }
 
@@ -152,6 +155,7 @@ public sealed record BenchReport
                 ["gflops"] = R(s.Gflops),
             }).ToArray()),
             ["train_profile_s"] = Profile(TrainProfile),
+            ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,
             ["forward_tokens_per_s"] = R(ForwardTokensPerSecond),
             ["forward_tokens_per_s_range"] = Range(Forward, TokensPerStep),
             ["forward_gflops"] = R(ForwardGflops),

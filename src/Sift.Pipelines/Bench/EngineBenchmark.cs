@@ -88,10 +88,12 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
             var profile = new StepProfile();
             var times = new double[_o.TrainSteps];
             int total = _o.WarmupSteps + _o.TrainSteps;
+            long allocated = 0;
             for (int s = 0; s < total; s++)
             {
                 cancel.ThrowIfCancellationRequested();
                 bool timed = s >= _o.WarmupSteps;
+                long allocatedBefore = GC.GetTotalAllocatedBytes(precise: true);
                 gemm.Recording = s == 0;
                 graph.Profile = timed ? profile : null;
                 long t0 = Stopwatch.GetTimestamp();
@@ -109,6 +111,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
                 double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
                 if (timed)
                 {
+                    allocated += GC.GetTotalAllocatedBytes(precise: true) - allocatedBefore;
                     times[s - _o.WarmupSteps] = sec;
                 }
                 _progress.Report("train", s + 1, total, $"{n / sec:N0} tok/s{(timed ? "" : " (warm-up)")}");
@@ -116,7 +119,12 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
             gemm.Recording = false;
             graph.Profile = null;
             _progress.Done();
-            report = report with { Train = new Timings(times), TrainProfile = PerStep(profile, _o.TrainSteps) };
+            report = report with
+            {
+                Train = new Timings(times),
+                TrainProfile = PerStep(profile, _o.TrainSteps),
+                AllocatedBytesPerStep = allocated / _o.TrainSteps,
+            };
         }
         if (_o.Phases.HasFlag(BenchPhases.Forward))
         {

@@ -39,7 +39,7 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
     private readonly List<SampleRecord> _records = [];
     private readonly object _gate = new();
     private readonly object _reportGate = new();
-    private int _done, _total, _firstGraded, _firstCorrect, _generated, _tokens;
+    private int _done, _total, _firstGraded, _firstCorrect, _generated, _tokens, _tooLong;
 
     /// <summary>Runs (or resumes) the evaluation.</summary>
     public async Task<EvalResult> RunAsync(CancellationToken cancel = default)
@@ -57,10 +57,16 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         new SamplingOptions { Temperature = o.Temperature, TopP = o.TopP, TopK = o.TopK }.Validate();
         var problems = o.Dataset.Problems.Take(o.Limit ?? int.MaxValue).ToList();
         Directory.CreateDirectory(o.OutDir);
+        string samplesPath = Path.Combine(o.OutDir, "samples.jsonl");
+        if (!File.Exists(Path.Combine(o.OutDir, "run.json")) && File.Exists(samplesPath) && new FileInfo(samplesPath).Length > 0)
+        {
+            // Samples of unknown settings (e.g. a re-grading output): resuming into them would mix experiments.
+            throw new SiftException($"{o.OutDir} has a samples.jsonl but no run.json, so it is not a run of these settings; use another --out");
+        }
         var identity = RunIdentity.Of(o, backend.Name);
         RunIdentity.CheckAndWrite(o.OutDir, identity, o.Samples, problems.Count);
 
-        using var log = SamplesLog.Open(Path.Combine(o.OutDir, "samples.jsonl"), o.BadLines, _progress.Line);
+        using var log = SamplesLog.Open(samplesPath, o.BadLines, _progress.Line);
         var selected = problems.ToDictionary(p => p.Idx);
         foreach (var r in log.Existing.Where(r => selected.ContainsKey(r.Idx) && r.Sample < o.Samples))
         {
@@ -79,14 +85,26 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         {
             cancel.ThrowIfCancellationRequested();
             var work = chunk.Select(w => new Work(w.p, w.j, o.Prompts.Build(w.p), !log.HasPrompt(w.p.Idx))).ToList();
-            await (kind switch
+            try
             {
-                PromptKind.Tool => ToolAsync(work, log, cancel),
-                PromptKind.Pal => PalAsync(work, log, cancel),
-                _ => PlainAsync(work, log, cancel),
-            }).ConfigureAwait(false);
+                await (kind switch
+                {
+                    PromptKind.Tool => ToolAsync(work, log, cancel),
+                    PromptKind.Pal => PalAsync(work, log, cancel),
+                    _ => PlainAsync(work, log, cancel),
+                }).ConfigureAwait(false);
+            }
+            catch (ArgumentException ex)
+            {
+                // A backend that refuses a request (a server's context check); say what to change.
+                throw new SiftException($"{backend.Name}: {ex.Message} (lower --max-tokens, or use a shorter prompt: --few-shot none or --prompt chat)");
+            }
         }
         _progress.Done();
+        if (_tooLong > 0)
+        {
+            _progress.Line($"{_tooLong} prompt(s) did not fit the model's context and were graded as wrong (finish_reason {TextGenerator.PromptTooLong}); a shorter prompt (--few-shot none, --prompt chat) or a longer-context model avoids this");
+        }
         return Finish(identity, problems.Count, reused, clock.Elapsed.TotalSeconds);
     }
 
@@ -113,6 +131,10 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         Sampling = new SamplingOptions { Temperature = options.Temperature, TopP = options.TopP, TopK = options.TopK },
         Seed = SeedFor(options.Seed, w.Problem.Idx, w.Sample, round),
         Stop = options.Prompts.Stop,
+        // Chat templates (ChatML) are written with their special-token strings.
+        AllowSpecialTokens = options.Prompts.Kind == PromptKind.Chat,
+        // As the harness's vLLM engine: generation ends at the context, an over-long prompt is an empty (wrong) answer.
+        FitToContext = true,
     };
 
     /// <summary>Seed of one (problem, sample, round): a SplitMix64 hash, so it does not depend on order or batching.</summary>
@@ -133,6 +155,10 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         w.Rounds++;
         w.CompletionTokens += c.Tokens.Length;
         w.FinishReason = c.FinishReason;
+        if (c.FinishReason == TextGenerator.PromptTooLong)
+        {
+            Interlocked.Increment(ref _tooLong);
+        }
         Interlocked.Add(ref _tokens, c.Tokens.Length);
     }
 
@@ -329,7 +355,7 @@ public sealed class EvalRun(ICompletionBackend backend, ICodeExecutor? executor,
         var json = MetricsReport.Json(run, o.Mode, strict, compat);
         string title = $"{o.Dataset.Definition.Name} · {o.Prompts.Kind.Name()} · {Path.GetFileName(backend.Name.TrimEnd('/', '\\'))}";
         string md = MetricsReport.Markdown(title, o.Mode, strict, compat);
-        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(Path.Combine(o.OutDir, "metrics.json"), json.ToJsonString(EvalJson.Indented) + "\n");
         AtomicFile.WriteAllText(Path.Combine(o.OutDir, "report.md"), md);
         if (o.Samples > 1)
         {

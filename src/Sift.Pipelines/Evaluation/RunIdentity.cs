@@ -24,8 +24,8 @@ public static class RunIdentity
             ["few_shot_sha256"] = o.Prompts.FewShotSha256,
             ["chat_template"] = o.Prompts.Kind == Sift.Eval.Prompts.PromptKind.Chat ? o.Prompts.Chat.Name : null,
             ["model"] = backend,
-            ["temperature"] = (double)o.Temperature,
-            ["top_p"] = (double)o.TopP,
+            ["temperature"] = Sift.Eval.Reporting.EvalJson.Setting(o.Temperature),
+            ["top_p"] = Sift.Eval.Reporting.EvalJson.Setting(o.TopP),
             ["top_k"] = o.TopK,
             ["max_tokens"] = o.MaxTokens,
             ["seed"] = o.Seed,
@@ -60,7 +60,7 @@ public static class RunIdentity
         o["samples"] = samples;
         o["problems"] = problems;
         o["updated"] = DateTime.UtcNow.ToString("yyyy-MM-ddTHH:mm:ssZ", CultureInfo.InvariantCulture);
-        AtomicFile.WriteAllText(path, o.ToJsonString(new System.Text.Json.JsonSerializerOptions { WriteIndented = true }) + "\n");
+        AtomicFile.WriteAllText(path, o.ToJsonString(Sift.Eval.Reporting.EvalJson.Indented) + "\n");
     }
 
     private static string Show(JsonNode? n) => n is null ? "none" : n.ToJsonString();

@@ -22,6 +22,9 @@ public sealed class OpenAiCompletionBackend(RemoteEndpoint endpoint, bool ownsEn
     /// <inheritdoc />
     public string Name => $"{endpoint.Model}@{endpoint.BaseUri}";
 
+    /// <summary>The served model name.</summary>
+    public string Model => endpoint.Model;
+
     /// <inheritdoc />
     public async Task<TextCompletion[]> CompleteAsync(IReadOnlyList<TextPrompt> prompts, Action<int, TextCompletion>? onDone = null, CancellationToken cancel = default)
     {

@@ -23,6 +23,16 @@ public sealed record TextPrompt
 
     /// <summary>Strings that end the completion (not included in the output text).</summary>
     public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>Read special-token strings in <see cref="Text"/> as the special tokens (chat templates such as ChatML).</summary>
+    public bool AllowSpecialTokens { get; init; }
+
+    /// <summary>
+    /// Evaluation semantics (as vLLM's offline engine, which the harnesses use): generation stops at the end of the
+    /// context (finish reason "length") instead of the request being refused, and a prompt that leaves no room gets an
+    /// empty completion with finish reason <see cref="TextGenerator.PromptTooLong"/>. Off, both are errors.
+    /// </summary>
+    public bool FitToContext { get; init; }
 }
 
 /// <summary>A completion with its text, ids and per-token log-probabilities.</summary>
@@ -34,12 +44,17 @@ public sealed record TextCompletion(string Text, int[] Tokens, float[] Logprobs,
 /// </summary>
 public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
 {
+    /// <summary>Finish reason of a <see cref="TextPrompt.FitToContext"/> prompt that does not fit the context.</summary>
+    public const string PromptTooLong = "prompt_too_long";
+
     /// <summary>Completes every prompt; results are in prompt order.</summary>
     public TextCompletion[] Complete(IReadOnlyList<TextPrompt> prompts, Action<int, TextCompletion>? onDone = null, CancellationToken cancel = default)
     {
         var tok = model.Tokenizer;
         var encoded = new int[prompts.Count][];
-        var requests = new GenerationRequest[prompts.Count];
+        var requests = new List<GenerationRequest>(prompts.Count);
+        var requestPrompt = new List<int>(prompts.Count); // requests[k] completes prompts[requestPrompt[k]]
+        var results = new TextCompletion[prompts.Count];
         var stopTokens = model.EosId is int eos ? new[] { eos } : [];
         for (int i = 0; i < prompts.Count; i++)
         {
@@ -50,7 +65,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             }
             else if (p.Text is { } text)
             {
-                var t = model.RequireTokenizer("prompts").Encode(text);
+                var t = model.RequireTokenizer("prompts").Encode(text, p.AllowSpecialTokens);
                 encoded[i] = model.BosId is int bos ? [bos, .. t] : t;
             }
             else
@@ -70,7 +85,18 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
                 }
             }
             int context = model.Model.Config.MaxPositionEmbeddings;
-            if (encoded[i].Length + p.MaxTokens > context)
+            int maxTokens = p.MaxTokens;
+            if (p.FitToContext && encoded[i].Length + maxTokens > context)
+            {
+                maxTokens = Math.Max(0, context - encoded[i].Length);
+                if (maxTokens == 0)
+                {
+                    results[i] = new TextCompletion("", [], [], PromptTooLong, encoded[i].Length);
+                    onDone?.Invoke(i, results[i]);
+                    continue;
+                }
+            }
+            if (encoded[i].Length + maxTokens > context)
             {
                 throw new SiftException($"prompt {i}: {encoded[i].Length} prompt tokens + {p.MaxTokens} max tokens exceed the model's context of {context} (max_position_embeddings); lower --max-tokens or shorten the prompt");
             }
@@ -78,20 +104,24 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             {
                 throw new SiftException($"prompt {i}: stop strings need a tokenizer (the model folder has no tokenizer.json)");
             }
-            requests[i] = new GenerationRequest(encoded[i], p.MaxTokens, p.Sampling, p.Seed, stopTokens);
+            requests.Add(new GenerationRequest(encoded[i], maxTokens, p.Sampling, p.Seed, stopTokens));
+            requestPrompt.Add(i);
+        }
+        if (requests.Count == 0)
+        {
+            return results;
         }
         int maxLen = model.Model.Config.MaxPositionEmbeddings;
-        using var gen = new Generator(model.Model, model.Compute, Math.Max(1, Math.Min(maxBatch, prompts.Count)), maxLen);
-        var results = new TextCompletion[prompts.Count];
+        using var gen = new Generator(model.Model, model.Compute, Math.Max(1, Math.Min(maxBatch, requests.Count)), maxLen);
         // Stop strings: decode the tail after each token and stop as soon as one appears.
-        bool ShouldStop(int i, List<int> generated)
+        bool ShouldStop(int k, List<int> generated)
         {
-            var stops = prompts[i].Stop;
+            var stops = prompts[requestPrompt[k]].Stop;
             if (stops.Count == 0 || tok is null)
             {
                 return false;
             }
-            string text = tok.Decode(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated));
+            string text = tok.DecodeKnown(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(generated));
             foreach (string s in stops)
             {
                 if (s.Length > 0 && text.Contains(s, StringComparison.Ordinal))
@@ -101,9 +131,10 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             }
             return false;
         }
-        gen.Generate(requests, ShouldStop, (i, r) =>
+        gen.Generate(requests, ShouldStop, (k, r) =>
         {
-            string text = tok?.Decode(r.Tokens) ?? "";
+            int i = requestPrompt[k];
+            string text = tok?.DecodeKnown(r.Tokens) ?? "";
             foreach (string s in prompts[i].Stop)
             {
                 int at = s.Length > 0 ? text.IndexOf(s, StringComparison.Ordinal) : -1;

@@ -18,7 +18,7 @@ public sealed record HeldOutProblem(string Question, string Solution, string Ans
 /// <param name="AccuracyProblems">Problems decoded for accuracy, taken round-robin over tiers (0 = all); losses always use all.</param>
 /// <param name="MaxNewTokens">Completion budget per problem; 0 = automatic (1.25 × the reference solution's tokens + 16).</param>
 /// <param name="Batch">Completions decoded together.</param>
-public sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 16);
+public sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 32);
 
 /// <summary>One decoded problem of the last evaluation.</summary>
 /// <param name="Index">Index in the problem list.</param>

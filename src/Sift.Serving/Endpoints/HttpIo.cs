@@ -8,7 +8,8 @@ namespace Sift.Serving.Endpoints;
 /// <summary>Reading bodies with a size limit, and writing JSON, errors and server-sent events.</summary>
 internal static class HttpIo
 {
-    public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true };
+    // Relaxed escaping: responses are JSON for API clients, not HTML, so quotes and non-ASCII text stay readable.
+    public static readonly JsonWriterOptions WriterOptions = new() { SkipValidation = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     /// <summary>Reads the whole body; bigger than the limit is a 400 (not a 413 or a dropped connection).</summary>
     public static async Task<byte[]> ReadBodyAsync(HttpRequest req, int limit, CancellationToken cancel)

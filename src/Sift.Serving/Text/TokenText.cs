@@ -1,4 +1,5 @@
 using System.Text;
+using Sift.Pipelines.Inference;
 using Sift.Text;
 
 namespace Sift.Serving.Text;
@@ -7,25 +8,7 @@ namespace Sift.Serving.Text;
 internal static class TokenText
 {
     /// <summary>Decodes, dropping ids beyond the tokenizer's vocabulary.</summary>
-    public static string Decode(ITokenizer tok, ReadOnlySpan<int> ids)
-    {
-        foreach (int id in ids)
-        {
-            if ((uint)id >= (uint)tok.VocabSize)
-            {
-                var kept = new List<int>(ids.Length);
-                foreach (int i in ids)
-                {
-                    if ((uint)i < (uint)tok.VocabSize)
-                    {
-                        kept.Add(i);
-                    }
-                }
-                return tok.Decode(kept.ToArray());
-            }
-        }
-        return tok.Decode(ids);
-    }
+    public static string Decode(ITokenizer tok, ReadOnlySpan<int> ids) => tok.DecodeKnown(ids);
 
     /// <summary>
     /// The string of one token as OpenAI servers report it (its decoded text), or "token_id:N" when asked for ids,

@@ -128,6 +128,9 @@ public sealed partial class EvalRunTests
         await new EvalRun(backend, null, Options(data, outDir)).RunAsync();
         var e = await Assert.ThrowsAsync<SiftException>(() => new EvalRun(backend, null, Options(data, outDir) with { Temperature = 0.5f }).RunAsync());
         Assert.Contains("temperature: 0 then, 0.5 now", e.Message);
+        File.Delete(Path.Combine(outDir, "run.json"));
+        var orphan = await Assert.ThrowsAsync<SiftException>(() => new EvalRun(backend, null, Options(data, outDir)).RunAsync());
+        Assert.Contains("no run.json", orphan.Message);
     }
 
     [Fact]
@@ -212,7 +215,7 @@ public sealed partial class EvalRunTests
         {
             var m = Regex.Match(code, @"return (\d+) \+ (\d+)");
             int v = int.Parse(m.Groups[1].Value, System.Globalization.CultureInfo.InvariantCulture) + int.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture);
-            return FakeExecutor.Ok("thinking\n\n" + HarnessExecution.Mark + (v == 6 ? "6.0" : v.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+            return FakeExecutor.PalOk(code, v == 6 ? "6.0" : v.ToString(System.Globalization.CultureInfo.InvariantCulture), printed: "thinking\n");
         });
         string outDir = Path.Combine(dir, "run");
         var result = await new EvalRun(backend, exec, Options(data, outDir, PromptKind.Pal)).RunAsync();
@@ -221,7 +224,7 @@ public sealed partial class EvalRunTests
         var r = SamplesLog.ReadAll(Path.Combine(outDir, "samples.jsonl")).Single(x => x.Idx == 2);
         Assert.Equal("6.0", r.ProgramResult);
         Assert.Equal("6", r.Compat.Answer);
-        Assert.StartsWith("def solution():\n    print('thinking')\n    return 2 + 4\n", exec.Programs.Single(p => p.Contains("return 2 + 4", StringComparison.Ordinal)));
+        Assert.Equal("def solution():\n    print('thinking')\n    return 2 + 4\n", r.Executions[0].Program);
         Assert.Equal("\n\n```python\ndef solution():\n    print('thinking')\n    return 2 + 4\n```", r.Completion);
     }
 

@@ -18,4 +18,11 @@ internal sealed class FakeExecutor(Func<string, CodeResult> run) : ICodeExecutor
     }
 
     public static CodeResult Ok(string stdout) => new(CodeOutcome.Ok, stdout, "", 0, 0.01);
+
+    /// <summary>What python prints for a wrapped PAL program (HarnessConventions.Pal) whose solution() returns <paramref name="result"/>.</summary>
+    public static CodeResult PalOk(string source, string result, string printed = "")
+    {
+        var tag = System.Text.RegularExpressions.Regex.Match(source, "<sift-pal-result:([0-9a-f]+)>").Groups[1].Value;
+        return Ok(printed + "\n\u001e<sift-pal-result:" + tag + ">" + result);
+    }
 }

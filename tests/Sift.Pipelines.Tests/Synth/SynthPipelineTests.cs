@@ -96,6 +96,11 @@ public sealed class SynthPipelineTests
         {
             Assert.Equal(File.ReadAllBytes(Path.Combine(a.Folder, rel)), File.ReadAllBytes(Path.Combine(b.Folder, rel)));
         }
+        // Packing with an existing tokenizer gives the same shards as training that tokenizer again.
+        var t = new SynthPipeline(Small(5) with { Tokenizer = a.TokenizerDir }).Run(Path.Combine(dir, "t"));
+        Assert.Equal(File.ReadAllBytes(Path.Combine(a.Folder, "web/labels/side-00000.bin")), File.ReadAllBytes(Path.Combine(t.Folder, "web/labels/side-00000.bin")));
+        Assert.False(Directory.Exists(Path.Combine(t.Folder, "tokenizer")));
+        Assert.False((bool)t.Summary["tokenizer"]!["trained"]!);
         var c = new SynthPipeline(Small(6) with { Pack = false }).Run(Path.Combine(dir, "c"));
         Assert.NotEqual(File.ReadAllBytes(a.WebJsonl), File.ReadAllBytes(c.WebJsonl));
         Assert.Null(c.WebTokens);

@@ -42,10 +42,10 @@ public sealed class ProblemProbeTests
         new ShardPacker(tok, new PackOptions { Threads = 1 }).Pack([corpus], data);
         var recipe = TrainRecipe.Load(null,
         [
-            $"data.train={data}", $"out_dir={Path.Combine(dir, "run")}", $"tokenizer={tokDir}", "model.preset=tiny", "model.hidden_size=64", "model.intermediate_size=128",
-            "model.num_hidden_layers=2", "model.num_attention_heads=2", "model.num_key_value_heads=2", "train.seq_len=64", "train.micro_batch=8",
-            "train.max_steps=150", "train.threads=2", "optim.lr=0.01", "optim.warmup_steps=10", "data.holdout_every=0", "log.interval=50",
-            "eval.interval=75", $"eval.problems={WriteProblems(dir)}", "checkpoint.interval=0",
+            $"data.train={data}", $"out_dir={Path.Combine(dir, "run")}", $"tokenizer={tokDir}", "model.preset=tiny", "model.hidden_size=48", "model.intermediate_size=96",
+            "model.num_hidden_layers=1", "model.num_attention_heads=2", "model.num_key_value_heads=2", "train.seq_len=48", "train.micro_batch=6",
+            "train.max_steps=90", "train.threads=2", "train.gemm=managed", "optim.lr=0.02", "optim.warmup_steps=5", "data.holdout_every=0", "log.interval=30",
+            "eval.interval=45", $"eval.problems={WriteProblems(dir)}", "checkpoint.interval=0",
         ]);
         var s = new TrainingRun(recipe).Execute(resume: false);
         var final = s.FinalEval!;
@@ -62,7 +62,7 @@ public sealed class ProblemProbeTests
         Assert.Equal(2, (int)final["tiers"]!["easy"]!["accuracy_problems"]!);
         // The mid-run evaluation is in metrics.jsonl too, and the charts exist.
         var evals = File.ReadAllLines(Path.Combine(s.RunDir, "metrics.jsonl")).Select(l => JsonNode.Parse(l)!).Where(o => o["accuracy"] is not null).ToList();
-        Assert.Equal([75L, 150L], evals.Select(o => (long)o["step"]!));
+        Assert.Equal([45L, 90L], evals.Select(o => (long)o["step"]!));
         Assert.True(File.Exists(Path.Combine(s.RunDir, "accuracy.svg")));
         Assert.Contains("held-out problems", File.ReadAllText(Path.Combine(s.RunDir, "loss.svg")));
     }
@@ -142,6 +142,24 @@ public sealed class ProblemProbeTests
         Assert.Equal(" 42", tok.Decode(bpe.AsSpan(k)));
         Assert.True(ProblemProbe.AnswerLineDone(new StringBuilder("x\n#### 4\n")));
         Assert.False(ProblemProbe.AnswerLineDone(new StringBuilder("x\n#### 4")));
+    }
+
+    [Fact]
+    public void RecipeKeys_AreValidated_AndAProbeNeedsATokenizer()
+    {
+        Assert.Contains("eval.accuracy_problems", Assert.Throws<SiftException>(() => TrainRecipe.Load(null, ["data.train=x", "eval.accuracy_problems=-1"])).Message);
+        Assert.Contains("eval.max_new_tokens", Assert.Throws<SiftException>(() => TrainRecipe.Load(null, ["data.train=x", "eval.max_new_tokens=abc"])).Message);
+        var r = TrainRecipe.Load(null, ["data.train=x", "eval.problems=e.jsonl", "eval.accuracy_problems=20", "eval.max_new_tokens=64", "checkpoint.keep=0"]);
+        Assert.Equal(("e.jsonl", 20, 64, 0), (r.EvalProblems, r.EvalAccuracyProblems, r.EvalMaxNewTokens, r.CheckpointKeep));
+        Assert.Contains("problems: e.jsonl", r.ToYaml());
+        // Recipes without problems keep their resolved YAML (and so their checkpoints' recipe hash).
+        Assert.DoesNotContain("problems", TrainRecipe.Load(null, ["data.train=x"]).ToYaml());
+
+        string dir = Directory.CreateTempSubdirectory("sift-probe").FullName;
+        string data = TrainingRunTests.PackCorpus(dir); // byte-tokenised, no tokenizer.json
+        var ex = Assert.Throws<SiftException>(() => new TrainingRun(TrainRecipe.Load(null, [$"data.train={data}", $"out_dir={Path.Combine(dir, "r")}", $"eval.problems={WriteProblems(dir)}", "train.max_steps=1"])).Execute(resume: false));
+        Assert.Contains("eval.problems", ex.Message);
+        Assert.Contains("tokenizer", ex.Message);
     }
 
     [Fact]

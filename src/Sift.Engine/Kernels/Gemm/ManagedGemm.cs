@@ -21,7 +21,6 @@ public sealed class ManagedGemm : IGemm
 
     private readonly GemmBlocking _blocking;
     private readonly MicroKernelKind _kernel;
-    private readonly ParallelOptions _options;
 
     /// <summary>Creates the GEMM using up to <paramref name="threads"/> threads per call (≥ 1).</summary>
     public ManagedGemm(int threads = 1)
@@ -36,7 +35,6 @@ public sealed class ManagedGemm : IGemm
         Threads = threads;
         _blocking = blocking.Validated();
         _kernel = kernel == MicroKernelKind.Auto ? BestKernel : kernel;
-        _options = new ParallelOptions { MaxDegreeOfParallelism = threads };
     }
 
     /// <summary>The micro-kernel this CPU runs by default.</summary>
@@ -118,7 +116,7 @@ public sealed class ManagedGemm : IGemm
     {
         if (parallel)
         {
-            new ParallelGemm<TKernel>(call, _blocking, Threads, _options).Run();
+            ParallelGemm<TKernel>.Run(call, _blocking, Threads);
         }
         else
         {
