@@ -55,8 +55,12 @@ public sealed record DemoOptions
     /// <summary>Compute threads.</summary>
     public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
 
-    /// <summary>The synthetic corpus (its seed is replaced by <see cref="Seed"/>).</summary>
-    public SynthOptions Corpus { get; init; } = new();
+    /// <summary>
+    /// The synthetic corpus (its seed is replaced by <see cref="Seed"/>). The web corpus is sized so the students
+    /// read it about once (4M characters ≈ 1.7M tokens against 400 steps × 4,096 tokens), as Rho-1's students read
+    /// OpenWebMath about once; scoring then costs what the students use.
+    /// </summary>
+    public SynthOptions Corpus { get; init; } = new() { WebChars = 4_000_000 };
 
     /// <summary>BPE vocabulary.</summary>
     public int TokenizerVocab { get; init; } = 1024;
@@ -83,14 +87,14 @@ public sealed record DemoOptions
     /// </summary>
     public DemoTraining Student { get; init; } = new(400, Schedule: "constant");
 
-    /// <summary>Share of tokens SLM and random selection keep.</summary>
-    public double SelectRatio { get; init; } = 0.5;
+    /// <summary>Share of tokens SLM and random selection keep: at most the corpus's clean share (about 40% of the web tokens at 50% noise characters), so SLM can fill its budget with clean tokens.</summary>
+    public double SelectRatio { get; init; } = 0.4;
 
     /// <summary>"batch" (rank within the step's batch, Rho-1's wording) or "sequence".</summary>
     public string SelectScope { get; init; } = "batch";
 
     /// <summary>Steps between the students' evaluations.</summary>
-    public int EvalInterval { get; init; } = 40;
+    public int EvalInterval { get; init; } = 50;
 
     /// <summary>Held-out problems decoded for accuracy at each evaluation (round-robin over tiers; 0 = all).</summary>
     public int AccuracyProblems { get; init; } = 150;
