@@ -50,6 +50,12 @@ public sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long
         };
     }
 
+    /// <summary>
+    /// Share of the optimizer steps' time spent computing the per-token weights (for slm: reading reference
+    /// scores, excess loss, ranking, accounting); NaN when the stage did not record it.
+    /// </summary>
+    public double ObjectiveShare { get; init; } = double.NaN;
+
     /// <summary>Final held-out clean loss.</summary>
     public double CleanLoss => Number(Final, "clean_loss");
 
@@ -128,6 +134,7 @@ public sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long
         {
             Evaluations = evals,
             SelectionByStep = byStep,
+            ObjectiveShare = Number(stage.Result, "step_seconds") is double st && st > 0 ? Number(stage.Result, "objective_seconds") / st : double.NaN,
         };
     }
 

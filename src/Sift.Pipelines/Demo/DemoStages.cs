@@ -216,6 +216,8 @@ public sealed class DemoStages(StageStore store, Func<string, string, string> pl
             ["tokens"] = s.Tokens,
             ["trained_tokens"] = s.TrainedTokens,
             ["train_seconds"] = Math.Round(s.Seconds, 3),
+            ["step_seconds"] = Math.Round(s.StepSeconds, 4),
+            ["objective_seconds"] = Math.Round(s.ObjectiveSeconds, 4),
             ["tokens_per_s"] = Math.Round(s.TokensPerSecond, 1),
             ["parameters"] = config.ParameterCount,
             ["flops"] = s.Tokens * FlopCount.TrainPerToken(config, recipe.SeqLen),

@@ -145,6 +145,7 @@ public static class DemoSummary
         ["tiers"] = a.Final["tiers"]?.DeepClone(),
         ["flops"] = a.Flops,
         ["seconds"] = Math.Round(a.Seconds, 3),
+        ["objective_share"] = Round(a.ObjectiveShare),
         ["curve"] = new JsonArray(a.Curve.Select(p => (JsonNode)new JsonObject
         {
             ["step"] = p.Step,

@@ -32,6 +32,8 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
     private long _nSel, _nUnsel;
     private int[] _idx = [];
     private bool[] _keep = [];
+    private float[] _score = [];
+    private readonly Comparison<int> _byScore;
 
     /// <summary>Creates the objective.</summary>
     protected SelectionObjective(double ratio, string scope, SideShardReader<byte>? labels)
@@ -47,6 +49,8 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         Ratio = ratio;
         Scope = scope;
         _labels = labels;
+        // Highest score first; ties to the earlier position (deterministic). One delegate for the run: no allocation per step.
+        _byScore = (a, b) => _score[b].CompareTo(_score[a]) is int c && c != 0 ? c : a.CompareTo(b);
     }
 
     /// <summary>Share of tokens kept.</summary>
@@ -78,8 +82,9 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         {
             _idx = new int[n];
             _keep = new bool[n];
+            _score = new float[n];
         }
-        Span<float> score = n <= 65536 ? stackalloc float[n] : new float[n];
+        var score = _score.AsSpan(0, n);
         Score(batch, score);
         var keep = _keep.AsSpan(0, n);
         keep.Clear();
@@ -87,13 +92,13 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         int kTotal = 0;
         if (Scope == "batch")
         {
-            kTotal = Select(batch.Targets, score, 0, n, keep);
+            kTotal = Select(batch.Targets, 0, n, keep);
         }
         else
         {
             for (int s = 0; s < n; s += T)
             {
-                kTotal += Select(batch.Targets, score, s, Math.Min(T, n - s), keep);
+                kTotal += Select(batch.Targets, s, Math.Min(T, n - s), keep);
             }
         }
         float w = 1f / (kTotal * microPerStep);
@@ -105,7 +110,8 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         return kTotal;
     }
 
-    private int Select(ReadOnlySpan<int> targets, ReadOnlySpan<float> score, int start, int len, Span<bool> keep)
+    /// <summary>Marks the top k of [start, start + len) by the scores in _score (or the subclass's choice); returns k.</summary>
+    private int Select(ReadOnlySpan<int> targets, int start, int len, Span<bool> keep)
     {
         var idx = _idx.AsSpan(0, len);
         int valid = 0;
@@ -124,9 +130,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         var cand = idx[..valid];
         if (Ranked)
         {
-            // Highest score first; ties to the earlier position (deterministic).
-            float[] sc = score.ToArray();
-            cand.Sort((a, b) => sc[b].CompareTo(sc[a]) is int c && c != 0 ? c : a.CompareTo(b));
+            cand.Sort(_byScore);
             foreach (int i in cand[..k])
             {
                 keep[i] = true;

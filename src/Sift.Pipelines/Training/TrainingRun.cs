@@ -22,6 +22,12 @@ public sealed record TrainSummary(string RunDir, string ModelDir, long Steps, lo
 
     /// <summary>Tokens that received gradient (selected tokens for slm/random; all tokens for clm).</summary>
     public long TrainedTokens { get; init; }
+
+    /// <summary>Seconds of this invocation's optimizer steps (data, forward, objective, backward, clipping, AdamW; no evaluation or checkpoints).</summary>
+    public double StepSeconds { get; init; }
+
+    /// <summary>Seconds of those spent in the objective's weights (the cost of selection: reading reference scores, ranking, accounting).</summary>
+    public double ObjectiveSeconds { get; init; }
 }
 
 /// <summary>
@@ -128,6 +134,7 @@ public sealed class TrainingRun
             var clock = Stopwatch.StartNew();
             var intervalClock = Stopwatch.StartNew();
             long intervalTokens = 0, startStep = step;
+            long stepTicks = 0, objectiveTicks = 0, intervalStepTicks = 0, intervalObjectiveTicks = 0;
             bool stopped = false;
 
             TrainerState State() => new()
@@ -178,6 +185,7 @@ public sealed class TrainingRun
                     stopped = true;
                     break;
                 }
+                long stepStart = Stopwatch.GetTimestamp();
                 graph.ZeroGrad();
                 double lossSum = 0;
                 int kept = 0;
@@ -189,7 +197,9 @@ public sealed class TrainingRun
                     {
                         lossSum += l;
                     }
+                    long objectiveStart = Stopwatch.GetTimestamp();
                     kept += objective.ComputeWeights(new MicroBatch(graph.Losses, targets, starts, _r.SeqLen, stepTokens), weights);
+                    intervalObjectiveTicks += Stopwatch.GetTimestamp() - objectiveStart;
                     graph.Backward(weights);
                 }
                 double loss = lossSum / stepTokens;
@@ -203,6 +213,7 @@ public sealed class TrainingRun
                 }
                 float lr = _r.Schedule.At(step);
                 adam.Update(model.Weights, graph.Grads, lr, _r.Threads);
+                intervalStepTicks += Stopwatch.GetTimestamp() - stepStart;
                 step++;
                 tokens += stepTokens;
                 trained += kept;
@@ -222,11 +233,16 @@ public sealed class TrainingRun
                         ["grad_norm"] = Num(norm),
                         ["tokens_per_s"] = Math.Round(tps, 1),
                         ["elapsed_s"] = Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 3),
+                        // Share of the interval's step time spent choosing the per-token weights (selection's cost).
+                        ["objective_share"] = intervalStepTicks > 0 ? Math.Round((double)intervalObjectiveTicks / intervalStepTicks, 5) : null,
                     };
                     (objective as IObjectiveMetrics)?.WriteMetrics(record);
                     metrics.Append(record);
                     intervalClock.Restart();
                     intervalTokens = 0;
+                    stepTicks += intervalStepTicks;
+                    objectiveTicks += intervalObjectiveTicks;
+                    intervalStepTicks = intervalObjectiveTicks = 0;
                     _progress.Report("train", step, _r.MaxSteps, $"loss {loss:0.0000} lr {lr:0.0e0} {tps / 1000:0.0}k tok/s");
                 }
                 if ((validSampler is not null || probe is not null) && _r.EvalInterval > 0 && step % _r.EvalInterval == 0 && step != _r.MaxSteps)
@@ -239,6 +255,8 @@ public sealed class TrainingRun
                 }
             }
             _progress.Done();
+            stepTicks += intervalStepTicks;
+            objectiveTicks += intervalObjectiveTicks;
             if (!stopped && (validSampler is not null || probe is not null))
             {
                 EvalNow();
@@ -259,6 +277,8 @@ public sealed class TrainingRun
             {
                 FinalEval = lastEvalRecord,
                 TrainedTokens = trained,
+                StepSeconds = (double)stepTicks / Stopwatch.Frequency,
+                ObjectiveSeconds = (double)objectiveTicks / Stopwatch.Frequency,
             };
         }
         finally

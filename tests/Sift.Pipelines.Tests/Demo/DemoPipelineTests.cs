@@ -22,6 +22,7 @@ public sealed class DemoPipelineTests
         EvalInterval = 10,
         AccuracyProblems = 3,
         Threads = 1,
+        SelectRatio = 0.5, // the assertions below count halves
     };
 
     [Fact]

@@ -147,6 +147,9 @@ public sealed class SelectiveTrainingTests
         Assert.NotEqual(File.ReadAllBytes(Path.Combine(dir, "clm", "model", "model.safetensors")),
             File.ReadAllBytes(Path.Combine(dir, "slm", "model", "model.safetensors")));
         Assert.Equal(6, s.Steps);
+        // The cost of selection is measured inside the step time it is part of.
+        Assert.True(s.StepSeconds > 0 && s.ObjectiveSeconds > 0 && s.ObjectiveSeconds < s.StepSeconds, $"{s.ObjectiveSeconds} of {s.StepSeconds}");
+        Assert.All(rows, r => Assert.InRange((double)r["objective_share"]!, 0.0, 1.0));
     }
 
     [Fact]
