@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using static Sift.Cli.Tests.CliRunner;
 
 namespace Sift.Cli.Tests;
 
@@ -6,23 +7,6 @@ namespace Sift.Cli.Tests;
 [Collection("console")]
 public sealed class DemoCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (CliApp.Build().Parse(args).Invoke(), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     /// <summary>The CI run of the demo: the real --quick configuration, checked for the pipeline and the summary's schema (not for who wins).</summary>
     [Fact]
     public void DemoQuick_Json_HasTheSummarySchema()

@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
 using Sift.Text.Bpe;
+using static Sift.Cli.Tests.CliRunner;
 
 namespace Sift.Cli.Tests;
 
@@ -9,26 +10,6 @@ namespace Sift.Cli.Tests;
 [Collection("console")]
 public sealed class EvalCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var oldOut = Console.Out;
-        var oldErr = Console.Error;
-        var o = new StringWriter();
-        var e = new StringWriter();
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            int code = CliApp.Build().Parse(args).Invoke();
-            return (code, o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     [Fact]
     public void UnknownDataset_ListsTheKnownOnes()
     {

@@ -3,6 +3,7 @@ using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
 using Sift.Pipelines.Selective;
 using Sift.Serving;
+using static Sift.Cli.Tests.CliRunner;
 
 namespace Sift.Cli.Tests;
 
@@ -10,23 +11,6 @@ namespace Sift.Cli.Tests;
 [Collection("console")]
 public sealed class ServeCliTests
 {
-    private static (int Code, string Out, string Err) Run(params string[] args)
-    {
-        var (oldOut, oldErr) = (Console.Out, Console.Error);
-        var (o, e) = (new StringWriter(), new StringWriter());
-        Console.SetOut(o);
-        Console.SetError(e);
-        try
-        {
-            return (CliApp.Build().Parse(args).Invoke(), o.ToString(), e.ToString());
-        }
-        finally
-        {
-            Console.SetOut(oldOut);
-            Console.SetError(oldErr);
-        }
-    }
-
     private static string Model(string dir)
     {
         string corpus = Path.Combine(dir, "c.jsonl");
