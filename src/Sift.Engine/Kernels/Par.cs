@@ -124,12 +124,16 @@ public static unsafe class Par
 
     /// <summary>
     /// Background threads that wait on their own semaphore, take items of the current job in turn with the
-    /// caller, and count down. The first exception of a job is rethrown on the caller.
+    /// caller, and count down; the worker that counts down to zero releases <c>s_done</c> once, and the caller
+    /// takes exactly that release, so a job's signal can never be mistaken for the next job's. (A reset-able
+    /// event was used before: a worker preempted between its count-down and its Set could set the event after
+    /// the next job had reset it, and that job's caller returned while a worker still read its stack state.)
+    /// The first exception of a job is rethrown on the caller.
     /// </summary>
     private static class WorkerTeam
     {
         private static readonly object s_growLock = new();
-        private static readonly ManualResetEventSlim s_done = new(false);
+        private static readonly SemaphoreSlim s_done = new(0);
         private static SemaphoreSlim[] s_wake = [];
         private static int s_busy;
 
@@ -153,17 +157,14 @@ public static unsafe class Par
                 s_count = count;
                 s_next = 0;
                 s_error = null;
-                s_pending = workers - 1;
-                s_done.Reset();
+                Volatile.Write(ref s_pending, workers - 1);
                 for (int w = 0; w < workers - 1; w++)
                 {
                     s_wake[w].Release();
                 }
                 Execute();
-                if (Volatile.Read(ref s_pending) != 0)
-                {
-                    s_done.Wait();
-                }
+                // Exactly one release per job (by the last worker to finish), taken exactly once here.
+                s_done.Wait();
                 s_error?.Throw();
                 return true;
             }
@@ -225,7 +226,7 @@ public static unsafe class Par
                 Execute();
                 if (Interlocked.Decrement(ref s_pending) == 0)
                 {
-                    s_done.Set();
+                    s_done.Release();
                 }
             }
         }
