@@ -306,10 +306,14 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
 
     private static JsonNode TrainingSelection(string metricsPath, string outDir, List<string> charts)
     {
-        var records = new MetricsLog(metricsPath).ReadAll().Where(r => r["selected_counts"] is JsonObject || r["selected_share"] is JsonObject).ToList();
+        var all = new MetricsLog(metricsPath).ReadAll().ToList();
+        var byPosition = PooledPositions(all);
+        var records = all.Where(r => r["selected_counts"] is JsonObject || r["selected_share"] is JsonObject).ToList();
         if (records.Count == 0)
         {
-            return "none: the run logged no selection by label (objective clm, or no data.labels)";
+            return byPosition is null
+                ? "none: the run logged no selection (objective clm)"
+                : new JsonObject { ["by_label"] = "none: the run had no data.labels", ["by_position"] = byPosition };
         }
         var sel = new Dictionary<string, (long S, long N)>(StringComparer.Ordinal);
         bool exact = records.All(r => r["selected_counts"] is JsonObject);
@@ -341,11 +345,36 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
             shares[k] = exact ? Math.Round((double)sel[k].S / Math.Max(1, sel[k].N), 6) : Math.Round(overTime[k].Average(p => p.Item2), 6);
         }
         o["by_label"] = shares;
+        if (byPosition is not null)
+        {
+            o["by_position"] = byPosition;
+        }
         string path = Path.Combine(outDir, "selection-over-time.svg");
         AtomicFile.WriteAllText(path, new SvgLineChart { Title = "Share of each provenance label selected during training", XLabel = "tokens processed", YLabel = "share selected" }
             .Render(overTime.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new ChartSeries(kv.Key, kv.Value)).ToList()));
         charts.Add(path);
         return o;
+    }
+
+    /// <summary>Share selected per position bucket over the whole run, from the training metrics' exact counts; null when none were logged.</summary>
+    private static JsonArray? PooledPositions(List<JsonObject> records)
+    {
+        long[]? sel = null, seen = null;
+        foreach (var r in records)
+        {
+            if (r["selected_position_counts"] is not JsonArray counts)
+            {
+                continue;
+            }
+            sel ??= new long[counts.Count];
+            seen ??= new long[counts.Count];
+            for (int b = 0; b < Math.Min(counts.Count, sel.Length); b++)
+            {
+                sel[b] += (long)counts[b]![0]!;
+                seen[b] += (long)counts[b]![1]!;
+            }
+        }
+        return sel is null ? null : new JsonArray(sel.Select((s, b) => (JsonNode)Math.Round((double)s / Math.Max(1, seen![b]), 6)).ToArray());
     }
 
     private static JsonObject Replay(List<float[]> losses, float[] reference, byte[]? labels, List<TrainerState> states,

@@ -27,6 +27,11 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
     private readonly SideShardReader<byte>? _labels;
     private readonly Dictionary<string, (long Selected, long Seen)> _cumulative = new(StringComparer.Ordinal);
     private readonly long[] _labelSel = new long[256], _labelSeen = new long[256];
+
+    /// <summary>Buckets of the window (equal shares of its positions) in which selection is counted.</summary>
+    public const int PositionBuckets = 16;
+
+    private readonly long[] _posSel = new long[PositionBuckets], _posSeen = new long[PositionBuckets];
     private byte[] _labelBuf = [];
     private double _lossSel, _lossUnsel, _excessSel;
     private long _nSel, _nUnsel;
@@ -152,6 +157,12 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
             {
                 continue;
             }
+            int bucket = (int)((long)(i % T) * PositionBuckets / T);
+            _posSeen[bucket]++;
+            if (keep[i])
+            {
+                _posSel[bucket]++;
+            }
             if (keep[i])
             {
                 _lossSel += batch.Losses[i];
@@ -193,6 +204,10 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         record["loss_selected"] = _nSel > 0 ? Math.Round(_lossSel / _nSel, 6) : null;
         record["loss_unselected"] = _nUnsel > 0 ? Math.Round(_lossUnsel / _nUnsel, 6) : null;
         record["selected_fraction"] = _nSel + _nUnsel > 0 ? Math.Round((double)_nSel / (_nSel + _nUnsel), 6) : null;
+        // [selected, seen] per position bucket of the window since the last record (pooled exactly by `sift analyze`).
+        record["selected_position_counts"] = new JsonArray(Enumerable.Range(0, PositionBuckets).Select(b => (JsonNode)new JsonArray(_posSel[b], _posSeen[b])).ToArray());
+        Array.Clear(_posSel);
+        Array.Clear(_posSeen);
         if (_labels is not null)
         {
             var shares = new JsonObject();

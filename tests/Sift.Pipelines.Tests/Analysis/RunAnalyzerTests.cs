@@ -55,6 +55,10 @@ public sealed class RunAnalyzerTests
 
         var trained = (JsonObject)s["selection"]!["training"]!["by_label"]!;
         Assert.Contains("clean", trained.Select(kv => kv.Key));
+        // What training selected by position in the window, pooled exactly from the metrics: 16 shares that average to the ratio.
+        var trainedPos = (JsonArray)s["selection"]!["training"]!["by_position"]!;
+        Assert.Equal(16, trainedPos.Count);
+        Assert.All(trainedPos, v => Assert.InRange((double)v!, 0.0, 1.0));
         var replay = s["selection"]!["replay"]!;
         var perCheckpoint = (JsonArray)replay["per_checkpoint"]!;
         Assert.Equal(3, perCheckpoint.Count);

@@ -150,6 +150,14 @@ public sealed class SelectiveTrainingTests
         // The cost of selection is measured inside the step time it is part of.
         Assert.True(s.StepSeconds > 0 && s.ObjectiveSeconds > 0 && s.ObjectiveSeconds < s.StepSeconds, $"{s.ObjectiveSeconds} of {s.StepSeconds}");
         Assert.All(rows, r => Assert.InRange((double)r["objective_share"]!, 0.0, 1.0));
+        // Position buckets count every token once and the selected ones exactly.
+        Assert.All(rows, r =>
+        {
+            var pos = (JsonArray)r["selected_position_counts"]!;
+            Assert.Equal(16, pos.Count);
+            Assert.Equal(128, pos.Sum(b => (long)b![1]!)); // one step of 2 micro-batches × 4 windows × 16 tokens
+            Assert.Equal(2 * 38, pos.Sum(b => (long)b![0]!));
+        });
     }
 
     [Fact]
