@@ -9,7 +9,7 @@ namespace Sift.Sandbox.Tests;
 /// </summary>
 public sealed class BasicIsolationTests(ITestOutputHelper output)
 {
-    private const int UidBase = 64100;
+    private const int UidBase = 64400; // outside the default range and HostileProgramTests' (see there)
 
     [Fact]
     public async Task BasicModeStillContainsHostilePrograms()

@@ -8,7 +8,11 @@ namespace Sift.Sandbox.Tests;
 /// <summary>Shares one sandbox (full isolation where available) across the hostile-program tests of one class.</summary>
 public sealed class SandboxFixture : IDisposable
 {
-    public const int UidBase = 64000;
+    /// <summary>
+    /// Above the default range (SandboxOptions: 64000–64255), which the Eval and Pipelines test assemblies lease
+    /// while this one runs in parallel: "nothing left behind" must only see this class's own runs.
+    /// </summary>
+    public const int UidBase = 64300;
 
     public PythonSandbox Sandbox { get; } = new(Sandboxes.Tight(UidBase));
 
