@@ -33,7 +33,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
 
     private readonly long[] _posSel = new long[PositionBuckets], _posSeen = new long[PositionBuckets];
     private byte[] _labelBuf = [];
-    private double _lossSel, _lossUnsel, _excessSel;
+    private double _lossSel, _lossUnsel;
     private long _nSel, _nUnsel;
     private int[] _idx = [];
     private bool[] _keep = [];
@@ -111,7 +111,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         {
             weights[i] = keep[i] ? w : 0f;
         }
-        Account(batch, keep, score);
+        Account(batch, keep);
         return kTotal;
     }
 
@@ -148,7 +148,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
         return k;
     }
 
-    private void Account(in MicroBatch batch, ReadOnlySpan<bool> keep, ReadOnlySpan<float> score)
+    private void Account(in MicroBatch batch, ReadOnlySpan<bool> keep)
     {
         int n = keep.Length, T = batch.SeqLen;
         for (int i = 0; i < n; i++)
@@ -162,11 +162,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
             if (keep[i])
             {
                 _posSel[bucket]++;
-            }
-            if (keep[i])
-            {
                 _lossSel += batch.Losses[i];
-                _excessSel += score[i];
                 _nSel++;
             }
             else
@@ -229,7 +225,7 @@ public abstract class SelectionObjective : ITokenObjective, IObjectiveMetrics
             Array.Clear(_labelSel);
             Array.Clear(_labelSeen);
         }
-        _lossSel = _lossUnsel = _excessSel = 0;
+        _lossSel = _lossUnsel = 0;
         _nSel = _nUnsel = 0;
     }
 }

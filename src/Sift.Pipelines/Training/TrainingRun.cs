@@ -134,7 +134,8 @@ public sealed class TrainingRun
             var clock = Stopwatch.StartNew();
             var intervalClock = Stopwatch.StartNew();
             long intervalTokens = 0, startStep = step;
-            long stepTicks = 0, objectiveTicks = 0, intervalStepTicks = 0, intervalObjectiveTicks = 0;
+            // Run totals of step time and of the objective's share of it; the values at the last log give the interval's share.
+            long stepTicks = 0, objectiveTicks = 0, loggedStepTicks = 0, loggedObjectiveTicks = 0;
             bool stopped = false;
 
             TrainerState State() => new()
@@ -199,7 +200,7 @@ public sealed class TrainingRun
                     }
                     long objectiveStart = Stopwatch.GetTimestamp();
                     kept += objective.ComputeWeights(new MicroBatch(graph.Losses, targets, starts, _r.SeqLen, stepTokens), weights);
-                    intervalObjectiveTicks += Stopwatch.GetTimestamp() - objectiveStart;
+                    objectiveTicks += Stopwatch.GetTimestamp() - objectiveStart;
                     graph.Backward(weights);
                 }
                 double loss = lossSum / stepTokens;
@@ -213,7 +214,7 @@ public sealed class TrainingRun
                 }
                 float lr = _r.Schedule.At(step);
                 adam.Update(model.Weights, graph.Grads, lr, _r.Threads);
-                intervalStepTicks += Stopwatch.GetTimestamp() - stepStart;
+                stepTicks += Stopwatch.GetTimestamp() - stepStart;
                 step++;
                 tokens += stepTokens;
                 trained += kept;
@@ -234,15 +235,13 @@ public sealed class TrainingRun
                         ["tokens_per_s"] = Math.Round(tps, 1),
                         ["elapsed_s"] = Math.Round(priorSeconds + clock.Elapsed.TotalSeconds, 3),
                         // Share of the interval's step time spent choosing the per-token weights (selection's cost).
-                        ["objective_share"] = intervalStepTicks > 0 ? Math.Round((double)intervalObjectiveTicks / intervalStepTicks, 5) : null,
+                        ["objective_share"] = stepTicks > loggedStepTicks ? Math.Round((double)(objectiveTicks - loggedObjectiveTicks) / (stepTicks - loggedStepTicks), 5) : null,
                     };
                     (objective as IObjectiveMetrics)?.WriteMetrics(record);
                     metrics.Append(record);
                     intervalClock.Restart();
                     intervalTokens = 0;
-                    stepTicks += intervalStepTicks;
-                    objectiveTicks += intervalObjectiveTicks;
-                    intervalStepTicks = intervalObjectiveTicks = 0;
+                    (loggedStepTicks, loggedObjectiveTicks) = (stepTicks, objectiveTicks);
                     _progress.Report("train", step, _r.MaxSteps, $"loss {loss:0.0000} lr {lr:0.0e0} {tps / 1000:0.0}k tok/s");
                 }
                 if ((validSampler is not null || probe is not null) && _r.EvalInterval > 0 && step % _r.EvalInterval == 0 && step != _r.MaxSteps)
@@ -255,8 +254,6 @@ public sealed class TrainingRun
                 }
             }
             _progress.Done();
-            stepTicks += intervalStepTicks;
-            objectiveTicks += intervalObjectiveTicks;
             if (!stopped && (validSampler is not null || probe is not null))
             {
                 EvalNow();
