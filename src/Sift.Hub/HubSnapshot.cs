@@ -22,10 +22,15 @@ public sealed class HubSnapshot(HubDownloader downloader, HubClient client)
             {
                 listing = await client.ListAsync(repo, ct).ConfigureAwait(false);
             }
-            catch (HubException ex) when (ex.Kind == HubErrorKind.Connection && CachedSnapshot(repo, checkCached) is { } dir)
+            catch (HubException ex) when (ex.Kind == HubErrorKind.Connection)
             {
-                downloader.Note?.Invoke($"{ex.Message}; using the cached snapshot {dir}");
-                return dir;
+                if (CachedSnapshot(repo, checkCached) is { } dir)
+                {
+                    downloader.Note?.Invoke($"{ex.Message}; using the cached snapshot {dir}");
+                    return dir;
+                }
+                throw new HubException(HubErrorKind.Connection,
+                    $"{repo}: {ex.Message}, and it is not in the Hub cache at {cache.Root} (HF_ENDPOINT sets another address, HF_HUB_CACHE another cache)", ex);
             }
         }
         if (listing is null)

@@ -25,7 +25,8 @@ public static class EvalCommand
     {
         var dataset = new Option<string?>("--dataset", "-d") { Description = $"Benchmark: {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))}" };
         var data = new Option<string?>("--data") { Description = "The benchmark file, or a folder holding the harness layout (default: the shared data folder)" };
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder to evaluate (config.json + safetensors + tokenizer.json)" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model to evaluate: a folder (config.json + safetensors + tokenizer.json) or a Hub id org/name[@revision]" };
+        var hub = new HubCliOptions();
         var completions = new Option<FileInfo?>("--completions", "-c") { Description = "Re-grade completions made elsewhere (harness output JSONL or a Sift samples.jsonl); no model needed" };
         var prompt = new Option<string>("--prompt", "-p") { Description = "cot (few-shot, as Rho-1's harness), pal (program-aided), tool (ToRA-style, code is run), chat (zero-shot, \\boxed{})", DefaultValueFactory = _ => "cot" };
         prompt.AcceptOnlyFromAmong("cot", "pal", "tool", "chat");
@@ -65,6 +66,7 @@ public static class EvalCommand
             limit, output, mode, json, badLines, batch, threads, maxRounds, execTimeout, budget, trials, list,
         };
         remote.AddTo(cmd);
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             if (pr.GetValue(list))
@@ -83,18 +85,18 @@ public static class EvalCommand
                 }
                 return Regrade(f.FullName, def, m, grading, policy, pr.GetValue(output), pr.GetValue(json), pr.GetValue(trials));
             }
-            var md = pr.GetValue(model);
-            if ((md is null) == !remote.Given(pr))
+            if ((pr.GetValue(model) is null) == !remote.Given(pr))
             {
                 throw new SiftException("give --model DIR (a local model) or --endpoint URL (an OpenAI-compatible server) to evaluate, or --completions FILE to re-grade completions");
             }
+            var md = hub.Model(pr, model);
             var kind = PromptKinds.Parse(pr.GetValue(prompt)!);
             var progress = new ConsoleProgress();
             var ds = DatasetLoader.Load(def, DatasetLoader.Resolve(def, pr.GetValue(data)), policy, progress.Line);
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
             using var backend = md is not null
-                ? OpenBackend(md.FullName, pr.GetValue(threads), pr.GetValue(batch))
+                ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch))
                 : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
             string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model),
                 string.Create(CultureInfo.InvariantCulture, $"{def.Name}-{kind.Name()}-t{t:0.###}-seed{pr.GetValue(seed)}"));

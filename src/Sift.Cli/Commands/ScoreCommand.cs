@@ -13,7 +13,8 @@ public static class ScoreCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input); or use --endpoint" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input) or Hub id org/name[@revision]; or use --endpoint" };
+        var hub = new HubCliOptions();
         var remote = new RemoteCliOptions();
         var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A packed dataset (from `sift data pack`): score every token for selective training" };
@@ -41,6 +42,7 @@ public static class ScoreCommand
             model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json,
         };
         remote.AddTo(cmd);
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var inFile = pr.GetValue(input);
@@ -51,7 +53,7 @@ public static class ScoreCommand
             }
             bool asJson = pr.GetValue(json);
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
-            var modelOpt = pr.GetValue(model);
+            var modelOpt = hub.Model(pr, model, quiet: asJson);
             if ((modelOpt is null) == !remote.Given(pr))
             {
                 throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
@@ -72,7 +74,7 @@ public static class ScoreCommand
                 ReportCorpus(asJson, rr, outPath, i, n, endpoint.Retries);
                 return 0;
             }
-            string modelDir = modelOpt.FullName;
+            string modelDir = modelOpt.Path;
             using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads));
             if (inFile is not null)
             {
