@@ -22,8 +22,8 @@ public static class ParquetRows
     public static IReadOnlyList<string> Columns(string path)
     {
         using var stream = Open(path);
-        using var reader = Run(() => ParquetReader.CreateAsync(stream), path);
-        return [.. reader.Schema.Fields.Select(f => f.Name)];
+        using var reader = new SyncReader(Run(() => ParquetReader.CreateAsync(stream), path));
+        return [.. reader.Reader.Schema.Fields.Select(f => f.Name)];
     }
 
     /// <summary>Every row as a JSON object (1-based row numbers); lists become arrays, structs objects, bytes base64.</summary>
@@ -31,9 +31,9 @@ public static class ParquetRows
     {
         using var stream = Open(path);
         int groups;
-        using (var reader = Run(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true), path))
+        using (var reader = new SyncReader(Run(() => ParquetReader.CreateAsync(stream, leaveStreamOpen: true), path)))
         {
-            groups = reader.RowGroupCount;
+            groups = reader.Reader.RowGroupCount;
         }
         long row = 0;
         for (int g = 0; g < groups; g++)
@@ -56,10 +56,12 @@ public static class ParquetRows
     public static IEnumerable<(long Row, string? Value)> ReadStrings(string path, string column)
     {
         using var stream = Open(path);
-        using var reader = Run(() => ParquetReader.CreateAsync(stream), path);
+        using var sync = new SyncReader(Run(() => ParquetReader.CreateAsync(stream), path));
+        var reader = sync.Reader;
         var field = reader.Schema.Fields.OfType<DataField>().FirstOrDefault(f => f.Name == column && f.MaxRepetitionLevel == 0)
             ?? throw MissingColumn(path, column, reader.Schema.Fields.Select(f => f.Name));
-        if (field.ClrType != typeof(string))
+        // Parquet.Net 6 types string columns as ReadOnlyMemory<char>; both read into strings.
+        if (field.ClrType != typeof(string) && field.ClrType != typeof(ReadOnlyMemory<char>))
         {
             throw new SiftException($"{path}: column \"{column}\" holds {field.ClrType.Name} values, expected strings");
         }
@@ -80,6 +82,20 @@ public static class ParquetRows
         }
     }
 
+    /// <summary>Writes every row as one JSONL line (for readers that take JSONL); returns the row count.</summary>
+    public static long ToJsonl(string parquetPath, string jsonlPath)
+    {
+        long rows = 0;
+        using var w = new StreamWriter(jsonlPath, false, new System.Text.UTF8Encoding(false), 1 << 16);
+        foreach (var (_, o) in ReadRecords(parquetPath))
+        {
+            w.Write(o.ToJsonString());
+            w.Write('\n');
+            rows++;
+        }
+        return rows;
+    }
+
     /// <summary>The error for a column that is not there, naming the columns that are.</summary>
     public static SiftException MissingColumn(string path, string column, IEnumerable<string> present) =>
         new($"{path}: no column \"{column}\" (columns present: {string.Join(", ", present)})");
@@ -92,6 +108,7 @@ public static class ParquetRows
     {
         null => null,
         string s => JsonValue.Create(s),
+        ReadOnlyMemory<char> m => JsonValue.Create(m.ToString()),
         bool b => JsonValue.Create(b),
         byte or sbyte or short or ushort or int => JsonValue.Create(Convert.ToInt32(value, CultureInfo.InvariantCulture)),
         uint or long => JsonValue.Create(Convert.ToInt64(value, CultureInfo.InvariantCulture)),
@@ -107,6 +124,14 @@ public static class ParquetRows
         IEnumerable items => new JsonArray([.. items.Cast<object?>().Select(ToJson)]),
         _ => JsonValue.Create(Convert.ToString(value, CultureInfo.InvariantCulture)),
     };
+
+    // Parquet.Net's reader only has DisposeAsync.
+    private sealed class SyncReader(ParquetReader reader) : IDisposable
+    {
+        public ParquetReader Reader { get; } = reader;
+
+        public void Dispose() => Reader.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    }
 
     // Parquet.Net is async; the readers here are synchronous streams over local files.
     private static T Run<T>(Func<Task<T>> body, string path)
