@@ -47,6 +47,7 @@ public sealed class FaultTests
         var model = second.ResolveModel("org/tiny");
         Assert.Equal(weights.Content, File.ReadAllBytes(Path.Combine(model.Path, "model.safetensors")));
         Assert.Equal(weights.Content.Length, t.Hub.ServedFor(weights));
+        Assert.Contains(t.Hub.Log, l => l.StartsWith("GET /lfs/" + weights.Sha256 + " | bytes=650000-", StringComparison.Ordinal));
         Assert.False(File.Exists(partial));
         Assert.Contains(t.Notes, n => n.Contains("resuming org/tiny/model.safetensors at 650,000", StringComparison.Ordinal));
         Assert.Equal(650_000, t.Progress.Last().Resumed);
