@@ -34,7 +34,7 @@ public sealed class HubClient : IDisposable
     public async Task<HubListing> ListAsync(HubRepo repo, CancellationToken ct = default)
     {
         var uri = new Uri($"{_settings.Endpoint}/api/{repo.ApiCollection}/{repo.Id}/revision/{Uri.EscapeDataString(repo.Revision)}");
-        using var response = await SendAsync(HttpMethod.Get, uri, 0, repo, null, followAbsolute: false, ct).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Get, uri, 0, followAbsolute: false, ct).ConfigureAwait(false);
         Check(response, repo, null);
         string body = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
         try
@@ -69,7 +69,7 @@ public sealed class HubClient : IDisposable
     public async Task<HubFileInfo> HeadAsync(HubRepo repo, string file, CancellationToken ct = default)
     {
         var uri = ResolveUri(repo, file);
-        using var response = await SendAsync(HttpMethod.Head, uri, 0, repo, file, followAbsolute: false, ct).ConfigureAwait(false);
+        using var response = await SendAsync(HttpMethod.Head, uri, 0, followAbsolute: false, ct).ConfigureAwait(false);
         Check(response, repo, file);
         string? commit = Header(response, "X-Repo-Commit");
         string? etag = Header(response, "X-Linked-Etag") ?? Header(response, "ETag");
@@ -88,7 +88,7 @@ public sealed class HubClient : IDisposable
     /// <summary>GET from <paramref name="from"/> on (a Range request when above zero), following every redirect; the caller disposes.</summary>
     public async Task<HttpResponseMessage> GetAsync(Uri uri, long from, HubRepo repo, string file, CancellationToken ct = default)
     {
-        var response = await SendAsync(HttpMethod.Get, uri, from, repo, file, followAbsolute: true, ct).ConfigureAwait(false);
+        var response = await SendAsync(HttpMethod.Get, uri, from, followAbsolute: true, ct).ConfigureAwait(false);
         if (response.StatusCode is not (HttpStatusCode.OK or HttpStatusCode.PartialContent or HttpStatusCode.RequestedRangeNotSatisfiable))
         {
             using (response)
@@ -117,7 +117,7 @@ public sealed class HubClient : IDisposable
     /// <inheritdoc />
     public void Dispose() => _http.Dispose();
 
-    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, long from, HubRepo repo, string? file, bool followAbsolute, CancellationToken ct)
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, Uri uri, long from, bool followAbsolute, CancellationToken ct)
     {
         var hubHost = new Uri(_settings.Endpoint);
         for (int hop = 0; ; hop++)
