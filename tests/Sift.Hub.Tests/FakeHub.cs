@@ -231,10 +231,11 @@ internal sealed class FakeHub : IDisposable
             f.CutsLeft--;
             end = f.CutAt;
         }
+        // Counted before sending, so a client that has the bytes always finds them counted.
+        BytesServed.AddOrUpdate(path, end - from, (_, v) => v + end - from);
         await WriteHeadAsync(s, status, headers, data.Length - from);
         await s.WriteAsync(data.AsMemory((int)from, (int)(end - from)));
         await s.FlushAsync();
-        BytesServed.AddOrUpdate(path, end - from, (_, v) => v + end - from);
     }
 
     private static async Task WriteAsync(Stream s, int status, List<(string, string)> headers, byte[]? body, long? length = null)
