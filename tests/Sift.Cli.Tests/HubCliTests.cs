@@ -1,4 +1,6 @@
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using Parquet.Serialization;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
 using Sift.Hub.Tests;
@@ -12,8 +14,23 @@ public sealed class HubCliTests
 {
     private const string Commit = "1111111111111111111111111111111111111111";
 
+    public sealed class TokensRow
+    {
+        [JsonPropertyName("id")]
+        public int Id { get; set; }
+
+        [JsonPropertyName("tokens")]
+        public List<int> Tokens { get; set; } = [];
+    }
+
+    public sealed class IdRow
+    {
+        [JsonPropertyName("id")]
+        public int Id { get; set; }
+    }
+
     [Fact]
-    public void Generate_takes_a_hub_model_id_then_works_offline_from_the_cache()
+    public async Task Generate_takes_a_hub_model_id_then_works_offline_from_the_cache_and_scores_parquet()
     {
         string dir = Directory.CreateTempSubdirectory("sift-cli-hub").FullName;
         string local = Path.Combine(dir, "model");
@@ -45,6 +62,22 @@ public sealed class HubCliTests
             () => Run("generate", "-m", "org/tiny", "--offline", "-i", prompts, "--max-tokens", "3", "--json"));
         Assert.True(offline.Code == 0, offline.Err);
         Assert.Equal(first["tokens"]!.ToJsonString(), JsonNode.Parse(offline.Out.Trim().Split('\n')[0])!["tokens"]!.ToJsonString());
+
+        // The snapshot is a model folder like any other: score token ids from Parquet with it.
+        string snapshot = Path.Combine(cache, "models--org--tiny", "snapshots", Commit);
+        string parquet = Path.Combine(dir, "s.parquet"), scored = Path.Combine(dir, "s.out.jsonl");
+        await ParquetSerializer.SerializeAsync(new[] { new TokensRow { Id = 4, Tokens = [1, 2, 3, 4] }, new TokensRow { Id = 5, Tokens = [5, 6] } }, parquet);
+        var score = Run("score", "-m", snapshot, "-i", parquet, "-o", scored);
+        Assert.True(score.Code == 0, score.Err);
+        var lines = File.ReadAllLines(scored).Select(l => JsonNode.Parse(l)!).ToList();
+        Assert.Equal([4, 5], lines.Select(l => (int)l["id"]!));
+        Assert.Equal([3, 1], lines.Select(l => ((JsonArray)l["losses"]!).Count));
+        Assert.False(File.Exists(scored + $".{Environment.ProcessId}.input.jsonl"));
+        string noTokens = Path.Combine(dir, "n.parquet");
+        await ParquetSerializer.SerializeAsync(new[] { new IdRow { Id = 1 } }, noTokens);
+        var bad = Run("score", "-m", snapshot, "-i", noTokens, "-o", scored);
+        Assert.Equal(2, bad.Code);
+        Assert.Contains("no column \"text\" or \"tokens\" (columns present: id)", bad.Err);
 
         var missing = WithEnv(new() { ["HF_HUB_CACHE"] = cache, ["HF_HUB_OFFLINE"] = "1" },
             () => Run("generate", "-m", "org/other", "-i", prompts));
