@@ -1,6 +1,6 @@
 using System.CommandLine;
 using Sift.Hub;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Cli.Commands;
 
