@@ -1,6 +1,6 @@
 using System.CommandLine;
-using Sift.Hub;
 using Sift.Core.Reporting;
+using Sift.Hub;
 
 namespace Sift.Cli.Commands;
 
