@@ -18,13 +18,14 @@ public sealed class ArchitectureTests
         ["Sift.Sandbox"] = ["Sift.Core"],
         ["Sift.Synth"] = ["Sift.Core"],
         ["Sift.Remote"] = ["Sift.Core"],
+        ["Sift.Hub"] = ["Sift.Core"],
         ["Sift.Data"] = ["Sift.Core", "Sift.Text"],
-        ["Sift.Eval"] = ["Sift.Core", "Sift.Grading", "Sift.Sandbox"],
+        ["Sift.Eval"] = ["Sift.Core", "Sift.Grading", "Sift.Sandbox", "Sift.Data", "Sift.Hub"],
         ["Sift.Inference"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote"],
         ["Sift.Pipelines"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Data", "Sift.Grading", "Sift.Eval", "Sift.Sandbox", "Sift.Synth", "Sift.Inference"],
         ["Sift.Serving"] = ["Sift.Core", "Sift.Inference", "Sift.Remote"],
         ["Sift.Bench"] = ["Sift.Inference", "Sift.Serving"],
-        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench"],
+        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench", "Sift.Hub"],
     };
 
     [Fact]

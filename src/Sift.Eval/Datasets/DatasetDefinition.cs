@@ -31,6 +31,12 @@ public sealed record DatasetDefinition
     /// <summary>Candidate files relative to <c>shared/data</c>; the first that exists is the default.</summary>
     public required IReadOnlyList<string> DefaultFiles { get; init; }
 
+    /// <summary>The Hugging Face dataset repository the benchmark is published in (null when none publishes it in a form this definition reads).</summary>
+    public HubDataSource? Hub { get; init; }
+
+    /// <summary>Why there is no <see cref="Hub"/> source, for listings and errors.</summary>
+    public string? NoHubReason { get; init; }
+
     /// <summary>Number of records in the released test file (informational; checked by tests on the shared data).</summary>
     public int ExpectedCount { get; init; }
 

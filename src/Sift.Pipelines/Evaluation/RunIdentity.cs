@@ -18,7 +18,7 @@ internal static class RunIdentity
         {
             ["dataset"] = o.Dataset.Definition.Name,
             ["data_file"] = o.Dataset.Path,
-            ["data_sha256"] = Hashing.Sha256File(o.Dataset.Path),
+            ["data_sha256"] = o.Dataset.ContentSha256(),
             ["prompt"] = o.Prompts.Kind.ToString().ToLowerInvariant(),
             ["few_shot"] = o.Prompts.FewShot,
             ["few_shot_sha256"] = o.Prompts.FewShotSha256,
