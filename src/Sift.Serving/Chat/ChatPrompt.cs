@@ -1,5 +1,5 @@
 using Sift.Inference;
-using Sift.Serving.Chat.Jinja;
+using Sift.Inference.Chat.Jinja;
 using Sift.Serving.Protocol;
 using Sift.Text;
 
