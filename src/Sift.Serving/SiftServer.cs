@@ -11,7 +11,7 @@ using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sift.Core;
 using Sift.Inference;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 using Sift.Serving.Endpoints;
 using Sift.Serving.Engine;
 using Sift.Serving.Protocol;
