@@ -72,6 +72,22 @@ public sealed class ChatPrompt
         return new ChatPrompt(tok, model.BosId, null, "the default ChatML template", [ImEnd]);
     }
 
+    /// <summary>
+    /// A chat prompt from a given template, without the ChatML fallback: reward-model formats are defined by one
+    /// model's template, so a template that does not parse here is an error.
+    /// </summary>
+    public static ChatPrompt FromTemplate(ITokenizer tok, string template, string description)
+    {
+        try
+        {
+            return new ChatPrompt(tok, null, JinjaTemplate.Parse(template), description, []);
+        }
+        catch (JinjaException ex)
+        {
+            throw new SiftException($"{description}: the chat template cannot be rendered here: {ex.Message}");
+        }
+    }
+
     /// <summary>The prompt text (for logs and tests).</summary>
     public string Render(IReadOnlyList<ChatMessageIn> messages, bool addGenerationPrompt, bool continueFinal)
     {
