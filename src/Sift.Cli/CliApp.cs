@@ -24,6 +24,7 @@ public static class CliApp
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
             ServeCommand.Create(),
+            RmCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;
