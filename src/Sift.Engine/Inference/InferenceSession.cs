@@ -8,6 +8,9 @@ namespace Sift.Engine.Inference;
 /// <summary>Receives the logits [V] after token <paramref name="index"/> of a prefill.</summary>
 public delegate void RowLogitsHandler(int index, ReadOnlySpan<float> logits);
 
+/// <summary>Receives the final-normed hidden state [d] after token <paramref name="index"/> of a prefill.</summary>
+public delegate void RowHiddenHandler(int index, ReadOnlySpan<float> hidden);
+
 /// <summary>
 /// Forward-only execution with a key/value cache for up to <see cref="MaxSequences"/> sequences.
 /// Every call processes a ragged set of rows (sequence, position, token): a prompt prefill is many rows of
@@ -89,6 +92,47 @@ public sealed unsafe class InferenceSession : IDisposable
     public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, RowLogitsHandler onRow) =>
         Prefill(seq, tokens, lastLogits, default, onRow);
 
+    /// <summary>
+    /// Appends <paramref name="tokens"/> to slot <paramref name="seq"/> and hands the final-normed hidden state after
+    /// every token to <paramref name="onRow"/>, skipping the vocabulary projection: a reader of a few tokens' logits
+    /// (a reward model's label tokens) takes them with <see cref="TokenLogit"/> at forward cost without the LM head.
+    /// </summary>
+    public void PrefillHidden(int seq, ReadOnlySpan<int> tokens, RowHiddenHandler onRow)
+    {
+        if (tokens.Length == 0)
+        {
+            throw new ArgumentException("prefill needs at least one token", nameof(tokens));
+        }
+        if (_lengths[seq] + tokens.Length > MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokens), $"sequence would reach {_lengths[seq] + tokens.Length} tokens; the limit is {MaxLength}");
+        }
+        int done = 0;
+        while (done < tokens.Length)
+        {
+            int rows = Math.Min(MaxRows, tokens.Length - done);
+            ForwardRows(seq, tokens.Slice(done, rows), allRows: true, hiddenOnly: true);
+            for (int r = 0; r < rows; r++)
+            {
+                onRow(done + r, new ReadOnlySpan<float>(_xn.Ptr + (long)r * _d, _d));
+            }
+            done += rows;
+        }
+    }
+
+    /// <summary>The logit of <paramref name="token"/> for a hidden state from <see cref="PrefillHidden"/> (one row of the LM head).</summary>
+    public float TokenLogit(ReadOnlySpan<float> hidden, int token)
+    {
+        if (hidden.Length != _d || (uint)token >= (uint)_v)
+        {
+            throw new ArgumentException($"hidden has {hidden.Length} values (expected {_d}); token {token} (vocabulary {_v})");
+        }
+        fixed (float* h = hidden)
+        {
+            return Vec.Dot(h, _m.Weights.Ptr + _m.Layout.LmHead + (long)token * _d, _d);
+        }
+    }
+
     private void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses, RowLogitsHandler? onRow)
     {
         if (tokens.Length == 0)
@@ -162,7 +206,7 @@ public sealed unsafe class InferenceSession : IDisposable
         new Span<float>(_logits.Ptr, rows * _v).CopyTo(logits);
     }
 
-    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows)
+    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, bool hiddenOnly = false)
     {
         int rows = tokens.Length;
         Span<int> seqs = rows <= 1024 ? stackalloc int[rows] : new int[rows];
@@ -172,13 +216,13 @@ public sealed unsafe class InferenceSession : IDisposable
             seqs[r] = seq;
             pos[r] = _lengths[seq] + r;
         }
-        Run(seqs, pos, tokens, allRows);
+        Run(seqs, pos, tokens, allRows, hiddenOnly);
         _lengths[seq] += rows; // when !allRows only the last row's logits were computed, into row 0
     }
 
     // Rows are (seqs[r], pos[r], tokens[r]); K/V of each row are written to the cache before attention,
     // so rows of one sequence given in position order see each other causally.
-    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> tokens, bool allRows)
+    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> tokens, bool allRows, bool hiddenOnly = false)
     {
         var c = _m.Config;
         var lay = _m.Layout;
@@ -211,7 +255,10 @@ public sealed unsafe class InferenceSession : IDisposable
         if (allRows)
         {
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + lay.FinalNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, rows, _d, _v);
+            if (!hiddenOnly)
+            {
+                Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, rows, _d, _v);
+            }
         }
         else
         {

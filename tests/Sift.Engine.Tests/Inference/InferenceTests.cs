@@ -31,6 +31,31 @@ public sealed class InferenceTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PrefillHidden_TokenLogitsEqualPrefillRowLogits(bool tied)
+    {
+        using var model = NewModel(tied);
+        int V = model.Config.VocabSize;
+        int[] tokens = [5, 3, 8, 1, 1, 7, 2, 9, 4];
+        using var a = new InferenceSession(model, 1, 32, Compute.Reference, maxRows: 4); // chunked prefill
+        var rows = new List<float[]>();
+        a.Prefill(0, tokens, new float[V], (i, logits) => rows.Add(logits.ToArray()));
+        a.Reset(0);
+        int seen = 0;
+        a.PrefillHidden(0, tokens, (i, hidden) =>
+        {
+            Assert.Equal(seen++, i);
+            for (int v = 0; v < V; v++)
+            {
+                Assert.Equal(rows[i][v], a.TokenLogit(hidden, v), 4);
+            }
+        });
+        Assert.Equal(tokens.Length, seen);
+        Assert.Equal(tokens.Length, a.Length(0));
+    }
+
     [Fact]
     public void StepByStepDecode_MatchesPrefillLogits()
     {
