@@ -12,7 +12,7 @@ namespace Sift.Eval.Datasets;
 /// </summary>
 public static class DatasetRegistry
 {
-    private const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
+    internal const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
 
     /// <summary>All definitions, in listing order.</summary>
     public static IReadOnlyList<DatasetDefinition> All { get; } =
