@@ -33,6 +33,7 @@ public static class DecontaminateCommand
         var ngram = new Option<int>("--ngram") { Description = "n of the n-gram Jaccard reported for each pair", DefaultValueFactory = _ => d.NgramN };
         var ngramThreshold = new Option<double?>("--ngram-threshold") { Description = "Also flag a pair when its n-gram Jaccard is above this (default: report only)" };
         var sameNumbers = new Option<bool>("--same-numbers") { Description = "Flag only pairs where the training item holds every number of the benchmark item (same problem, not a sibling with other numbers)" };
+        var singlePass = new Option<bool>("--single-pass") { Description = "One search only (Orca-Math's check); by default flagged items are removed and the benchmark items that had one among their nearest search again until nothing more is flagged" };
         var threads = new Option<int>("--threads") { Description = "Search threads", DefaultValueFactory = _ => d.Threads };
         var badLines = new Option<string>("--bad-lines") { Description = "Malformed lines: abort (default) or skip (each reported with file:line, counted, and left out of the clean copy)", DefaultValueFactory = _ => "abort" };
         badLines.AcceptOnlyFromAmong("abort", "skip");
@@ -51,7 +52,7 @@ public static class DecontaminateCommand
             """)
         {
             train, field, format, split, benchmarks, data, test, testField, output, clean, topK, threshold, ngram, ngramThreshold,
-            sameNumbers, threads, badLines, bench, benchItems, seed, json,
+            sameNumbers, singlePass, threads, badLines, bench, benchItems, seed, json,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -63,6 +64,7 @@ public static class DecontaminateCommand
                 NgramN = pr.GetValue(ngram),
                 NgramThreshold = pr.GetValue(ngramThreshold),
                 RequireSameNumbers = pr.GetValue(sameNumbers),
+                UntilClean = !pr.GetValue(singlePass),
                 Threads = pr.GetValue(threads),
                 BadLines = policy,
             };
@@ -136,6 +138,8 @@ public static class DecontaminateCommand
                 ["training_items"] = r.Training.Items,
                 ["flagged_pairs"] = r.Flagged.Count,
                 ["flagged_training_items"] = r.FlaggedTrainingItems,
+                ["passes"] = r.Passes,
+                ["converged"] = r.Converged,
                 ["benchmarks"] = new JsonArray([.. r.Benchmarks.Select(b => (JsonNode)new JsonObject
                 {
                     ["name"] = b.Name,
@@ -160,7 +164,8 @@ public static class DecontaminateCommand
                 ? $"{b.Name,-10} missing ({b.Reason})"
                 : $"{b.Name,-10} {b.Items,6:N0} items  {b.FlaggedItems,5:N0} flagged  (max unigram Jaccard {b.MaxUnigramJaccard.ToString("0.000", CultureInfo.InvariantCulture)})");
         }
-        Console.WriteLine($"{r.Flagged.Count:N0} flagged pairs, {r.FlaggedTrainingItems:N0} training items of {r.Training.Items:N0}" + (cleanPath is null ? "" : $" left out of {cleanPath}"));
+        Console.WriteLine($"{r.Flagged.Count:N0} flagged pairs, {r.FlaggedTrainingItems:N0} training items of {r.Training.Items:N0}" + (cleanPath is null ? "" : $" left out of {cleanPath}") +
+            $" ({r.Passes} pass{(r.Passes == 1 ? "" : "es")}{(r.Converged ? "" : ", stopped at the limit")})");
         if (bench is not null)
         {
             Console.WriteLine($"bench: {bench["planted_found"]} of {bench["planted"]} planted near-duplicates found; generated in {bench["generate_seconds"]}s");

@@ -39,7 +39,7 @@ public static class CleanCopy
                     r++;
                 }
                 bool inFlagged = r < run.FlaggedRanges.Count && run.FlaggedRanges[r].First <= line.Number;
-                        if (inFlagged)
+                if (inFlagged)
                 {
                     droppingBlanks = blocks;
                     continue;

@@ -27,6 +27,13 @@ public sealed record DecontaminationOptions
     /// </summary>
     public bool RequireSameNumbers { get; init; }
 
+    /// <summary>
+    /// Remove flagged training items and search again for the benchmark items that had one among their nearest, until
+    /// no pass flags anything: then no benchmark item's <see cref="TopK"/> nearest remaining items (idf still over the
+    /// whole file) hold a flagged pair, which is what a clean copy should satisfy. Off: one pass, Orca-Math's check.
+    /// </summary>
+    public bool UntilClean { get; init; } = true;
+
     /// <summary>Search threads.</summary>
     public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
 

@@ -2,13 +2,14 @@ namespace Sift.Curation.Decontamination;
 
 /// <summary>One of a benchmark item's nearest training items, with every similarity measured.</summary>
 /// <param name="TrainIndex">0-based index of the training item among the file's items.</param>
-/// <param name="Rank">1 = nearest by cosine.</param>
+/// <param name="Pass">The search pass that found it (later passes leave out items flagged before).</param>
+/// <param name="Rank">1 = nearest by cosine (among the items not removed before this pass).</param>
 /// <param name="Cosine">TF-IDF cosine.</param>
 /// <param name="UnigramJaccard">Jaccard of the unigram sets.</param>
 /// <param name="NgramJaccard">Jaccard of the n-gram sets.</param>
 /// <param name="SameNumbers">Every number of the benchmark item occurs in the training item (as often).</param>
 /// <param name="Flagged">Above a threshold (and, when required, with the same numbers).</param>
-public sealed record Neighbour(int TrainIndex, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers, bool Flagged);
+public sealed record Neighbour(int TrainIndex, int Pass, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers, bool Flagged);
 
 /// <summary>A flagged (benchmark item, training item) pair.</summary>
 /// <param name="Benchmark">Benchmark name.</param>
@@ -19,14 +20,15 @@ public sealed record Neighbour(int TrainIndex, int Rank, double Cosine, double U
 /// <param name="TrainLine">The training item's first line.</param>
 /// <param name="TrainLastLine">The training item's last line.</param>
 /// <param name="TrainText">The training item's text.</param>
-/// <param name="Rank">Its rank among the benchmark item's nearest training items.</param>
+/// <param name="Pass">The pass that flagged it (1 = among the nearest items of the whole file).</param>
+/// <param name="Rank">Its rank among the benchmark item's nearest training items in that pass.</param>
 /// <param name="Cosine">TF-IDF cosine.</param>
 /// <param name="UnigramJaccard">Unigram Jaccard.</param>
 /// <param name="NgramJaccard">n-gram Jaccard.</param>
 /// <param name="SameNumbers">Whether the training item holds all the benchmark item's numbers.</param>
 public sealed record FlaggedPair(
     string Benchmark, int Idx, int Line, string Text, int TrainIndex, int TrainLine, int TrainLastLine, string TrainText,
-    int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers);
+    int Pass, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers);
 
 /// <summary>What was found for one benchmark.</summary>
 /// <param name="Name">Benchmark name.</param>
@@ -60,9 +62,10 @@ public sealed record TrainingSummary(string Path, string Format, IReadOnlyList<s
 /// <param name="NgramN">n of the n-gram Jaccard.</param>
 /// <param name="NgramThreshold">n-gram flag threshold, or null.</param>
 /// <param name="RequireSameNumbers">Whether flags need the same numbers.</param>
+/// <param name="UntilClean">Whether flagged items were removed and the search repeated until none was flagged.</param>
 /// <param name="Idf">The idf formula and the collection it is computed over.</param>
 /// <param name="Normalisation">The text normalisation.</param>
-public sealed record DecontaminationSettings(int TopK, double UnigramThreshold, int NgramN, double? NgramThreshold, bool RequireSameNumbers, string Idf, string Normalisation);
+public sealed record DecontaminationSettings(int TopK, double UnigramThreshold, int NgramN, double? NgramThreshold, bool RequireSameNumbers, bool UntilClean, string Idf, string Normalisation);
 
 /// <summary>Wall-clock seconds per step.</summary>
 /// <param name="Read">Reading and normalising the training items.</param>
@@ -77,7 +80,9 @@ public sealed record DecontaminationTimings(double Read, double Index, double Se
 /// <param name="Benchmarks">Per benchmark, in the order checked (missing ones included).</param>
 /// <param name="Flagged">Every flagged pair, by benchmark, item and rank.</param>
 /// <param name="FlaggedTrainingItems">Distinct training items in a flagged pair (what a clean copy leaves out).</param>
+/// <param name="Passes">Search passes run.</param>
+/// <param name="Converged">False when the pass limit stopped the removal before nothing more was flagged.</param>
 /// <param name="Timings">Seconds per step.</param>
 public sealed record DecontaminationReport(
     DecontaminationSettings Settings, TrainingSummary Training, IReadOnlyList<BenchmarkSummary> Benchmarks,
-    IReadOnlyList<FlaggedPair> Flagged, int FlaggedTrainingItems, DecontaminationTimings Timings);
+    IReadOnlyList<FlaggedPair> Flagged, int FlaggedTrainingItems, int Passes, bool Converged, DecontaminationTimings Timings);

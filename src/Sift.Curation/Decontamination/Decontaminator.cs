@@ -99,37 +99,76 @@ public static class Decontaminator
                 queries.Add((b, i, vocab.Encode(checkedBenchmarks[b].Items[i].Text, ref buffer, scratch)));
             }
         }
-        var results = new Neighbour[queries.Count][];
+        var vectors = queries.Select(q => index.Vectorize(q.Tokens)).ToArray();
+        var first = new Neighbour[queries.Count][];
+        var current = new Neighbour[queries.Count][];
+        var flagged = new List<Neighbour>[queries.Count];
         var trainNgrams = new ulong[tokens.Count][];
-        int done = 0;
-        var gate = new object();
+        bool[]? removed = null;
+        var todo = Enumerable.Range(0, queries.Count).ToList();
+        int pass = 0;
+        bool converged = true;
         var searchClock = Stopwatch.StartNew();
-        Parallel.For(0, queries.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancel },
-            () => new SearchScratch(),
-            (q, _, s) =>
-            {
-                results[q] = Examine(index, vocab, tokens, trainNgrams, queries[q].Tokens, options, s);
-                int d = Interlocked.Increment(ref done);
-                if (progress is not null && (d % 256 == 0 || d == queries.Count))
+        while (todo.Count > 0)
+        {
+            pass++;
+            string task = pass == 1 ? "search" : $"recheck {pass}";
+            int done = 0;
+            var gate = new object();
+            Parallel.For(0, todo.Count, new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancel },
+                () => new SearchScratch(),
+                (i, _, s) =>
                 {
-                    lock (gate)
+                    int q = todo[i];
+                    current[q] = Examine(index, vocab, tokens, trainNgrams, queries[q].Tokens, vectors[q], options, s, removed, pass);
+                    int d = Interlocked.Increment(ref done);
+                    if (progress is not null && (d % 256 == 0 || d == todo.Count))
                     {
-                        progress(new CurationProgress("search", d, queries.Count, $"{d:N0} of {queries.Count:N0} benchmark items"));
+                        lock (gate)
+                        {
+                            progress(new CurationProgress(task, d, todo.Count, $"{d:N0} of {todo.Count:N0} benchmark items"));
+                        }
                     }
+                    return s;
+                },
+                _ => { });
+            var newly = new HashSet<int>();
+            foreach (int q in todo)
+            {
+                first[q] ??= current[q];
+                foreach (var n in current[q].Where(n => n.Flagged))
+                {
+                    (flagged[q] ??= []).Add(n);
+                    newly.Add(n.TrainIndex);
                 }
-                return s;
-            },
-            _ => { });
+            }
+            if (!options.UntilClean || newly.Count == 0)
+            {
+                break;
+            }
+            if (pass == MaxPasses)
+            {
+                converged = false;
+                break;
+            }
+            // Flagged items are removed; benchmark items that had one among their nearest look again, further down.
+            removed ??= new bool[tokens.Count];
+            foreach (int d in newly)
+            {
+                removed[d] = true;
+            }
+            todo = [.. Enumerable.Range(0, queries.Count).Where(q => current[q].Any(n => newly.Contains(n.TrainIndex)))];
+        }
         double searchSeconds = searchClock.Elapsed.TotalSeconds;
 
-        var report = Assemble(training, options, benchmarks, results, ranges, readReport, tokenCount, vocab.Count, index.Postings);
+        var report = Assemble(training, options, benchmarks, first, flagged, ranges, readReport, tokenCount, vocab.Count, index.Postings, pass, converged);
         var perBenchmark = new List<IReadOnlyList<Neighbour>[]>();
         for (int b = 0, q = 0; b < checkedBenchmarks.Count; b++)
         {
             var items = new IReadOnlyList<Neighbour>[checkedBenchmarks[b].Items.Count];
             for (int i = 0; i < items.Length; i++)
             {
-                items[i] = results[q++];
+                items[i] = first[q++];
             }
             perBenchmark.Add(items);
         }
@@ -138,12 +177,14 @@ public static class Decontaminator
         return new DecontaminationRun(report with { Timings = timings }, training, flaggedRanges, readReport.SkippedLines, perBenchmark);
     }
 
-    // The nearest training items of one query and their overlaps.
-    private static Neighbour[] Examine(TfIdfIndex index, Vocabulary vocab, List<int[]> train, ulong[][] trainNgrams, int[] query,
-        DecontaminationOptions o, SearchScratch s)
+    /// <summary>Most search passes of <see cref="DecontaminationOptions.UntilClean"/>.</summary>
+    internal const int MaxPasses = 100;
+
+    // The nearest training items of one query (leaving out removed ones) and their overlaps.
+    private static Neighbour[] Examine(TfIdfIndex index, Vocabulary vocab, List<int[]> train, ulong[][] trainNgrams, int[] query, SparseVector vector,
+        DecontaminationOptions o, SearchScratch s, bool[]? removed, int pass)
     {
-        var vector = index.Vectorize(query);
-        var hits = index.Search(vector, o.TopK, s);
+        var hits = index.Search(vector, o.TopK, s, removed);
         if (hits.Length == 0)
         {
             return [];
@@ -163,17 +204,18 @@ public static class Decontaminator
             double uni = Overlap.Jaccard(vector.Terms, index.Terms(d));
             double ngram = Overlap.Jaccard(grams, tg);
             bool same = Overlap.NumbersContained(query, train[d], vocab.IsNumber);
-            bool flagged = (uni > o.UnigramThreshold || (o.NgramThreshold is { } t && ngram > t)) && (!o.RequireSameNumbers || same);
-            result[r] = new Neighbour(d, r + 1, hits[r].Score, uni, ngram, same, flagged);
+            bool isFlagged = (uni > o.UnigramThreshold || (o.NgramThreshold is { } t && ngram > t)) && (!o.RequireSameNumbers || same);
+            result[r] = new Neighbour(d, pass, r + 1, hits[r].Score, uni, ngram, same, isFlagged);
         }
         return result;
     }
 
     private static DecontaminationReport Assemble(TextSource training, DecontaminationOptions o, IReadOnlyList<BenchmarkInput> all,
-        Neighbour[][] results, List<(int First, int Last)> ranges, ReadReport readReport, long tokenCount, int vocabSize, long postings)
+        Neighbour[][] first, List<Neighbour>?[] flaggedPerItem, List<(int First, int Last)> ranges, ReadReport readReport, long tokenCount,
+        int vocabSize, long postings, int passes, bool converged)
     {
         // Training texts of flagged pairs are read again rather than kept for every item.
-        var wanted = results.SelectMany(r => r).Where(n => n.Flagged).Select(n => n.TrainIndex).ToHashSet();
+        var wanted = flaggedPerItem.SelectMany(r => r ?? []).Select(n => n.TrainIndex).ToHashSet();
         var texts = new Dictionary<int, string>();
         if (wanted.Count > 0)
         {
@@ -200,35 +242,33 @@ public static class Decontaminator
             for (int i = 0; i < b.Items.Count; i++, q++)
             {
                 var item = b.Items[i];
-                bool any = false;
-                foreach (var n in results[q])
+                foreach (var n in first[q])
                 {
                     maxCos = Math.Max(maxCos, n.Cosine);
                     maxUni = Math.Max(maxUni, n.UnigramJaccard);
                     maxNgram = Math.Max(maxNgram, n.NgramJaccard);
-                    if (!n.Flagged)
-                    {
-                        continue;
-                    }
-                    any = true;
-                    flaggedPairs++;
-                    var (first, last) = ranges[n.TrainIndex];
-                    flagged.Add(new FlaggedPair(b.Name, item.Idx, item.Line, item.Text, n.TrainIndex, first, last, texts[n.TrainIndex],
-                        n.Rank, Round(n.Cosine, 6), Round(n.UnigramJaccard, 6), Round(n.NgramJaccard, 6), n.SameNumbers));
                 }
-                flaggedItems += any ? 1 : 0;
+                var mine = flaggedPerItem[q] ?? [];
+                foreach (var n in mine)
+                {
+                    var (firstLine, lastLine) = ranges[n.TrainIndex];
+                    flagged.Add(new FlaggedPair(b.Name, item.Idx, item.Line, item.Text, n.TrainIndex, firstLine, lastLine, texts[n.TrainIndex],
+                        n.Pass, n.Rank, Round(n.Cosine, 6), Round(n.UnigramJaccard, 6), Round(n.NgramJaccard, 6), n.SameNumbers));
+                }
+                flaggedPairs += mine.Count;
+                flaggedItems += mine.Count > 0 ? 1 : 0;
             }
             summaries.Add(new BenchmarkSummary(b.Name, b.Path, "checked", null, b.Items.Count, flaggedItems, flaggedPairs,
                 Round(maxCos, 6), Round(maxUni, 6), Round(maxNgram, 6)));
         }
-        var settings = new DecontaminationSettings(o.TopK, o.UnigramThreshold, o.NgramN, o.NgramThreshold, o.RequireSameNumbers,
+        var settings = new DecontaminationSettings(o.TopK, o.UnigramThreshold, o.NgramN, o.NgramThreshold, o.RequireSameNumbers, o.UntilClean,
             "tf = count in the item, idf = ln((1 + N) / (1 + df)) + 1 over the N training items, L2-normalised",
             "lower case; tokens are runs of letters and digits (3.5 and 1,000 → 1000 kept whole); punctuation and apostrophes separate; English stop words removed");
         var fmt = training.ResolvedFormat;
         var trainingSummary = new TrainingSummary(Path.GetFullPath(training.Path), fmt == TextFormat.Jsonl ? "jsonl" : "text",
             fmt == TextFormat.Jsonl ? training.Fields : null, readReport.Items, readReport.Skipped, tokenCount, vocabSize, postings);
         return new DecontaminationReport(settings, trainingSummary, summaries, flagged, flagged.Select(p => p.TrainIndex).Distinct().Count(),
-            new DecontaminationTimings(0, 0, 0, 0));
+            passes, converged, new DecontaminationTimings(0, 0, 0, 0));
     }
 
     private static double Round(double v, int digits = 3) => Math.Round(v, digits);

@@ -45,6 +45,7 @@ public static class ReportWriter
             FormattableString.Invariant($"unigram Jaccard is above {s.UnigramThreshold}") +
             (s.NgramThreshold is { } t ? $" or its {s.NgramN}-gram Jaccard is above {t.ToString(ci)}" : "") +
             (s.RequireSameNumbers ? ", and the training item holds every number of the benchmark item" : "") +
+            (s.UntilClean ? $". Flagged items were removed and the search repeated until nothing more was flagged ({r.Passes} passes{(r.Converged ? "" : ", stopped at the limit before that")})" : "") +
             $". Normalisation: {s.Normalisation}.");
         sb.AppendLine();
         sb.AppendLine(ci, $"| benchmark | items | flagged items | flagged pairs | max cosine | max unigram Jaccard | max {s.NgramN}-gram Jaccard |");
@@ -62,11 +63,11 @@ public static class ReportWriter
         if (r.Flagged.Count > 0)
         {
             sb.AppendLine().AppendLine("## Flagged pairs").AppendLine();
-            sb.AppendLine(ci, $"| benchmark | idx | training item (line) | rank | cosine | unigram J | {s.NgramN}-gram J | same numbers | benchmark text | training text |");
+            sb.AppendLine(ci, $"| benchmark | idx | training item (line) | pass.rank | cosine | unigram J | {s.NgramN}-gram J | same numbers | benchmark text | training text |");
             sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---|---|---|");
             foreach (var p in r.Flagged)
             {
-                sb.AppendLine(FormattableString.Invariant($"| {p.Benchmark} | {p.Idx} | {p.TrainIndex} ({p.TrainLine}) | {p.Rank} | {p.Cosine:0.000} | {p.UnigramJaccard:0.000} | {p.NgramJaccard:0.000} | {(p.SameNumbers ? "yes" : "no")} | {Cell(p.Text, 300)} | {Cell(p.TrainText, 300)} |"));
+                sb.AppendLine(FormattableString.Invariant($"| {p.Benchmark} | {p.Idx} | {p.TrainIndex} ({p.TrainLine}) | {p.Pass}.{p.Rank} | {p.Cosine:0.000} | {p.UnigramJaccard:0.000} | {p.NgramJaccard:0.000} | {(p.SameNumbers ? "yes" : "no")} | {Cell(p.Text, 300)} | {Cell(p.TrainText, 300)} |"));
             }
         }
         return sb.ToString();

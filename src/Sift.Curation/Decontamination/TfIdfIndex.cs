@@ -126,8 +126,9 @@ internal sealed class TfIdfIndex
     /// full. Partial sums are only used to prune (with a relative margin of 1e-9 for rounding); final scores are always
     /// recomputed canonically.
     /// </para>
+    /// <para>Items marked in <paramref name="excluded"/> are left out (their weights still count in the idf).</para>
     /// </summary>
-    public Hit[] Search(SparseVector query, int k, SearchScratch s)
+    public Hit[] Search(SparseVector query, int k, SearchScratch s, bool[]? excluded = null)
     {
         s.Begin(_docs);
         var order = s.Order;
@@ -160,14 +161,28 @@ internal sealed class TfIdfIndex
                 // Prune when scoring the surviving items in full is cheaper than the remaining lists.
                 if (floor > 0 && (long)s.CountAtLeast(floor) * (query.Terms.Length + AverageLength) < rest[j])
                 {
+                    s.Pruned++;
                     return s.TopByBound(k, floor, bound[j], d => Cosine(query, d));
                 }
             }
             double qw = query.Weights[order[j]];
             int end = _postOffsets[t + 1];
-            for (int p = _postOffsets[t]; p < end; p++)
+            if (excluded is null)
             {
-                s.Add(_postDocs[p], qw * _postWeights[p]);
+                for (int p = _postOffsets[t]; p < end; p++)
+                {
+                    s.Add(_postDocs[p], qw * _postWeights[p]);
+                }
+            }
+            else
+            {
+                for (int p = _postOffsets[t]; p < end; p++)
+                {
+                    if (!excluded[_postDocs[p]])
+                    {
+                        s.Add(_postDocs[p], qw * _postWeights[p]);
+                    }
+                }
             }
         }
         return s.TopByBound(k, s.Touched >= k ? s.KthLargest(k) * (1 - Margin) : double.NegativeInfinity, 0, d => Cosine(query, d));
@@ -263,6 +278,9 @@ internal sealed class SearchScratch
 
     /// <summary>Query term positions in processing order.</summary>
     public List<int> Order { get; } = [];
+
+    /// <summary>Searches that skipped posting lists (a diagnostic).</summary>
+    public long Pruned { get; set; }
 
     /// <summary>Items with a partial score.</summary>
     public int Touched => _touched.Count;
