@@ -24,6 +24,7 @@ public static class CliApp
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
             DecontaminateCommand.Create(),
+            SynthCommand.Create(),
             ServeCommand.Create(),
         };
         OverviewHelpAction.Install(root);

@@ -13,7 +13,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     private static readonly (string Title, string[] Commands)[] Groups =
     [
         ("Run the whole loop", ["demo"]),
-        ("Data", ["data", "tokenizer", "decontaminate"]),
+        ("Data", ["data", "tokenizer", "decontaminate", "synth"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
         ("Generate, evaluate, serve", ["generate", "eval", "grade", "serve"]),
         ("Measure", ["bench"]),
@@ -25,6 +25,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
         ["data"] = "pack text or JSONL into token shards; synth generates the built-in corpus with provenance labels",
         ["decontaminate"] = "find training items that nearly repeat benchmark items (TF-IDF top-10, Jaccard), report and remove them",
+        ["synth"] = "new training problems from program-solved ones: numbers mutated, answers recomputed in the sandbox",
         ["tokenizer"] = "train, encode and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json)",
         ["train"] = "train a Llama model from a YAML recipe (clm, slm, random objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",

@@ -100,8 +100,10 @@ public static class Decontaminator
             }
         }
         var vectors = queries.Select(q => index.Vectorize(q.Tokens)).ToArray();
+        var hits = new Hit[queries.Count][];        // each item's last search: its k nearest, removed items excluded then
+        var searchedK = new int[queries.Count];
+        var visible = new Neighbour[queries.Count][]; // its nearest TopK among the items not removed
         var first = new Neighbour[queries.Count][];
-        var current = new Neighbour[queries.Count][];
         var flagged = new List<Neighbour>[queries.Count];
         var trainNgrams = new ulong[tokens.Count][];
         bool[]? removed = null;
@@ -120,7 +122,7 @@ public static class Decontaminator
                 (i, _, s) =>
                 {
                     int q = todo[i];
-                    current[q] = Examine(index, vocab, tokens, trainNgrams, queries[q].Tokens, vectors[q], options, s, removed, pass);
+                    visible[q] = Look(q, s);
                     int d = Interlocked.Increment(ref done);
                     if (progress is not null && (d % 256 == 0 || d == todo.Count))
                     {
@@ -135,8 +137,8 @@ public static class Decontaminator
             var newly = new HashSet<int>();
             foreach (int q in todo)
             {
-                first[q] ??= current[q];
-                foreach (var n in current[q].Where(n => n.Flagged))
+                first[q] ??= visible[q];
+                foreach (var n in visible[q].Where(n => n.Flagged && n.Pass == pass))
                 {
                     (flagged[q] ??= []).Add(n);
                     newly.Add(n.TrainIndex);
@@ -157,7 +159,35 @@ public static class Decontaminator
             {
                 removed[d] = true;
             }
-            todo = [.. Enumerable.Range(0, queries.Count).Where(q => current[q].Any(n => newly.Contains(n.TrainIndex)))];
+            todo = [.. Enumerable.Range(0, queries.Count).Where(q => visible[q].Any(n => newly.Contains(n.TrainIndex)))];
+        }
+
+        // An item's nearest TopK not removed: from its last search while that still holds TopK of them (or held every
+        // item with a positive score), else from a new, deeper search. Pairs seen in an earlier pass keep their verdict.
+        Neighbour[] Look(int q, SearchScratch s)
+        {
+            if (hits[q] is null || (hits[q].Count(h => !removed![h.Doc]) < options.TopK && hits[q].Length == searchedK[q]))
+            {
+                // With removal on, the first search keeps a reserve, so losing a few items rarely needs a second one.
+                searchedK[q] = hits[q] is null ? (options.UntilClean ? 2 * options.TopK : options.TopK) : Math.Max(4 * options.TopK, 2 * searchedK[q]);
+                hits[q] = index.Search(vectors[q], searchedK[q], s, removed);
+            }
+            var seen = visible[q]?.ToDictionary(n => n.TrainIndex) ?? [];
+            var result = new List<Neighbour>(options.TopK);
+            foreach (var h in hits[q])
+            {
+                if (result.Count == options.TopK)
+                {
+                    break;
+                }
+                if (removed is not null && removed[h.Doc])
+                {
+                    continue;
+                }
+                result.Add(seen.TryGetValue(h.Doc, out var old) ? old with { Rank = result.Count + 1 }
+                    : Examine(index, vocab, tokens, trainNgrams, queries[q].Tokens, vectors[q], h, result.Count + 1, pass, options));
+            }
+            return [.. result];
         }
         double searchSeconds = searchClock.Elapsed.TotalSeconds;
 
@@ -180,34 +210,23 @@ public static class Decontaminator
     /// <summary>Most search passes of <see cref="DecontaminationOptions.UntilClean"/>.</summary>
     internal const int MaxPasses = 100;
 
-    // The nearest training items of one query (leaving out removed ones) and their overlaps.
-    private static Neighbour[] Examine(TfIdfIndex index, Vocabulary vocab, List<int[]> train, ulong[][] trainNgrams, int[] query, SparseVector vector,
-        DecontaminationOptions o, SearchScratch s, bool[]? removed, int pass)
+    // One (benchmark item, training item) pair's overlaps and verdict.
+    private static Neighbour Examine(TfIdfIndex index, Vocabulary vocab, List<int[]> train, ulong[][] trainNgrams, int[] query, SparseVector vector,
+        Hit hit, int rank, int pass, DecontaminationOptions o)
     {
-        var hits = index.Search(vector, o.TopK, s, removed);
-        if (hits.Length == 0)
+        int d = hit.Doc;
+        // Cached per training item; two threads may compute the same array, which is harmless.
+        var tg = Volatile.Read(ref trainNgrams[d]);
+        if (tg is null)
         {
-            return [];
+            tg = Overlap.NGrams(train[d], o.NgramN);
+            Volatile.Write(ref trainNgrams[d], tg);
         }
-        var grams = Overlap.NGrams(query, o.NgramN);
-        var result = new Neighbour[hits.Length];
-        for (int r = 0; r < hits.Length; r++)
-        {
-            int d = hits[r].Doc;
-            // Cached per training item; two threads may compute the same array, which is harmless.
-            var tg = Volatile.Read(ref trainNgrams[d]);
-            if (tg is null)
-            {
-                tg = Overlap.NGrams(train[d], o.NgramN);
-                Volatile.Write(ref trainNgrams[d], tg);
-            }
-            double uni = Overlap.Jaccard(vector.Terms, index.Terms(d));
-            double ngram = Overlap.Jaccard(grams, tg);
-            bool same = Overlap.NumbersContained(query, train[d], vocab.IsNumber);
-            bool isFlagged = (uni > o.UnigramThreshold || (o.NgramThreshold is { } t && ngram > t)) && (!o.RequireSameNumbers || same);
-            result[r] = new Neighbour(d, pass, r + 1, hits[r].Score, uni, ngram, same, isFlagged);
-        }
-        return result;
+        double uni = Overlap.Jaccard(vector.Terms, index.Terms(d));
+        double ngram = Overlap.Jaccard(Overlap.NGrams(query, o.NgramN), tg);
+        bool same = Overlap.NumbersContained(query, train[d], vocab.IsNumber);
+        bool isFlagged = (uni > o.UnigramThreshold || (o.NgramThreshold is { } t && ngram > t)) && (!o.RequireSameNumbers || same);
+        return new Neighbour(d, pass, rank, hit.Score, uni, ngram, same, isFlagged);
     }
 
     private static DecontaminationReport Assemble(TextSource training, DecontaminationOptions o, IReadOnlyList<BenchmarkInput> all,
