@@ -93,6 +93,41 @@ public sealed class IndexTests
         Assert.True(scratch.Pruned > 0, "no search took the pruning path");
     }
 
+    [Theory]
+    [InlineData(4UL)]
+    [InlineData(5UL)]
+    public void RemovalUntilClean_EqualsBruteForceFixpoint(ulong seed)
+    {
+        // Brute force: remove every training item that some query's nearest 3 remaining items flag (unigram Jaccard
+        // > 0.3), and repeat until nothing more is removed.
+        var rng = new Rng(seed);
+        var training = RandomTexts(rng, 150, Words, 6);
+        var queries = RandomTexts(rng, 25, Words, 5);
+        var brute = new BruteForce.TfIdf(training);
+        var removed = new HashSet<int>();
+        int passes = 0;
+        while (true)
+        {
+            passes++;
+            var newly = queries.SelectMany(q => brute.Ranking(q).Where(x => !removed.Contains(x.Doc)).Take(3)
+                .Where(x => BruteForce.Jaccard(q, training[x.Doc], 1) > 0.3).Select(x => x.Doc)).ToHashSet();
+            if (newly.Count == 0)
+            {
+                break;
+            }
+            removed.UnionWith(newly);
+        }
+        string dir = TestFiles.Dir();
+        string train = TestFiles.Jsonl(dir, "t.jsonl", "text", training);
+        var bench = new BenchmarkInput("q", null, [.. queries.Select((q, i) => new BenchmarkItem(i, i + 1, q))]);
+        var run = Decontaminator.Run(new Sift.Curation.Input.TextSource { Path = train }, [bench], new DecontaminationOptions { TopK = 3, UnigramThreshold = 0.3 });
+        Assert.True(passes > 2, $"only {passes} passes: the case does not exercise removal");
+        Assert.Equal(removed.Order(), run.Report.Flagged.Select(f => f.TrainIndex).Distinct().Order());
+        Assert.True(run.Report.Converged);
+        // Every flagged pair is flagged by the brute-force rule.
+        Assert.All(run.Report.Flagged, f => Assert.True(BruteForce.Jaccard(queries[f.Idx], training[f.TrainIndex], 1) > 0.3));
+    }
+
     [Fact]
     public void EqualScores_GoToTheLowerIndex_AndScoresAreExactCosines()
     {

@@ -2,10 +2,10 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Curation.Decontamination;
 using Sift.Curation.Input;
 using Sift.Eval.Datasets;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Cli.Commands;
 
@@ -71,7 +71,6 @@ public static class DecontaminateCommand
             options.Validate();
             bool asJson = pr.GetValue(json);
             var console = asJson ? null : new ConsoleProgress();
-            Action<CurationProgress>? progress = console is null ? null : p => console.Report(p.Task, p.Done, p.Total, p.Status);
             var tests = pr.GetValue(test) ?? [];
             string? names = pr.GetValue(benchmarks);
             var inputs = names is null && tests.Length > 0 ? [] : BenchmarkInputs.FromRegistry(
@@ -90,7 +89,7 @@ public static class DecontaminateCommand
             {
                 string folder = pr.GetValue(output) ?? Directory.CreateTempSubdirectory("sift-decontaminate-bench").FullName;
                 int n = (int)Math.Min(int.MaxValue, DataSynthCommand.ParseCount(pr.GetValue(benchItems)!, "--bench-items"));
-                var b = DecontaminationBench.Run(inputs, folder, n, Math.Min(100, n), pr.GetValue(seed), options, progress, cancel);
+                var b = DecontaminationBench.Run(inputs, folder, n, Math.Min(100, n), pr.GetValue(seed), options, console, cancel);
                 console?.Done();
                 var (benchJson, benchMd) = ReportWriter.Write(b.Run.Report, folder);
                 return Finish(b.Run.Report, asJson, benchJson, benchMd, null, new JsonObject
@@ -113,7 +112,7 @@ public static class DecontaminateCommand
                 Fields = Fields(pr.GetValue(field)!),
                 Split = pr.GetValue(split) == "blank-line" ? TextSplit.BlankLine : TextSplit.Line,
             };
-            var run = Decontaminator.Run(source, inputs, options, progress, cancel);
+            var run = Decontaminator.Run(source, inputs, options, console, cancel);
             console?.Done();
             string? cleanPath = pr.GetValue(clean);
             if (cleanPath is not null)

@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Json;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Curation.Decontamination;
 using Sift.Curation.Mutation;
 using Sift.Eval.Datasets;
-using Sift.Pipelines.Reporting;
 using Sift.Sandbox;
 
 namespace Sift.Cli.Commands;
@@ -66,7 +66,6 @@ public static class SynthCommand
             }
             bool asJson = pr.GetValue(json);
             var console = asJson ? null : new ConsoleProgress();
-            Action<CurationProgress>? progress = console is null ? null : p => console.Report(p.Task, p.Done, p.Total, p.Status);
             using var sandbox = new PythonSandbox(new SandboxOptions
             {
                 Timeout = TimeSpan.FromSeconds(timeout),
@@ -78,7 +77,7 @@ public static class SynthCommand
             {
                 throw new SiftException($"the python sandbox cannot start: {probe.Note ?? probe.Stderr.Trim()}");
             }
-            var s = SymbolicMutation.RunAsync(pr.GetRequiredValue(input), pr.GetRequiredValue(output), options, sandbox, progress, CommandRunner.CtrlC())
+            var s = SymbolicMutation.RunAsync(pr.GetRequiredValue(input), pr.GetRequiredValue(output), options, sandbox, console, CommandRunner.CtrlC())
                 .GetAwaiter().GetResult();
             console?.Done();
             if (asJson)

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using Sift.Core;
 using Sift.Core.IO;
 using Sift.Core.Random;
+using Sift.Core.Reporting;
 using Sift.Curation.Input;
 using Sift.Synth;
 
@@ -27,7 +28,7 @@ public static partial class DecontaminationBench
 {
     /// <summary>Generates <paramref name="items"/> training items in <paramref name="folder"/> and runs the check.</summary>
     public static BenchResult Run(IReadOnlyList<BenchmarkInput> benchmarks, string folder, int items, int planted, ulong seed,
-        DecontaminationOptions options, Action<CurationProgress>? progress = null, CancellationToken cancel = default)
+        DecontaminationOptions options, IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         var present = benchmarks.Where(b => b.Missing is null && b.Items.Count > 0).ToList();
         if (present.Count == 0)
@@ -62,7 +63,7 @@ public static partial class DecontaminationBench
                 w.Write("}\n");
                 if (progress is not null && i % 10_000 == 0)
                 {
-                    progress(new CurationProgress("generate", i, items, $"{i:N0} training items"));
+                    progress.Report("generate", i, items, $"{i:N0} training items");
                 }
             }
         });

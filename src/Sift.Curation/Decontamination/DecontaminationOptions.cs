@@ -78,10 +78,3 @@ public sealed record BenchmarkItem(int Idx, int Line, string Text);
 /// <param name="Items">Its items (empty when missing).</param>
 /// <param name="Missing">Why it is not checked, or null.</param>
 public sealed record BenchmarkInput(string Name, string? Path, IReadOnlyList<BenchmarkItem> Items, string? Missing = null);
-
-/// <summary>Progress of a long step.</summary>
-/// <param name="Task">The step ("read", "index", "search").</param>
-/// <param name="Done">Units done.</param>
-/// <param name="Total">Units in all.</param>
-/// <param name="Status">A short status text.</param>
-public readonly record struct CurationProgress(string Task, long Done, long Total, string Status);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Curation.Input;
 using Sift.Curation.Text;
 
@@ -44,7 +45,7 @@ public static class Decontaminator
 {
     /// <summary>Runs the check of <paramref name="benchmarks"/> against the training file.</summary>
     public static DecontaminationRun Run(TextSource training, IReadOnlyList<BenchmarkInput> benchmarks, DecontaminationOptions options,
-        Action<CurationProgress>? progress = null, CancellationToken cancel = default)
+        IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         training.Validate();
@@ -70,7 +71,7 @@ public static class Decontaminator
             if (progress is not null && b - lastReport >= 1 << 22)
             {
                 lastReport = b;
-                progress(new CurationProgress("read", b, fileBytes, $"{tokens.Count:N0} items"));
+                progress.Report("read", b, fileBytes, $"{tokens.Count:N0} items");
             }
         }))
         {
@@ -80,7 +81,7 @@ public static class Decontaminator
             tokens.Add(ids);
             ranges.Add((item.FirstLine, item.LastLine));
         }
-        progress?.Invoke(new CurationProgress("read", fileBytes, fileBytes, $"{tokens.Count:N0} items"));
+        progress?.Report("read", fileBytes, fileBytes, $"{tokens.Count:N0} items");
         if (tokens.Count == 0)
         {
             throw new SiftException($"{training.Path}: no training items");
@@ -128,7 +129,7 @@ public static class Decontaminator
                     {
                         lock (gate)
                         {
-                            progress(new CurationProgress(task, d, todo.Count, $"{d:N0} of {todo.Count:N0} benchmark items"));
+                            progress.Report(task, d, todo.Count, $"{d:N0} of {todo.Count:N0} benchmark items");
                         }
                     }
                     return s;

@@ -5,7 +5,7 @@ using System.Text.Json;
 using Sift.Core;
 using Sift.Core.IO;
 using Sift.Core.Random;
-using Sift.Curation.Decontamination;
+using Sift.Core.Reporting;
 using Sift.Curation.Input;
 using Sift.Eval.Datasets;
 using Sift.Eval.Programs;
@@ -40,7 +40,7 @@ public static class SymbolicMutation
 
     /// <summary>Mutates every source problem of <paramref name="input"/> into <paramref name="output"/> (resuming it if it exists).</summary>
     public static async Task<MutationSummary> RunAsync(string input, string output, MutationOptions options, ICodeExecutor executor,
-        Action<CurationProgress>? progress = null, CancellationToken cancel = default)
+        IProgressReporter? progress = null, CancellationToken cancel = default)
     {
         options.Validate();
         var clock = Stopwatch.StartNew();
@@ -105,7 +105,7 @@ public static class SymbolicMutation
                 shortSources++;
             }
             committed++;
-            progress?.Invoke(new CurationProgress("mutate", committed, todo.Count, $"{accepted:N0} accepted"));
+            progress?.Report("mutate", committed, todo.Count, $"{accepted:N0} accepted");
         }
 
         await Parallel.ForEachAsync(Enumerable.Range(0, todo.Count), new ParallelOptions { MaxDegreeOfParallelism = options.Threads, CancellationToken = cancel },
