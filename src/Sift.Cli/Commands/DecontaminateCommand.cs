@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.Reporting;
+using Sift.Core.Text;
 using Sift.Curation.Decontamination;
 using Sift.Curation.Input;
 using Sift.Eval.Datasets;
@@ -88,7 +89,7 @@ public static class DecontaminateCommand
             if (pr.GetValue(bench))
             {
                 string folder = pr.GetValue(output) ?? Directory.CreateTempSubdirectory("sift-decontaminate-bench").FullName;
-                int n = (int)Math.Min(int.MaxValue, DataSynthCommand.ParseCount(pr.GetValue(benchItems)!, "--bench-items"));
+                int n = (int)Math.Min(int.MaxValue, Count.Parse(pr.GetValue(benchItems)!, "--bench-items"));
                 var b = DecontaminationBench.Run(inputs, folder, n, Math.Min(100, n), pr.GetValue(seed), options, console, cancel);
                 console?.Done();
                 var (benchJson, benchMd) = ReportWriter.Write(b.Run.Report, folder);

@@ -5,7 +5,7 @@ using Sift.Eval.Datasets;
 namespace Sift.Curation.Decontamination;
 
 /// <summary>Benchmark items to check: the registry's benchmarks (resolved like <c>sift eval</c>) or any test file.</summary>
-public static class BenchmarkInputs
+internal static class BenchmarkInputs
 {
     /// <summary>
     /// The benchmarks named (or all eleven), each read through its definition from <paramref name="data"/> (a file or

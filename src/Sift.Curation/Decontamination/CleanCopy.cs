@@ -10,7 +10,7 @@ namespace Sift.Curation.Decontamination;
 /// could not be checked; for blank-line text blocks, the blank lines after a removed block go with it. The copy is
 /// written to a temporary file and renamed, and may not be the training file itself.
 /// </summary>
-public static class CleanCopy
+internal static class CleanCopy
 {
     /// <summary>Writes the clean copy; returns the number of items left out.</summary>
     public static int Write(DecontaminationRun run, string outputPath)

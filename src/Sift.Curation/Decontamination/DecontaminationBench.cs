@@ -17,14 +17,14 @@ namespace Sift.Curation.Decontamination;
 /// <param name="GenerateSeconds">Seconds spent generating it (not part of the decontamination time).</param>
 /// <param name="Planted">Benchmark items planted in the training file with their numbers changed.</param>
 /// <param name="PlantedFound">Planted items flagged against the benchmark item they came from.</param>
-public sealed record BenchResult(DecontaminationRun Run, string TrainingFile, double GenerateSeconds, int Planted, int PlantedFound);
+internal sealed record BenchResult(DecontaminationRun Run, string TrainingFile, double GenerateSeconds, int Planted, int PlantedFound);
 
 /// <summary>
 /// A benchmark of the decontamination at scale: a synthetic training file of word problems and math prose from the
 /// built-in generator (<see cref="SynthCorpus"/>) with some benchmark items planted in it (numbers changed, so
 /// each is a near-duplicate rather than a copy), checked against the benchmarks given.
 /// </summary>
-public static partial class DecontaminationBench
+internal partial class DecontaminationBench
 {
     /// <summary>Generates <paramref name="items"/> training items in <paramref name="folder"/> and runs the check.</summary>
     public static BenchResult Run(IReadOnlyList<BenchmarkInput> benchmarks, string folder, int items, int planted, ulong seed,

@@ -7,7 +7,7 @@ namespace Sift.Curation.Decontamination;
 /// How benchmark items are matched against training items. The defaults are Orca-Math's check (spec §5.3): the
 /// 10 nearest training items by TF-IDF cosine, flagged when their unigram-set Jaccard exceeds 0.5.
 /// </summary>
-public sealed record DecontaminationOptions
+internal sealed record DecontaminationOptions
 {
     /// <summary>Nearest training items examined per benchmark item.</summary>
     public int TopK { get; init; } = 10;
@@ -70,11 +70,11 @@ public sealed record DecontaminationOptions
 /// <param name="Idx">The benchmark's own index (the harness idx), or the item's position in a test file.</param>
 /// <param name="Line">1-based line in its file.</param>
 /// <param name="Text">The question as checked.</param>
-public sealed record BenchmarkItem(int Idx, int Line, string Text);
+internal sealed record BenchmarkItem(int Idx, int Line, string Text);
 
 /// <summary>A benchmark to check, or one that could not be found (<see cref="Missing"/> says why).</summary>
 /// <param name="Name">Benchmark name (or the test file's name).</param>
 /// <param name="Path">Its file, when found.</param>
 /// <param name="Items">Its items (empty when missing).</param>
 /// <param name="Missing">Why it is not checked, or null.</param>
-public sealed record BenchmarkInput(string Name, string? Path, IReadOnlyList<BenchmarkItem> Items, string? Missing = null);
+internal sealed record BenchmarkInput(string Name, string? Path, IReadOnlyList<BenchmarkItem> Items, string? Missing = null);

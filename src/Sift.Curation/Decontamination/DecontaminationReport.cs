@@ -9,7 +9,7 @@ namespace Sift.Curation.Decontamination;
 /// <param name="NgramJaccard">Jaccard of the n-gram sets.</param>
 /// <param name="SameNumbers">Every number of the benchmark item occurs in the training item (as often).</param>
 /// <param name="Flagged">Above a threshold (and, when required, with the same numbers).</param>
-public sealed record Neighbour(int TrainIndex, int Pass, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers, bool Flagged);
+internal sealed record Neighbour(int TrainIndex, int Pass, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers, bool Flagged);
 
 /// <summary>A flagged (benchmark item, training item) pair.</summary>
 /// <param name="Benchmark">Benchmark name.</param>
@@ -26,7 +26,7 @@ public sealed record Neighbour(int TrainIndex, int Pass, int Rank, double Cosine
 /// <param name="UnigramJaccard">Unigram Jaccard.</param>
 /// <param name="NgramJaccard">n-gram Jaccard.</param>
 /// <param name="SameNumbers">Whether the training item holds all the benchmark item's numbers.</param>
-public sealed record FlaggedPair(
+internal sealed record FlaggedPair(
     string Benchmark, int Idx, int Line, string Text, int TrainIndex, int TrainLine, int TrainLastLine, string TrainText,
     int Pass, int Rank, double Cosine, double UnigramJaccard, double NgramJaccard, bool SameNumbers);
 
@@ -41,7 +41,7 @@ public sealed record FlaggedPair(
 /// <param name="MaxCosine">Highest cosine of any item to any training item.</param>
 /// <param name="MaxUnigramJaccard">Highest unigram Jaccard among the examined pairs.</param>
 /// <param name="MaxNgramJaccard">Highest n-gram Jaccard among the examined pairs.</param>
-public sealed record BenchmarkSummary(
+internal sealed record BenchmarkSummary(
     string Name, string? Path, string Status, string? Reason, int Items, int FlaggedItems, int FlaggedPairs,
     double MaxCosine, double MaxUnigramJaccard, double MaxNgramJaccard);
 
@@ -54,7 +54,7 @@ public sealed record BenchmarkSummary(
 /// <param name="Tokens">Normalised tokens over all items.</param>
 /// <param name="Vocabulary">Distinct tokens (training and benchmark).</param>
 /// <param name="Postings">Inverted-index entries.</param>
-public sealed record TrainingSummary(string Path, string Format, IReadOnlyList<string>? Fields, int Items, int SkippedLines, long Tokens, int Vocabulary, long Postings);
+internal sealed record TrainingSummary(string Path, string Format, IReadOnlyList<string>? Fields, int Items, int SkippedLines, long Tokens, int Vocabulary, long Postings);
 
 /// <summary>The settings a report was made with, spelled out.</summary>
 /// <param name="TopK">Nearest training items examined per benchmark item.</param>
@@ -65,14 +65,14 @@ public sealed record TrainingSummary(string Path, string Format, IReadOnlyList<s
 /// <param name="UntilClean">Whether flagged items were removed and the search repeated until none was flagged.</param>
 /// <param name="Idf">The idf formula and the collection it is computed over.</param>
 /// <param name="Normalisation">The text normalisation.</param>
-public sealed record DecontaminationSettings(int TopK, double UnigramThreshold, int NgramN, double? NgramThreshold, bool RequireSameNumbers, bool UntilClean, string Idf, string Normalisation);
+internal sealed record DecontaminationSettings(int TopK, double UnigramThreshold, int NgramN, double? NgramThreshold, bool RequireSameNumbers, bool UntilClean, string Idf, string Normalisation);
 
 /// <summary>Wall-clock seconds per step.</summary>
 /// <param name="Read">Reading and normalising the training items.</param>
 /// <param name="Index">Building the TF-IDF vectors and inverted index.</param>
 /// <param name="Search">Normalising benchmark items and finding and scoring their neighbours.</param>
 /// <param name="Total">Everything, report included.</param>
-public sealed record DecontaminationTimings(double Read, double Index, double Search, double Total);
+internal sealed record DecontaminationTimings(double Read, double Index, double Search, double Total);
 
 /// <summary>The result of a decontamination run.</summary>
 /// <param name="Settings">How items were matched.</param>
@@ -83,6 +83,6 @@ public sealed record DecontaminationTimings(double Read, double Index, double Se
 /// <param name="Passes">Search passes run.</param>
 /// <param name="Converged">False when the pass limit stopped the removal before nothing more was flagged.</param>
 /// <param name="Timings">Seconds per step.</param>
-public sealed record DecontaminationReport(
+internal sealed record DecontaminationReport(
     DecontaminationSettings Settings, TrainingSummary Training, IReadOnlyList<BenchmarkSummary> Benchmarks,
     IReadOnlyList<FlaggedPair> Flagged, int FlaggedTrainingItems, int Passes, bool Converged, DecontaminationTimings Timings);

@@ -7,7 +7,7 @@ using Sift.Curation.Text;
 namespace Sift.Curation.Decontamination;
 
 /// <summary>A finished run: the report, plus what a clean copy of the training file needs.</summary>
-public sealed class DecontaminationRun
+internal sealed class DecontaminationRun
 {
     internal DecontaminationRun(DecontaminationReport report, TextSource training, IReadOnlyList<(int First, int Last)> flaggedRanges,
         IReadOnlyList<int> skippedLines, IReadOnlyList<IReadOnlyList<Neighbour>[]> neighbours)
@@ -41,7 +41,7 @@ public sealed class DecontaminationRun
 /// item's <see cref="DecontaminationOptions.TopK"/> nearest training items by cosine are found exactly, and each
 /// such pair is scored by unigram and n-gram Jaccard and flagged above the thresholds.
 /// </summary>
-public static class Decontaminator
+internal static class Decontaminator
 {
     /// <summary>Runs the check of <paramref name="benchmarks"/> against the training file.</summary>
     public static DecontaminationRun Run(TextSource training, IReadOnlyList<BenchmarkInput> benchmarks, DecontaminationOptions options,

@@ -8,7 +8,7 @@ using Sift.Core.IO;
 namespace Sift.Curation.Decontamination;
 
 /// <summary>Writes a <see cref="DecontaminationReport"/> as JSON (everything) and markdown (for reading).</summary>
-public static class ReportWriter
+internal static class ReportWriter
 {
     /// <summary>snake_case names, indented, non-ASCII text kept readable.</summary>
     public static JsonSerializerOptions Json { get; } = new()

@@ -6,7 +6,7 @@ using Sift.Eval.Datasets;
 namespace Sift.Curation.Input;
 
 /// <summary>Lines of a source that were not items: skipped under <see cref="BadLinePolicy.Skip"/>, each reported.</summary>
-public sealed class ReadReport
+internal sealed class ReadReport
 {
     private readonly List<string> _problems = [];
 
@@ -38,7 +38,7 @@ public sealed class ReadReport
 /// field that is not a string or a number, is an error naming file:line and the field (or, with
 /// <see cref="BadLinePolicy.Skip"/>, a counted and reported skip). Blank lines are not items.
 /// </summary>
-public static class TextItemReader
+internal static class TextItemReader
 {
     private static readonly UTF8Encoding Utf8 = new(false, throwOnInvalidBytes: false);
 

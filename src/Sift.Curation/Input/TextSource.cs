@@ -3,7 +3,7 @@ using Sift.Core;
 namespace Sift.Curation.Input;
 
 /// <summary>How a file holds its items.</summary>
-public enum TextFormat
+internal enum TextFormat
 {
     /// <summary>By extension: .jsonl, .ndjson and .json are JSONL, anything else plain text.</summary>
     Auto,
@@ -16,7 +16,7 @@ public enum TextFormat
 }
 
 /// <summary>How plain text is cut into items.</summary>
-public enum TextSplit
+internal enum TextSplit
 {
     /// <summary>Every non-blank line is an item.</summary>
     Line,
@@ -26,7 +26,7 @@ public enum TextSplit
 }
 
 /// <summary>A file of text items and how to read it.</summary>
-public sealed record TextSource
+internal sealed record TextSource
 {
     /// <summary>The file.</summary>
     public required string Path { get; init; }
@@ -63,4 +63,4 @@ public sealed record TextSource
 /// <param name="FirstLine">1-based first line.</param>
 /// <param name="LastLine">1-based last line (equal to <paramref name="FirstLine"/> except for text blocks).</param>
 /// <param name="Text">The item's text.</param>
-public sealed record TextItem(int Index, int FirstLine, int LastLine, string Text);
+internal sealed record TextItem(int Index, int FirstLine, int LastLine, string Text);

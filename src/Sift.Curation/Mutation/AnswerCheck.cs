@@ -4,7 +4,7 @@ using Sift.Sandbox;
 namespace Sift.Curation.Mutation;
 
 /// <summary>Why a mutation was rejected (the names are the summary's keys).</summary>
-public static class RejectReason
+internal static class RejectReason
 {
     /// <summary>The mutated question equals one already produced (or a source question).</summary>
     public const string Duplicate = "duplicate";

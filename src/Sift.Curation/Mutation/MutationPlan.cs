@@ -12,7 +12,7 @@ internal sealed record LinkedNumber(decimal Value, int Decimals, bool Percent);
 /// <summary>One changed number of a mutation.</summary>
 /// <param name="From">The number in the source problem.</param>
 /// <param name="To">The number in the mutated one.</param>
-public sealed record NumberChange(string From, string To);
+internal sealed record NumberChange(string From, string To);
 
 /// <summary>
 /// Which numbers of a program-solved problem can change, and how to change them consistently. A number is

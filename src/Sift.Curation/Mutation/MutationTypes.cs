@@ -4,7 +4,7 @@ using Sift.Eval.Datasets;
 namespace Sift.Curation.Mutation;
 
 /// <summary>Settings of <c>sift synth mutate</c>.</summary>
-public sealed record MutationOptions
+internal sealed record MutationOptions
 {
     /// <summary>JSONL field with the question (gsm_hard: <c>input</c>).</summary>
     public string QuestionField { get; init; } = "question";
@@ -70,7 +70,7 @@ public sealed record MutationOptions
 /// <param name="Attempt">0-based attempt that produced it (the attempt's draws depend only on seed, source id and attempt).</param>
 /// <param name="Seed">The run's seed.</param>
 /// <param name="Mutation">The numbers changed.</param>
-public sealed record MutationProvenance(string SourceId, int SourceLine, string SourceAnswer, int Index, int Attempt, ulong Seed, IReadOnlyList<NumberChange> Mutation);
+internal sealed record MutationProvenance(string SourceId, int SourceLine, string SourceAnswer, int Index, int Attempt, ulong Seed, IReadOnlyList<NumberChange> Mutation);
 
 /// <summary>An accepted mutated problem (one output line).</summary>
 /// <param name="Id">"source id/m index".</param>
@@ -78,14 +78,14 @@ public sealed record MutationProvenance(string SourceId, int SourceLine, string 
 /// <param name="Code">The program with the same numbers changed.</param>
 /// <param name="Answer">What the mutated program returns (<c>str(solution())</c>), run in the sandbox.</param>
 /// <param name="Provenance">Where it came from.</param>
-public sealed record MutatedProblem(string Id, string Question, string Code, string Answer, MutationProvenance Provenance);
+internal sealed record MutatedProblem(string Id, string Question, string Code, string Answer, MutationProvenance Provenance);
 
 /// <summary>What one finished source problem gave (one line of the state file that makes runs resumable).</summary>
 /// <param name="SourceId">The source's id.</param>
 /// <param name="Accepted">Mutations written.</param>
 /// <param name="Rejected">Rejected attempts by reason.</param>
 /// <param name="Skipped">Why the source gave nothing to try (<c>no_linked_numbers</c>, <c>source_failed</c>), or null.</param>
-public sealed record SourceOutcome(string SourceId, int Accepted, IReadOnlyDictionary<string, int> Rejected, string? Skipped);
+internal sealed record SourceOutcome(string SourceId, int Accepted, IReadOnlyDictionary<string, int> Rejected, string? Skipped);
 
 /// <summary>Counts of a mutation run.</summary>
 /// <param name="Input">The input file.</param>
@@ -101,13 +101,13 @@ public sealed record SourceOutcome(string SourceId, int Accepted, IReadOnlyDicti
 /// <param name="TotalRejected">Rejected attempts over all runs, by reason.</param>
 /// <param name="SkippedLines">Malformed input lines skipped.</param>
 /// <param name="Seconds">Wall-clock seconds of this run.</param>
-public sealed record MutationSummary(
+internal sealed record MutationSummary(
     string Input, string Output, int Sources, int AlreadyDone, int Processed, int Accepted, IReadOnlyDictionary<string, int> Rejected,
     IReadOnlyDictionary<string, int> SkippedSources, int ShortSources, int TotalAccepted, IReadOnlyDictionary<string, int> TotalRejected,
     int SkippedLines, double Seconds);
 
 /// <summary>Why a source problem gave nothing to try.</summary>
-public static class SkipReason
+internal static class SkipReason
 {
     /// <summary>No number occurs both in the question and (as often) in the program.</summary>
     public const string NoLinkedNumbers = "no_linked_numbers";

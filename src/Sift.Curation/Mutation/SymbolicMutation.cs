@@ -23,7 +23,7 @@ namespace Sift.Curation.Mutation;
 /// depend only on the seed, its id and the attempt number, so a resumed run writes what an uninterrupted one would.
 /// Questions are deduplicated against every source question and every question already written.
 /// </summary>
-public static class SymbolicMutation
+internal static class SymbolicMutation
 {
     private static readonly JsonSerializerOptions Line = new()
     {

@@ -10,7 +10,7 @@ namespace Sift.Curation.Text;
 /// contractions leave once apostrophes split words ("don't" → "don" "t", "she's" → "she" "s"). Entries that contain
 /// an apostrophe in NLTK are not needed here, since the tokenizer never produces one.
 /// </summary>
-public static class StopWords
+internal static class StopWords
 {
     /// <summary>Every stop word, lower case.</summary>
     public static FrozenSet<string> All { get; } = Build();

@@ -21,7 +21,7 @@ internal interface ITokenSink
 /// </list>
 /// A number token starts with an ASCII digit and holds only digits and '.'.
 /// </summary>
-public static class TextNormalizer
+internal static class TextNormalizer
 {
     /// <summary>The normalised tokens of <paramref name="text"/>, in order.</summary>
     public static List<string> Tokens(string text)
