@@ -27,6 +27,22 @@ public sealed class MathParser
         "measuredangle", "degree", "space", "hspace", "mathstrut", "strut",
     };
 
+    /// <summary>
+    /// Commands sympy's <c>parse_latex</c> grammar (LaTeX.g4) has a token for. Any other <c>\name</c> lexes as its
+    /// SYMBOL token and becomes a plain symbol: <c>\pi</c> is <c>Symbol('pi')</c> (so <c>float(N(288\pi))</c> raises),
+    /// <c>\displaystyle</c> multiplies what follows, <c>\pm</c>, <c>\approx</c>, <c>\in</c> are symbols too.
+    /// </summary>
+    private static readonly HashSet<string> SympyCommands = new(StringComparer.Ordinal)
+    {
+        "left", "right", "quad", "qquad", "thinspace", "medspace", "thickspace", "negthinspace", "negmedspace",
+        "negthickspace", "vrule", "vcenter", "vbox", "vskip", "vspace", "hfil", "langle", "rangle", "lim", "to",
+        "rightarrow", "Rightarrow", "longrightarrow", "Longrightarrow", "int", "sum", "prod", "exp", "log", "lg", "ln",
+        "sin", "cos", "tan", "csc", "sec", "cot", "arcsin", "arccos", "arctan", "arccsc", "arcsec", "arccot", "sinh",
+        "cosh", "tanh", "arsinh", "arcosh", "artanh", "lfloor", "rfloor", "lceil", "rceil", "sqrt", "overline", "times",
+        "cdot", "div", "frac", "dfrac", "tfrac", "binom", "dbinom", "tbinom", "mathit", "neq", "leq", "le", "leqq",
+        "leqslant", "geq", "ge", "geqq", "geqslant",
+    };
+
     private static readonly HashSet<string> MatrixEnvs = new(StringComparer.Ordinal)
     {
         "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array",
@@ -176,12 +192,15 @@ public sealed class MathParser
         return items.Count == 1 ? items[0] : new ListNode(items.ToArray());
     }
 
+    /// <summary>In sympy style, a command sympy's grammar does not know: a plain symbol, never an operator or noise.</summary>
+    private bool SympySymbol(Token t) => _sympyStyle && t.Kind == TokenKind.Command && !SympyCommands.Contains(t.Text);
+
     private void SkipNoise()
     {
         while (true)
         {
             var t = Peek;
-            if (t.Kind == TokenKind.Command && Noise.Contains(t.Text))
+            if (t.Kind == TokenKind.Command && Noise.Contains(t.Text) && !SympySymbol(t))
             {
                 Next();
                 continue;
@@ -237,7 +256,7 @@ public sealed class MathParser
         Enter();
         var operands = new List<Node> { ParseRatio() };
         var ops = new List<string>();
-        while (RelOp(Peek) is { } op)
+        while (!SympySymbol(Peek) && RelOp(Peek) is { } op)
         {
             Next();
             ops.Add(op);
@@ -263,7 +282,7 @@ public sealed class MathParser
     private Node ParseUnion()
     {
         var parts = new List<Node> { ParseAdditive() };
-        while (Peek.Is(TokenKind.Command, "cup") || Peek.IsOp("∪"))
+        while ((Peek.Is(TokenKind.Command, "cup") && !_sympyStyle) || Peek.IsOp("∪"))
         {
             Next();
             parts.Add(ParseAdditive());
@@ -279,7 +298,7 @@ public sealed class MathParser
         Enter();
         Node? result = null;
         var terms = new List<Node>();
-        if (IsPlusMinus(Peek))
+        if (IsPlusMinus(Peek) && !SympySymbol(Peek))
         {
             Next();
             result = new PlusMinusNode(null, ParseTerm());
@@ -303,7 +322,7 @@ public sealed class MathParser
                 Next();
                 terms.Add(new NegNode(ParseTerm()));
             }
-            else if (IsPlusMinus(t))
+            else if (IsPlusMinus(t) && !SympySymbol(t))
             {
                 Next();
                 var left = Combine(result, terms);
@@ -345,12 +364,12 @@ public sealed class MathParser
         {
             SkipNoise();
             var t = Peek;
-            if (t.IsOp("*") || t.Is(TokenKind.Command, "cdot") || t.Is(TokenKind.Command, "times") || t.Is(TokenKind.Command, "ast"))
+            if (t.IsOp("*") || t.Is(TokenKind.Command, "cdot") || t.Is(TokenKind.Command, "times") || (t.Is(TokenKind.Command, "ast") && !_sympyStyle))
             {
                 Next();
                 factors.Add(ParseUnary());
             }
-            else if (t.IsOp("/") || t.Is(TokenKind.Command, "div") || t.Is(TokenKind.Command, "over"))
+            else if (t.IsOp("/") || t.Is(TokenKind.Command, "div") || (t.Is(TokenKind.Command, "over") && !_sympyStyle))
             {
                 Next();
                 var num = factors.Count == 1 ? factors[0] : new MulNode(factors.ToArray());
@@ -375,7 +394,7 @@ public sealed class MathParser
         TokenKind.Number or TokenKind.Letter or TokenKind.Begin => true,
         TokenKind.Word => t.Text is not ("and" or "or" or "pct" or "percent" or "percentage"),
         TokenKind.Text => !IsSeparator(t) && t.Text.Trim().Length > 0,
-        TokenKind.Command => StartsPrimaryCommand(t.Text),
+        TokenKind.Command => SympySymbol(t) || StartsPrimaryCommand(t.Text),
         TokenKind.Op => t.Text is "(" or "{" or "\\{" or "∞" or "π" or "√" || (t.Text == "|" && _absDepth == 0),
         _ => false,
     };
@@ -433,7 +452,7 @@ public sealed class MathParser
         SkipNoiseExceptCirc();
         Node? result;
         var t = Peek;
-        if (t.Is(TokenKind.Command, "circ") || t.IsOp("°"))
+        if ((t.Is(TokenKind.Command, "circ") && !_sympyStyle) || t.IsOp("°"))
         {
             Next();
             result = null;
@@ -441,7 +460,7 @@ public sealed class MathParser
         else if (t.IsOp("{"))
         {
             Next();
-            if (Peek.Is(TokenKind.Command, "circ") && PeekAt(1).IsOp("}"))
+            if (Peek.Is(TokenKind.Command, "circ") && !_sympyStyle && PeekAt(1).IsOp("}"))
             {
                 Next();
                 Next();
@@ -496,11 +515,11 @@ public sealed class MathParser
                 Next();
                 x = new PercentNode(x);
             }
-            else if (t.IsOp("°") || (t.Kind == TokenKind.Command && t.Text is "circ" or "degree"))
+            else if (t.IsOp("°") || (t.Kind == TokenKind.Command && t.Text is "circ" or "degree" && !SympySymbol(t)))
             {
                 Next();
             }
-            else if (t.IsOp("'") || t.Is(TokenKind.Command, "prime"))
+            else if (t.IsOp("'") || (t.Is(TokenKind.Command, "prime") && !SympySymbol(t)))
             {
                 Next();
                 x = x is SymbolNode s ? new SymbolNode(s.Name + "'") : new FuncNode("prime", [x]);
@@ -905,6 +924,11 @@ public sealed class MathParser
     {
         var t = Next();
         var name = t.Text;
+        if (SympySymbol(t))
+        {
+            return name == "infty" ? new ConstNode(MathConstant.Infinity) : new SymbolNode(name);
+        }
+
         switch (name)
         {
             case "frac" or "dfrac" or "tfrac" or "cfrac" or "nicefrac":
