@@ -2,13 +2,13 @@ using System.CommandLine;
 using System.Diagnostics;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Eval.Datasets;
 using Sift.Eval.Metrics;
 using Sift.Eval.Reporting;
 using Sift.Eval.Samples;
 using Sift.Grading;
 using Sift.Pipelines.Evaluation;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Cli.Commands;
 

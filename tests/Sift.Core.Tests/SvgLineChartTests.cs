@@ -1,7 +1,7 @@
 using System.Text.RegularExpressions;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
-namespace Sift.Pipelines.Tests.Reporting;
+namespace Sift.Core.Tests;
 
 public sealed class SvgLineChartTests
 {
