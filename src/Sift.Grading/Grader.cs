@@ -120,6 +120,25 @@ public static class Grader
             return Result(true, "string", g, p);
         }
 
+        if (BaseLiteral.Compare(g, p) is { } based)
+        {
+            trace.Add(based.Note);
+            return Result(based.Equal, based.Rule, g, p);
+        }
+
+        // Number words ("twenty-one", "one half") are numbers, not prose.
+        if (StrictNormalizer.IsWordAnswer(g, out var gw) && NumberWords.TryParse(gw, out var gv))
+        {
+            trace.Add($"number words: [{gw}] = {gv}");
+            g = gv.ToString();
+        }
+
+        if (StrictNormalizer.IsWordAnswer(p, out var pw) && NumberWords.TryParse(pw, out var pv))
+        {
+            trace.Add($"number words: [{pw}] = {pv}");
+            p = pv.ToString();
+        }
+
         var gWord = StrictNormalizer.IsWordAnswer(g, out var gText);
         var pWord = StrictNormalizer.IsWordAnswer(p, out var pText);
         if (gWord || pWord)

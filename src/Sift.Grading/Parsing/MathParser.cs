@@ -644,6 +644,11 @@ public sealed class MathParser
     {
         var t = Next();
         var n = MakeNumber(t.Text);
+        if (!_sympyStyle && t.Text.Contains('.') && Peek.Kind == TokenKind.Command && Peek.Text is "overline" or "dot" or "bar")
+        {
+            return RepeatingDecimal(t.Text);
+        }
+
         if (n.Decimals != 0 || t.Text.Contains('e') || t.Text.Contains('E'))
         {
             return n;
@@ -677,6 +682,50 @@ public sealed class MathParser
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// <c>0.1\overline{6}</c> (also <c>\dot</c>, <c>\bar</c>): the digits under the bar repeat forever, so the value is
+    /// exact (1/6) and compares as a fraction, not as a rounded decimal.
+    /// </summary>
+    private Node RepeatingDecimal(string head)
+    {
+        Next();
+        var block = ReadArgument();
+        if (block is not NumberNode { Decimals: 0 } || !PreviousTokenDigits(out var digits))
+        {
+            throw new ParseException("a repeating block must be digits");
+        }
+
+        var dot = head.IndexOf('.');
+        var whole = head[..dot].Length == 0 ? "0" : head[..dot];
+        var fixedPart = head[(dot + 1)..];
+        // x = whole.fixed + 0.000(block)(block)… = (whole.fixed) + block / (10^|fixed| · (10^|block| - 1)).
+        var fixedValue = new Rational(BigInteger.Parse(whole + fixedPart, System.Globalization.CultureInfo.InvariantCulture), BigInteger.Pow(10, fixedPart.Length));
+        var repeat = new Rational(BigInteger.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), BigInteger.Pow(10, fixedPart.Length) * (BigInteger.Pow(10, digits.Length) - 1));
+        return new NumberNode(fixedValue + repeat, 0, whole.TrimStart('0').Length + fixedPart.Length + digits.Length);
+    }
+
+    /// <summary>The digits of the number token just read (leading zeros kept, which a repeating block needs).</summary>
+    private bool PreviousTokenDigits(out string digits)
+    {
+        // ReadArgument consumed "{", the number and "}", or a single digit split off a longer number.
+        for (var k = _pos - 1; k >= 0; k--)
+        {
+            if (_tokens[k].Kind == TokenKind.Number)
+            {
+                digits = _tokens[k].Text;
+                return digits.All(char.IsAsciiDigit);
+            }
+
+            if (!_tokens[k].IsOp("}") && !_tokens[k].IsOp("{"))
+            {
+                break;
+            }
+        }
+
+        digits = string.Empty;
+        return false;
     }
 
     private Node ParseLetter()

@@ -46,10 +46,14 @@ internal static partial class StrictNormalizer
     [GeneratedRegex(@"\\(?:text|textnormal|mbox|mathrm)\{\s*(?:and|or)\s*\}")]
     private static partial Regex TextConjunction();
 
+    [GeneratedRegex(@"(?<![\d.])(\d*)\.(\d+)\s*(?:\\ldots|\\cdots|\\dots|\.\.\.|…)")]
+    private static partial Regex EllipsisDecimal();
+
     /// <summary>Normalises one answer string; <paramref name="plain"/> reports whether it had no LaTeX markup at all.</summary>
     public static string Normalize(string raw, bool plain)
     {
-        var s = raw.Trim();
+        var s = UnicodeMath.Fold(raw.Trim());
+        s = EllipsisDecimal().Replace(s, RepeatingFromEllipsis);
         s = MinervaTrailer().Replace(s, string.Empty);
         s = CollapseDoubledBackslashes(s);
         s = MarkedThousands().Replace(s, "$1");
@@ -75,6 +79,35 @@ internal static partial class StrictNormalizer
         }
 
         return s.Trim();
+    }
+
+    /// <summary>
+    /// <c>0.333…</c>, <c>0.1666\ldots</c>, <c>0.142857142857...</c>: when the shown decimals end in a block written at
+    /// least twice (three times for a single digit), the ellipsis repeats that block (<c>0.\overline{3}</c>); otherwise
+    /// the ellipsis only marks a cut-off and the decimal stays as written.
+    /// </summary>
+    private static string RepeatingFromEllipsis(Match m)
+    {
+        var whole = m.Groups[1].Value;
+        var decimals = m.Groups[2].Value;
+        for (var p = 1; p <= decimals.Length / 2; p++)
+        {
+            var block = decimals[^p..];
+            var times = p == 1 ? 3 : 2;
+            if (decimals.Length >= p * times && Enumerable.Range(1, times - 1).All(k => decimals.Substring(decimals.Length - ((k + 1) * p), p) == block))
+            {
+                // Drop every trailing copy of the block from the fixed part.
+                var head = decimals[..^p];
+                while (head.EndsWith(block, StringComparison.Ordinal))
+                {
+                    head = head[..^p];
+                }
+
+                return (whole.Length == 0 ? "0" : whole) + "." + head + "\\overline{" + block + "}";
+            }
+        }
+
+        return m.Groups[1].Value + "." + decimals;
     }
 
     /// <summary>True when the raw input has no LaTeX markup (then "1,22" may be a decimal comma).</summary>
