@@ -282,10 +282,24 @@ public sealed class MathParser
     private Node ParseUnion()
     {
         var parts = new List<Node> { ParseAdditive() };
-        while ((Peek.Is(TokenKind.Command, "cup") && !_sympyStyle) || Peek.IsOp("∪"))
+        while (true)
         {
-            Next();
-            parts.Add(ParseAdditive());
+            if ((Peek.Is(TokenKind.Command, "cup") && !_sympyStyle) || Peek.IsOp("∪"))
+            {
+                Next();
+                parts.Add(ParseAdditive());
+            }
+            else if (!_sympyStyle && Peek.Kind == TokenKind.Command && Peek.Text is "setminus" or "backslash" or "cap")
+            {
+                // A \ B and A ∩ B bind like ∪, left to right: ℝ \ {2} ∪ [5, 6] is (ℝ \ {2}) ∪ [5, 6].
+                var op = Next().Text == "cap" ? "cap" : "setminus";
+                var left = parts.Count == 1 ? parts[0] : new UnionNode(parts.ToArray());
+                parts = [new FuncNode(op, [left, ParseAdditive()])];
+            }
+            else
+            {
+                break;
+            }
         }
 
         return parts.Count == 1 ? parts[0] : new UnionNode(parts.ToArray());
@@ -402,7 +416,7 @@ public sealed class MathParser
     private static bool StartsPrimaryCommand(string name) => name switch
     {
         "cdot" or "times" or "div" or "ast" or "over" or "pm" or "mp" or "cup" or "cap" or "right" or "rfloor" or "rceil"
-            or "rangle" or "end" or "setminus" or "to" or "rightarrow" or "Rightarrow" or "implies" or "iff" or "mid" => false,
+            or "rangle" or "end" or "setminus" or "backslash" or "to" or "rightarrow" or "Rightarrow" or "implies" or "iff" or "mid" => false,
         _ => RelOp(new Token(TokenKind.Command, name, false)) is null && !Noise.Contains(name),
     };
 

@@ -214,6 +214,15 @@ internal sealed class StrictComparer
             return Compare(g, Prepare(pr.Operands[1], false), depth + 1);
         }
 
+        // Sets of reals in any notation: intervals, unions, ℝ ∖ {a}, inequalities, "x < 3 or x > 5". A predicted
+        // inequality for a gold interval counts unless AllowSetRelationComparison is off (Math-Verify's default).
+        if ((RealSet.LooksLikeSet(g) || RealSet.LooksLikeSet(p)) && (_options.AllowSetRelationComparison || !IsRelationForm(p) || IsRelationForm(g))
+            && RealSet.From(g, _budget) is { } gs && RealSet.From(p, _budget) is { } ps)
+        {
+            _trace.Add("compared as sets of real numbers");
+            return Decide(gs.SameAs(ps), "real-set");
+        }
+
         switch (g, p)
         {
             case (TextNode a, TextNode b):
@@ -308,6 +317,8 @@ internal sealed class StrictComparer
     }
 
     private static bool IsValueNode(Node n) => Evaluator.IsScalar(n);
+
+    private static bool IsRelationForm(Node n) => n is RelationNode || (n is ListNode l && l.Items.All(i => i is RelationNode));
 
     /// <summary>The number under a top-level percent (<c>28\%</c> → 28, <c>-5\%</c> → -5); null when there is none.</summary>
     private static Node? StripPercent(Node n) => n switch
