@@ -88,8 +88,8 @@ public static class Grader
 
     private static GradeResult GradeStrict(string gold, string prediction, GradeOptions options, Budget budget)
     {
-        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, StrictNormalizer.IsPlain(gold));
-        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, StrictNormalizer.IsPlain(prediction));
+        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, StrictNormalizer.IsPlain(gold), out var gUnit);
+        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, StrictNormalizer.IsPlain(prediction), out var pUnit);
         var trace = new List<string>();
         GradeResult Result(bool equal, string rule, string ng, string np) => new()
         {
@@ -104,6 +104,12 @@ public static class Grader
         if (p.Length == 0)
         {
             return Result(false, "empty-prediction", g, p);
+        }
+
+        if (gUnit is not null && pUnit is not null && Units.Canonical(gUnit) != Units.Canonical(pUnit))
+        {
+            trace.Add($"unit convention: both sides name a unit and they differ ({Units.Canonical(gUnit)} vs {Units.Canonical(pUnit)}); no conversion");
+            return Result(false, "unit-mismatch", g + gUnit, p + pUnit);
         }
 
         try

@@ -235,6 +235,11 @@ internal sealed class StrictComparer
                 return CompareUnordered(a.Items, b.Items, depth, "set-list");
             case (SetNode a, SetNode b):
                 return CompareUnordered(a.Items, b.Items, depth, "set");
+            case (SetNode { Items: [TupleNode only] }, TupleNode):
+                // {(1,2)}: the set of one point is that point.
+                return Compare(only, p, depth + 1);
+            case (TupleNode, SetNode { Items: [TupleNode single] }):
+                return Compare(g, single, depth + 1);
             case (TupleNode a, SetNode b) when a.Open == '(' && a.Close == ')':
                 return CompareOrdered(a.Items, b.Items, depth, "tuple-set");
             case (ListNode a, TupleNode b) when a.Items.All(x => x is TupleNode) && b.Open == '(':

@@ -49,8 +49,14 @@ internal static partial class StrictNormalizer
     [GeneratedRegex(@"(?<![\d.])(\d*)\.(\d+)\s*(?:\\ldots|\\cdots|\\dots|\.\.\.|…)")]
     private static partial Regex EllipsisDecimal();
 
+    [GeneratedRegex(@"\\(?:text|textnormal|mbox|mathrm|textrm)\{\s*(-?\d[\d,]*(?:\.\d+)?)\s+([A-Za-z][A-Za-z ./]*)\}")]
+    private static partial Regex NumberInText();
+
     /// <summary>Normalises one answer string; <paramref name="plain"/> reports whether it had no LaTeX markup at all.</summary>
-    public static string Normalize(string raw, bool plain)
+    public static string Normalize(string raw, bool plain) => Normalize(raw, plain, out _);
+
+    /// <summary>Normalises one answer string and reports the trailing unit it removed (null when none).</summary>
+    public static string Normalize(string raw, bool plain, out string? unit)
     {
         var s = UnicodeMath.Fold(raw.Trim());
         s = EllipsisDecimal().Replace(s, RepeatingFromEllipsis);
@@ -67,7 +73,9 @@ internal static partial class StrictNormalizer
         s = TextConjunction().Replace(s, ",");
         s = s.Trim();
         s = TrimTrailingPunctuation(s);
-        s = StripTrailingUnits(s);
+        // \text{5 cm}: the number inside the text, the unit after it.
+        s = NumberInText().Replace(s, "$1\\text{ $2}");
+        s = StripTrailingUnits(s, out unit);
         // Plain thousands commas only when every comma in the answer is one (no brackets, no lists).
         if (s.IndexOfAny(['(', '[', '{']) < 0 && s.Contains(',') && GroupedNumber().Matches(s).Sum(m => m.Value.Count(c => c == ',')) == s.Count(c => c == ','))
         {
@@ -136,8 +144,9 @@ internal static partial class StrictNormalizer
     }
 
     /// <summary>Removes a trailing \text{unit} or unit word after a number, brace or bracket; never inside the expression.</summary>
-    private static string StripTrailingUnits(string s)
+    private static string StripTrailingUnits(string s, out string? unit)
     {
+        unit = null;
         for (var pass = 0; pass < 2; pass++)
         {
             var m = TrailingTextUnit().Match(s);
@@ -146,6 +155,7 @@ internal static partial class StrictNormalizer
                 var head = s[..m.Index].TrimEnd();
                 if (head.Length > 0 && (char.IsAsciiDigit(head[^1]) || head[^1] is '}' or ')' or ']'))
                 {
+                    unit = m.Value + unit;
                     s = head;
                     continue;
                 }
@@ -154,6 +164,7 @@ internal static partial class StrictNormalizer
             var w = Regex.Match(s, @"(?<=[\d}\)\]])\s*(?:" + UnitWords + @")(?:\^\{?[23]\}?|²|³)?\s*$", RegexOptions.IgnoreCase);
             if (w.Success && w.Index > 0)
             {
+                unit = w.Value + unit;
                 s = s[..w.Index].TrimEnd();
                 continue;
             }
