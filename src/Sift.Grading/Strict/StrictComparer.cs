@@ -569,6 +569,7 @@ internal sealed class StrictComparer
             if (litP.Decimals is >= 3 and <= 6 && litP.SignificantDigits >= 4 && double.IsFinite(vg) && ep is { } pv)
             {
                 var rg = (eg ?? Rational.FromDouble(vg)).RoundDecimals(litP.Decimals);
+                _trace.Add($"rounding convention: a decimal prediction with 3–6 places and ≥ 4 significant digits must equal the gold rounded to its {litP.Decimals} places");
                 return Decide(rg == pv, "rounded-to-prediction");
             }
 

@@ -75,6 +75,10 @@ internal static partial class UnicodeMath
     [GeneratedRegex(@"([√∛∜])\s*(\d+(?:\.\d+)?|[A-Za-z])")]
     private static partial Regex RadicalOperand();
 
+    // ℝ∖{2}: plain-text braces after ∖ are a set, not a LaTeX group.
+    [GeneratedRegex(@"\\setminus\s*\{([^{}\\]*)\}")]
+    private static partial Regex PlainSetAfterMinus();
+
     [GeneratedRegex("(⁻?)([⁰¹²³⁴⁵⁶⁷⁸⁹]+)")]
     private static partial Regex SuperscriptRun();
 
@@ -116,7 +120,7 @@ internal static partial class UnicodeMath
                 sb.Append(c);
             }
         }
-        return sb.ToString();
+        return PlainSetAfterMinus().Replace(sb.ToString(), "\\setminus\\{$1\\}");
     }
 
     private static string Root(char c) => c switch
