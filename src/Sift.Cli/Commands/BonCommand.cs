@@ -18,7 +18,9 @@ public static class BonCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var input = new Option<FileInfo>("--input", "-i") { Description = "Scored samples: a Sift samples.jsonl with \"score\" per line, or a harness file with \"pred_score\"", Required = true };
+        var input = new Option<FileInfo?>("--input", "-i") { Description = "Scored samples: a Sift samples.jsonl with \"score\" per line, or a harness file with \"pred_score\"" };
+        var processBench = new Option<FileInfo?>("--processbench") { Description = "Instead: score earliest-error predictions, ProcessBench-style (records with \"label\" and \"prediction\" or \"step_scores\")" };
+        var threshold = new Option<double?>("--threshold") { Description = "With --processbench and step_scores: the first step scored below this is the predicted error" };
         var mode = new Option<string>("--mode") { Description = "Verdicts: strict (correct) or compat (the Rho-1/ToRA harness's; a harness file's stored verdicts)", DefaultValueFactory = _ => "strict" };
         mode.AcceptOnlyFromAmong("strict", "compat");
         var trials = new Option<int>("--trials") { Description = "Random subsets per N and problem", DefaultValueFactory = _ => 100 };
@@ -33,9 +35,10 @@ public static class BonCommand
             Ties go to the lowest sample index, so N = pool gives the file-order maj@n / rm@n.
               sift bon --input runs/eval/m/math500-chat-t0.7-seed0/samples.jsonl --chart bon.svg
               sift bon --input math_cot_100.jsonl --mode compat --json
+              sift bon --processbench gsm8k_prm.jsonl --threshold 0.5
             """)
         {
-            input, mode, trials, seed, json, chart, dataset, budget,
+            input, mode, trials, seed, json, chart, dataset, budget, processBench, threshold,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -46,7 +49,11 @@ public static class BonCommand
                 throw new SiftException("--trials must be at least 1");
             }
             ulong s = pr.GetValue(seed);
-            string path = pr.GetRequiredValue(input).FullName;
+            if (pr.GetValue(processBench) is FileInfo pb)
+            {
+                return ProcessBenchReport(pb.FullName, pr.GetValue(threshold), pr.GetValue(json));
+            }
+            string path = (pr.GetValue(input) ?? throw new SiftException("give --input SCORED.jsonl (or --processbench FILE)")).FullName;
             var def = pr.GetValue(dataset) is string d ? DatasetRegistry.Get(d) : null;
             var progress = new ConsoleProgress();
             var clock = Stopwatch.StartNew();
@@ -82,5 +89,29 @@ public static class BonCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static int ProcessBenchReport(string path, double? threshold, bool json)
+    {
+        var rows = ProcessBench.Score(ProcessBench.Read(path, threshold));
+        if (json)
+        {
+            CommandRunner.WriteJson(new System.Text.Json.Nodes.JsonArray([.. rows.Select(r => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+            {
+                ["split"] = r.Split,
+                ["erroneous"] = r.Erroneous,
+                ["correct"] = r.Correct,
+                ["acc_error"] = Math.Round(r.ErrorAccuracy, 2),
+                ["acc_correct"] = Math.Round(r.CorrectAccuracy, 2),
+                ["f1"] = Math.Round(r.F1, 2),
+            })]));
+            return 0;
+        }
+        Console.WriteLine("| split | erroneous | correct | acc (erroneous) | acc (correct) | F1 |\n|---|---|---|---|---|---|");
+        foreach (var r in rows)
+        {
+            Console.WriteLine(string.Create(System.Globalization.CultureInfo.InvariantCulture, $"| {r.Split} | {r.Erroneous} | {r.Correct} | {r.ErrorAccuracy:0.0} | {r.CorrectAccuracy:0.0} | {r.F1:0.0} |"));
+        }
+        return 0;
     }
 }

@@ -8,7 +8,14 @@ using Sift.Grading;
 namespace Sift.Eval.Reporting;
 
 /// <summary>One N of the best-of-N curves, percent (0–100); Bon/Weighted are null without scores.</summary>
-public sealed record BonRow(int N, CurvePoint Pass, CurvePoint Majority, CurvePoint? Bon, CurvePoint? Weighted, double PassExact, double? BonExact);
+public sealed record BonRow(int N, CurvePoint Pass, CurvePoint Majority, CurvePoint? Bon, CurvePoint? Weighted, double PassExact, double? BonExact)
+{
+    /// <summary>What the verifier adds over plain voting: best-of-N minus maj@N, points.</summary>
+    public double? BonGain => Bon is null ? null : Bon.Mean - Majority.Mean;
+
+    /// <summary>Reward-weighted voting minus maj@N, points.</summary>
+    public double? WeightedGain => Weighted is null ? null : Weighted.Mean - Majority.Mean;
+}
 
 /// <summary><c>sift bon</c> output: the curves as rows, as JSON and as a Markdown table.</summary>
 public static class BonReport
@@ -44,6 +51,8 @@ public static class BonReport
                 ["weighted_std"] = r.Weighted is null ? null : R(r.Weighted.Std),
                 ["pass_exact"] = R(r.PassExact),
                 ["bon_exact"] = r.BonExact is double b ? R(b) : null,
+                ["bon_gain"] = r.BonGain is double bg ? R(bg) : null,
+                ["weighted_gain"] = r.WeightedGain is double wg ? R(wg) : null,
             };
             curves.Add(o);
         }
