@@ -9,7 +9,7 @@ namespace Sift.Pipelines.Evaluation;
 /// <c>run.json</c>: the settings that determine a run's completions. Resuming with different settings would mix two
 /// experiments in one samples file, so it is refused; the sample count and the problem limit may grow (or shrink).
 /// </summary>
-public static class RunIdentity
+internal static class RunIdentity
 {
     /// <summary>The identity of a run.</summary>
     public static JsonObject Of(EvalRunOptions o, string backend)
