@@ -20,6 +20,7 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly LlamaModel _m;
     private readonly Compute _cx;
     private readonly int _d, _f, _v, _qkv, _qDim, _kvDim, _L;
+    private readonly BufferArena _arena = new();
     private readonly NativeBuffer _kCache, _vCache;
     private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores;
     private readonly int[] _lengths;
@@ -45,17 +46,25 @@ public sealed unsafe class InferenceSession : IDisposable
         _qkv = _qDim + 2 * _kvDim;
         _L = c.NumHiddenLayers;
         long cache = (long)_L * maxSequences * maxLength * _kvDim;
-        _kCache = new NativeBuffer(cache);
-        _vCache = new NativeBuffer(cache);
-        _x = new NativeBuffer((long)maxRows * _d);
-        _xn = new NativeBuffer((long)maxRows * _d);
-        _qkvBuf = new NativeBuffer((long)maxRows * _qkv);
-        _att = new NativeBuffer((long)maxRows * _qDim);
-        _gu = new NativeBuffer((long)maxRows * 2 * _f);
-        _h = new NativeBuffer((long)maxRows * _f);
-        _rstd = new NativeBuffer(maxRows);
-        _logits = new NativeBuffer((long)maxRows * _v);
-        _scores = new NativeBuffer((long)maxRows * c.NumAttentionHeads * maxLength);
+        try
+        {
+            _kCache = _arena.Add("k_cache", cache);
+            _vCache = _arena.Add("v_cache", cache);
+            _x = _arena.Add("x", (long)maxRows * _d);
+            _xn = _arena.Add("xn", (long)maxRows * _d);
+            _qkvBuf = _arena.Add("qkv", (long)maxRows * _qkv);
+            _att = _arena.Add("att", (long)maxRows * _qDim);
+            _gu = _arena.Add("gate_up", (long)maxRows * 2 * _f);
+            _h = _arena.Add("h", (long)maxRows * _f);
+            _rstd = _arena.Add("rstd", maxRows);
+            _logits = _arena.Add("logits", (long)maxRows * _v);
+            _scores = _arena.Add("scores", (long)maxRows * c.NumAttentionHeads * maxLength);
+        }
+        catch
+        {
+            _arena.Dispose();
+            throw;
+        }
         _lengths = new int[maxSequences];
     }
 
@@ -257,12 +266,9 @@ public sealed unsafe class InferenceSession : IDisposable
         });
     }
 
+    /// <summary>Bytes of cache and activation memory held (for reports).</summary>
+    public long AllocatedBytes => _arena.Bytes;
+
     /// <inheritdoc />
-    public void Dispose()
-    {
-        foreach (var b in new[] { _kCache, _vCache, _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores })
-        {
-            b.Dispose();
-        }
-    }
+    public void Dispose() => _arena.Dispose();
 }

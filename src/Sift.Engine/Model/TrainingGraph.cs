@@ -16,9 +16,13 @@ public sealed unsafe class TrainingGraph : IDisposable
     private readonly LlamaModel _m;
     private readonly Compute _cx;
     private readonly int _n, _d, _f, _v, _qkv, _qDim, _L;
+    private readonly BufferArena _arena = new();
+
+    // Per-layer stacks [L, ...] (the residual stream has L + 1 entries): what each layer's backward reads.
     private readonly NativeBuffer _resid, _xn1, _rstd1, _qkvBuf, _probs, _attOut, _resMid, _xn2, _rstd2, _gateUp, _h;
-    private readonly NativeBuffer _xnf, _rstdf, _logits;
-    private readonly NativeBuffer _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch;
+
+    // The head's activations and the backward's single-layer working buffers.
+    private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch;
     private readonly int[] _inputs, _targets;
     private bool _forwardDone;
 
@@ -42,28 +46,36 @@ public sealed unsafe class TrainingGraph : IDisposable
         _qkv = c.QDim + 2 * c.KvDim;
         _L = c.NumHiddenLayers;
         long n = _n, L = _L;
-        _resid = new NativeBuffer((L + 1) * n * _d);
-        _xn1 = new NativeBuffer(L * n * _d);
-        _rstd1 = new NativeBuffer(L * n);
-        _qkvBuf = new NativeBuffer(L * n * _qkv);
-        _probs = new NativeBuffer(L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
-        _attOut = new NativeBuffer(L * n * _qDim);
-        _resMid = new NativeBuffer(L * n * _d);
-        _xn2 = new NativeBuffer(L * n * _d);
-        _rstd2 = new NativeBuffer(L * n);
-        _gateUp = new NativeBuffer(L * n * 2 * _f);
-        _h = new NativeBuffer(L * n * _f);
-        _xnf = new NativeBuffer(n * _d);
-        _rstdf = new NativeBuffer(n);
-        _logits = new NativeBuffer(n * _v);
-        _dRes = new NativeBuffer(n * _d);
-        _dXn = new NativeBuffer(n * _d);
-        _dH = new NativeBuffer(n * _f);
-        _dGateUp = new NativeBuffer(n * 2 * _f);
-        _dAtt = new NativeBuffer(n * _qDim);
-        _dQkv = new NativeBuffer(n * _qkv);
-        _normScratch = new NativeBuffer(RmsNorm.ReduceChunks * (long)_d);
-        Grads = new NativeBuffer(model.Layout.TotalLength);
+        try
+        {
+            _resid = _arena.Add("resid", (L + 1) * n * _d);
+            _xn1 = _arena.Add("xn1", L * n * _d);
+            _rstd1 = _arena.Add("rstd1", L * n);
+            _qkvBuf = _arena.Add("qkv", L * n * _qkv);
+            _probs = _arena.Add("probs", L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
+            _attOut = _arena.Add("att", L * n * _qDim);
+            _resMid = _arena.Add("mid", L * n * _d);
+            _xn2 = _arena.Add("xn2", L * n * _d);
+            _rstd2 = _arena.Add("rstd2", L * n);
+            _gateUp = _arena.Add("gate_up", L * n * 2 * _f);
+            _h = _arena.Add("h", L * n * _f);
+            _xnf = _arena.Add("xn_final", n * _d);
+            _rstdf = _arena.Add("rstd_final", n);
+            _logits = _arena.Add("logits", n * _v);
+            _dRes = _arena.Add("d_resid", n * _d);
+            _dXn = _arena.Add("d_xn", n * _d);
+            _dH = _arena.Add("d_h", n * _f);
+            _dGateUp = _arena.Add("d_gate_up", n * 2 * _f);
+            _dAtt = _arena.Add("d_att", n * _qDim);
+            _dQkv = _arena.Add("d_qkv", n * _qkv);
+            _normScratch = _arena.Add("norm_scratch", RmsNorm.ReduceChunks * (long)_d);
+            Grads = _arena.Add("grads", model.Layout.TotalLength);
+        }
+        catch
+        {
+            _arena.Dispose();
+            throw;
+        }
         Losses = new float[_n];
         _inputs = new int[_n];
         _targets = new int[_n];
@@ -85,10 +97,10 @@ public sealed unsafe class TrainingGraph : IDisposable
     public NativeBuffer Grads { get; }
 
     /// <summary>Bytes of activation and gradient memory held (for reports).</summary>
-    public long AllocatedBytes =>
-        4 * (_resid.Length + _xn1.Length + _rstd1.Length + _qkvBuf.Length + _probs.Length + _attOut.Length + _resMid.Length
-        + _xn2.Length + _rstd2.Length + _gateUp.Length + _h.Length + _xnf.Length + _rstdf.Length + _logits.Length + _dRes.Length
-        + _dXn.Length + _dH.Length + _dGateUp.Length + _dAtt.Length + _dQkv.Length + Grads.Length);
+    public long AllocatedBytes => _arena.Bytes;
+
+    /// <summary>Each buffer's name and bytes (for reports).</summary>
+    public IReadOnlyList<(string Name, long Bytes)> AllocationBreakdown => _arena.Breakdown;
 
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad() => Grads.Clear();
@@ -121,16 +133,9 @@ public sealed unsafe class TrainingGraph : IDisposable
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
-            float* x = _resid.Ptr + l * nd;
-            float* xn1 = _xn1.Ptr + l * nd, rstd1 = _rstd1.Ptr + (long)l * _n;
-            float* qkv = _qkvBuf.Ptr + (long)l * _n * _qkv;
-            float* probs = _probs.Ptr + (long)l * Batch * c.NumAttentionHeads * SeqLen * SeqLen;
-            float* att = _attOut.Ptr + (long)l * _n * _qDim;
-            float* mid = _resMid.Ptr + l * nd;
-            float* xn2 = _xn2.Ptr + l * nd, rstd2 = _rstd2.Ptr + (long)l * _n;
-            float* gu = _gateUp.Ptr + (long)l * _n * 2 * _f;
-            float* h = _h.Ptr + (long)l * _n * _f;
-            float* next = _resid.Ptr + (l + 1) * nd;
+            var a = Layer(l);
+            float* x = a.X, xn1 = a.Xn1, rstd1 = a.Rstd1, qkv = a.Qkv, probs = a.Probs, att = a.Att;
+            float* mid = a.Mid, xn2 = a.Xn2, rstd2 = a.Rstd2, gu = a.GateUp, h = a.H, next = a.Next;
 
             using (StepProfile.Time(Profile, StepOp.Norm))
             {
@@ -247,15 +252,9 @@ public sealed unsafe class TrainingGraph : IDisposable
         for (int l = _L - 1; l >= 0; l--)
         {
             var o = lay.Layers[l];
-            float* x = _resid.Ptr + l * nd;
-            float* xn1 = _xn1.Ptr + l * nd, rstd1 = _rstd1.Ptr + (long)l * _n;
-            float* qkv = _qkvBuf.Ptr + (long)l * _n * _qkv;
-            float* probs = _probs.Ptr + (long)l * Batch * c.NumAttentionHeads * SeqLen * SeqLen;
-            float* att = _attOut.Ptr + (long)l * _n * _qDim;
-            float* mid = _resMid.Ptr + l * nd;
-            float* xn2 = _xn2.Ptr + l * nd, rstd2 = _rstd2.Ptr + (long)l * _n;
-            float* gu = _gateUp.Ptr + (long)l * _n * 2 * _f;
-            float* h = _h.Ptr + (long)l * _n * _f;
+            var a = Layer(l);
+            float* x = a.X, xn1 = a.Xn1, rstd1 = a.Rstd1, qkv = a.Qkv, probs = a.Probs, att = a.Att;
+            float* mid = a.Mid, xn2 = a.Xn2, rstd2 = a.Rstd2, gu = a.GateUp, h = a.H;
 
             // MLP block: next = mid + down(swiglu(gateUp(norm(mid)))). _dRes holds d(next).
             using (StepProfile.Time(Profile, StepOp.Gemm))
@@ -303,12 +302,43 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
+    /// <summary>Layer <paramref name="l"/>'s slices of the per-layer stacks (one place for the offsets).</summary>
+    private LayerActivations Layer(int l)
     {
-        foreach (var b in new[] { _resid, _xn1, _rstd1, _qkvBuf, _probs, _attOut, _resMid, _xn2, _rstd2, _gateUp, _h, _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch, Grads })
+        long n = _n, nd = n * _d;
+        return new LayerActivations
         {
-            b.Dispose();
-        }
+            X = _resid.Ptr + l * nd,
+            Xn1 = _xn1.Ptr + l * nd,
+            Rstd1 = _rstd1.Ptr + l * n,
+            Qkv = _qkvBuf.Ptr + l * n * _qkv,
+            Probs = _probs.Ptr + (long)l * Batch * _m.Config.NumAttentionHeads * SeqLen * SeqLen,
+            Att = _attOut.Ptr + l * n * _qDim,
+            Mid = _resMid.Ptr + l * nd,
+            Xn2 = _xn2.Ptr + l * nd,
+            Rstd2 = _rstd2.Ptr + l * n,
+            GateUp = _gateUp.Ptr + l * n * 2 * _f,
+            H = _h.Ptr + l * n * _f,
+            Next = _resid.Ptr + (l + 1) * nd,
+        };
     }
+
+    private readonly struct LayerActivations
+    {
+        public float* X { get; init; }
+        public float* Xn1 { get; init; }
+        public float* Rstd1 { get; init; }
+        public float* Qkv { get; init; }
+        public float* Probs { get; init; }
+        public float* Att { get; init; }
+        public float* Mid { get; init; }
+        public float* Xn2 { get; init; }
+        public float* Rstd2 { get; init; }
+        public float* GateUp { get; init; }
+        public float* H { get; init; }
+        public float* Next { get; init; }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _arena.Dispose();
 }
