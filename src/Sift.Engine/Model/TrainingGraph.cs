@@ -9,13 +9,18 @@ namespace Sift.Engine.Model;
 /// with every activation preallocated once (no allocation in the step loop).
 /// Usage per micro-batch: <see cref="Forward"/> (fills <see cref="Losses"/>), choose per-token weights,
 /// <see cref="Backward"/> (accumulates into <see cref="Grads"/>). <see cref="ZeroGrad"/> starts a new step.
-/// Legend: n = B·T rows, d hidden, F intermediate, V vocab, H/Hkv heads, hd head dim, QKV = QDim + 2·KvDim.
+/// Any head: <see cref="ForwardHead"/> exposes the per-position head outputs (<see cref="HeadOutputs"/>: LM logits
+/// or a score head's outputs) and <see cref="BackwardHead"/> backpropagates a caller's gradient of them.
+/// Legend: n = B·T rows, d hidden, F intermediate, V vocab, W head width (V or num_labels), H/Hkv heads,
+/// hd head dim, QKV = QDim + 2·KvDim.
 /// </summary>
 public sealed unsafe class TrainingGraph : IDisposable
 {
     private readonly LlamaModel _m;
     private readonly Compute _cx;
-    private readonly int _n, _d, _f, _v, _qkv, _qDim, _L;
+    private readonly int _n, _d, _f, _v, _hw, _qkv, _qDim, _L;
+    private readonly Rope _rope;
+    private readonly int[] _windows;
     private readonly BufferArena _arena = new();
 
     // Per-layer stacks [L, ...] (the residual stream has L + 1 entries): what each layer's backward reads.
@@ -24,13 +29,21 @@ public sealed unsafe class TrainingGraph : IDisposable
     // The head's activations and the backward's single-layer working buffers.
     private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch;
     private readonly int[] _inputs, _targets;
-    private bool _forwardDone;
+    private Pending _pending;
+
+    // What the last forward left for a backward.
+    private enum Pending
+    {
+        None,
+        Loss,
+        Head,
+    }
 
     /// <summary>Allocates activations and gradients for batches of <paramref name="batch"/> × <paramref name="seqLen"/>.</summary>
     public TrainingGraph(LlamaModel model, int batch, int seqLen, Compute compute)
     {
         var c = model.Config;
-        if (seqLen > c.MaxPositionEmbeddings)
+        if (seqLen > c.MaxSequenceLength)
         {
             throw new ArgumentOutOfRangeException(nameof(seqLen), $"sequence length {seqLen} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
         }
@@ -42,9 +55,21 @@ public sealed unsafe class TrainingGraph : IDisposable
         _d = c.HiddenSize;
         _f = c.IntermediateSize;
         _v = c.VocabSize;
+        _hw = c.HeadWidth;
         _qDim = c.QDim;
         _qkv = c.QDim + 2 * c.KvDim;
         _L = c.NumHiddenLayers;
+        _windows = [.. Enumerable.Range(0, _L).Select(l => c.AttentionWindow(l) ?? 0)];
+        // Dynamic RoPE beyond max_position_embeddings: frequencies for this sequence length, as a full forward in transformers.
+        if (seqLen > c.MaxPositionEmbeddings)
+        {
+            _rope = Rope.For(c, seqLen, seqLen);
+        }
+        else
+        {
+            _rope = model.Rope;
+            _rope.EnsurePositions(seqLen);
+        }
         long n = _n, L = _L;
         try
         {
@@ -61,7 +86,7 @@ public sealed unsafe class TrainingGraph : IDisposable
             _h = _arena.Add("h", L * n * _f);
             _xnf = _arena.Add("xn_final", n * _d);
             _rstdf = _arena.Add("rstd_final", n);
-            _logits = _arena.Add("logits", n * _v);
+            _logits = _arena.Add("logits", n * _hw);
             _dRes = _arena.Add("d_resid", n * _d);
             _dXn = _arena.Add("d_xn", n * _d);
             _dH = _arena.Add("d_h", n * _f);
@@ -102,6 +127,12 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// <summary>Each buffer's name and bytes (for reports).</summary>
     public IReadOnlyList<(string Name, long Bytes)> AllocationBreakdown => _arena.Breakdown;
 
+    /// <summary>
+    /// Per-position head outputs [B·T, W] of the last <see cref="ForwardHead"/> (or of a <see cref="Forward"/> with
+    /// forBackward false): LM logits, or a score head's outputs.
+    /// </summary>
+    public ReadOnlySpan<float> HeadOutputs => new(_logits.Ptr, checked(_n * _hw));
+
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad() => Grads.Clear();
 
@@ -113,12 +144,50 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// </summary>
     public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, bool forBackward = true)
     {
+        _m.Config.RequireCausalLm("a next-token loss");
         if (inputs.Length != _n || targets.Length != _n)
         {
             throw new ArgumentException($"expected {_n} inputs and targets (batch {Batch} × seq {SeqLen}), got {inputs.Length} and {targets.Length}");
         }
-        inputs.CopyTo(_inputs);
         targets.CopyTo(_targets);
+        ForwardTrunk(inputs, forBackward);
+        fixed (float* lp = Losses)
+        {
+            using (StepProfile.Time(Profile, StepOp.Loss))
+            {
+                if (forBackward)
+                {
+                    CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, _cx.Threads);
+                }
+                else
+                {
+                    CrossEntropy.Losses(lp, _logits.Ptr, targets, _n, _v, _cx.Threads);
+                }
+            }
+        }
+        _pending = forBackward ? Pending.Loss : Pending.None;
+    }
+
+    /// <summary>
+    /// Runs the model on inputs [B·T] and leaves the head's outputs per position in <see cref="HeadOutputs"/>
+    /// (LM logits, or a score head's outputs, which a reward model reads at the last non-pad token). With
+    /// <paramref name="forBackward"/> a <see cref="BackwardHead"/> may follow.
+    /// </summary>
+    public void ForwardHead(ReadOnlySpan<int> inputs, bool forBackward = true)
+    {
+        if (inputs.Length != _n)
+        {
+            throw new ArgumentException($"expected {_n} inputs (batch {Batch} × seq {SeqLen}), got {inputs.Length}");
+        }
+        ForwardTrunk(inputs, forBackward);
+        _pending = forBackward ? Pending.Head : Pending.None;
+    }
+
+    // Embedding, decoder layers, final norm and the head GEMM into _logits [n, W].
+    private void ForwardTrunk(ReadOnlySpan<int> inputs, bool forBackward)
+    {
+        _pending = Pending.None;
+        inputs.CopyTo(_inputs);
         var c = _m.Config;
         var lay = _m.Layout;
         float* W = _m.Weights.Ptr;
@@ -145,13 +214,20 @@ public sealed unsafe class TrainingGraph : IDisposable
             {
                 Linear.Forward(gemm, qkv, xn1, W + o.Qkv, _n, _d, _qkv);
             }
+            if (o.HasQkvBias)
+            {
+                using (StepProfile.Time(Profile, StepOp.Other))
+                {
+                    Bias.Forward(qkv, W + o.QkvBias, _n, _qkv, th);
+                }
+            }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _m.Rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
+                _rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l]);
             }
             using (StepProfile.Time(Profile, StepOp.Other))
             {
@@ -189,23 +265,8 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v);
+            Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw);
         }
-        fixed (float* lp = Losses)
-        {
-            using (StepProfile.Time(Profile, StepOp.Loss))
-            {
-                if (forBackward)
-                {
-                    CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
-                }
-                else
-                {
-                    CrossEntropy.Losses(lp, _logits.Ptr, targets, _n, _v, th);
-                }
-            }
-        }
-        _forwardDone = forBackward;
     }
 
     /// <summary>
@@ -215,7 +276,7 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// </summary>
     public void Backward(ReadOnlySpan<float> weights)
     {
-        if (!_forwardDone)
+        if (_pending != Pending.Loss)
         {
             throw new InvalidOperationException("Backward needs a Forward with forBackward: true first (and only one Backward per Forward)");
         }
@@ -223,7 +284,38 @@ public sealed unsafe class TrainingGraph : IDisposable
         {
             throw new ArgumentException($"expected {_n} weights, got {weights.Length}", nameof(weights));
         }
-        _forwardDone = false;
+        _pending = Pending.None;
+        // dlogits in place over the probabilities.
+        using (StepProfile.Time(Profile, StepOp.Loss))
+        {
+            CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, _cx.Threads);
+        }
+        BackwardTrunk();
+    }
+
+    /// <summary>
+    /// Backpropagates a caller's gradient of the head outputs, <paramref name="dOutputs"/> [B·T, W] (e.g. nonzero
+    /// only at each sequence's scored position), and accumulates into <see cref="Grads"/>. Call once per
+    /// <see cref="ForwardHead"/>.
+    /// </summary>
+    public void BackwardHead(ReadOnlySpan<float> dOutputs)
+    {
+        if (_pending != Pending.Head)
+        {
+            throw new InvalidOperationException("BackwardHead needs a ForwardHead with forBackward: true first (and only one BackwardHead per ForwardHead)");
+        }
+        if (dOutputs.Length != (long)_n * _hw)
+        {
+            throw new ArgumentException($"expected {(long)_n * _hw} output gradients ({_n} positions × {_hw}), got {dOutputs.Length}", nameof(dOutputs));
+        }
+        _pending = Pending.None;
+        dOutputs.CopyTo(new Span<float>(_logits.Ptr, dOutputs.Length));
+        BackwardTrunk();
+    }
+
+    // From d(head outputs) in _logits back to the embedding.
+    private void BackwardTrunk()
+    {
         var c = _m.Config;
         var lay = _m.Layout;
         float* W = _m.Weights.Ptr, G = Grads.Ptr;
@@ -231,14 +323,9 @@ public sealed unsafe class TrainingGraph : IDisposable
         var gemm = _cx.Gemm;
         long nd = (long)_n * _d;
 
-        // Head: dlogits (in place over the probabilities), then into the final norm.
-        using (StepProfile.Time(Profile, StepOp.Loss))
-        {
-            CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, th);
-        }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Backward(gemm, _dXn.Ptr, G + lay.LmHead, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v, accumulateDx: false);
+            Linear.Backward(gemm, _dXn.Ptr, G + lay.Head, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw, accumulateDx: false);
         }
         using (StepProfile.Time(Profile, StepOp.Other))
         {
@@ -285,7 +372,14 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _m.Rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+                _rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+            }
+            if (o.HasQkvBias)
+            {
+                using (StepProfile.Time(Profile, StepOp.Other))
+                {
+                    Bias.Backward(G + o.QkvBias, _dQkv.Ptr, _n, _qkv, th);
+                }
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
