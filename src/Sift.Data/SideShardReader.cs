@@ -8,7 +8,7 @@ namespace Sift.Data;
 /// Reads a side array written by <see cref="SideShardWriter{T}"/>. Opening refuses a side folder whose
 /// dtype, parent token count, parent fingerprints or shard layout do not match the given dataset.
 /// </summary>
-public sealed class SideShardReader<T> : IDisposable where T : unmanaged
+public sealed class SideShardReader<T> : ISideData<T>, IDisposable where T : unmanaged
 {
     private readonly MappedShardSet _shards;
 

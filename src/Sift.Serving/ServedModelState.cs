@@ -1,5 +1,5 @@
 using System.Text.Json;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Serving.Chat;
 using Sift.Serving.Engine;
 using Sift.Text;

@@ -10,7 +10,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sift.Core;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Serving.Chat;
 using Sift.Serving.Endpoints;
 using Sift.Serving.Engine;

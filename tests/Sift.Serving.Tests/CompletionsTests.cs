@@ -1,6 +1,6 @@
 using System.Text.Json.Nodes;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Remote;
 
 namespace Sift.Serving.Tests;

@@ -4,8 +4,8 @@ using System.Text.Json.Nodes;
 using Sift.Eval.Datasets;
 using Sift.Eval.Prompts;
 using Sift.Eval.Samples;
+using Sift.Inference;
 using Sift.Pipelines.Evaluation;
-using Sift.Pipelines.Inference;
 using Sift.Remote;
 
 namespace Sift.Serving.Tests;

@@ -1,10 +1,10 @@
 using System.Net;
 using System.Net.Sockets;
 using System.Text.Json.Nodes;
+using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Inference;
-using Sift.Pipelines.Reporting;
+using Sift.Inference;
 using Sift.Pipelines.Selective;
 using Sift.Remote;
 

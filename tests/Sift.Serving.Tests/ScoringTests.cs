@@ -2,7 +2,7 @@ using System.Text.Json.Nodes;
 using Sift.Data;
 using Sift.Engine;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Pipelines.Selective;
 using Sift.Remote;
 

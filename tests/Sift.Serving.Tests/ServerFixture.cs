@@ -1,4 +1,4 @@
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Remote;
 
 namespace Sift.Serving.Tests;

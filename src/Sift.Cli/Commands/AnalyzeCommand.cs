@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sift.Core.Reporting;
 using Sift.Pipelines.Analysis;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Cli.Commands;
 

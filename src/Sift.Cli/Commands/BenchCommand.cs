@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text;
+using Sift.Bench;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Engine.Model;
-using Sift.Pipelines.Bench;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Cli.Commands;
 

@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Data;
-using Sift.Pipelines.Reporting;
 using Sift.Text;
 
 namespace Sift.Cli.Commands;

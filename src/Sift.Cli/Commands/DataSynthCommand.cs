@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Sift.Core;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 using Sift.Pipelines.Synth;
 using Sift.Synth;
 using Sift.Synth.Web;

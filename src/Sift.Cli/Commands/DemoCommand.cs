@@ -1,8 +1,8 @@
 using System.CommandLine;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Pipelines.Demo;
 using Sift.Pipelines.Demo.Study;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Cli.Commands;
 

@@ -4,15 +4,15 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Eval.Datasets;
 using Sift.Eval.Metrics;
 using Sift.Eval.Prompts;
 using Sift.Eval.Reporting;
 using Sift.Eval.Samples;
 using Sift.Grading;
+using Sift.Inference;
 using Sift.Pipelines.Evaluation;
-using Sift.Pipelines.Inference;
-using Sift.Pipelines.Reporting;
 using Sift.Sandbox;
 
 namespace Sift.Cli.Commands;

@@ -3,7 +3,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 
 namespace Sift.Cli.Commands;
 

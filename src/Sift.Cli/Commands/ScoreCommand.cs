@@ -1,8 +1,8 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sift.Core;
-using Sift.Pipelines.Inference;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
+using Sift.Inference;
 using Sift.Pipelines.Selective;
 
 namespace Sift.Cli.Commands;

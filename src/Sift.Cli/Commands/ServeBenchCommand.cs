@@ -1,10 +1,10 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
+using Sift.Bench;
 using Sift.Core;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
-using Sift.Pipelines.Inference;
-using Sift.Serving.Bench;
+using Sift.Inference;
 
 namespace Sift.Cli.Commands;
 

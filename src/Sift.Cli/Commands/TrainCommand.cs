@@ -1,6 +1,6 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 using Sift.Pipelines.Training;
 
 namespace Sift.Cli.Commands;

@@ -1,5 +1,6 @@
 using Sift.Core.Random;
 using Sift.Engine.Model;
+using Sift.Engine.Ops;
 
 namespace Sift.Engine.Inference;
 
@@ -112,7 +113,7 @@ public sealed class Generator : IDisposable
                 return false;
             }
             slotOut[s].Add(tok);
-            slotLp[s].Add(LogProb(row, tok));
+            slotLp[s].Add(RowLogSoftmax.LogProb(row, tok));
             if (shouldStop is not null && shouldStop(slotReq[s], slotOut[s]))
             {
                 Finish(s, "stop");
@@ -167,17 +168,6 @@ public sealed class Generator : IDisposable
             }
         }
         return results;
-    }
-
-    private static float LogProb(ReadOnlySpan<float> row, int tok)
-    {
-        float max = System.Numerics.Tensors.TensorPrimitives.Max(row);
-        double sum = 0;
-        foreach (float v in row)
-        {
-            sum += Math.Exp(v - max);
-        }
-        return (float)(row[tok] - max - Math.Log(sum));
     }
 
     /// <inheritdoc />

@@ -148,7 +148,7 @@ public sealed unsafe class InferenceSession : IDisposable
                     int i = done + r;
                     if (i + 1 < tokens.Length)
                     {
-                        losses[i] = CrossEntropy.RowLoss(_logits.Ptr + (long)r * _v, _v, tokens[i + 1]);
+                        losses[i] = RowLogSoftmax.Loss(_logits.Ptr + (long)r * _v, _v, tokens[i + 1]);
                     }
                 }
             }

@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
 
 namespace Sift.Engine.Ops;
@@ -99,38 +98,8 @@ public static unsafe class CrossEntropy
                 a->Losses[i] = 0;
                 continue;
             }
-            float max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, vocab));
-            var vm = Vector256.Create(max);
-            Vector256<float> s0 = default, s1 = default;
-            int j = 0;
-            for (; j <= vocab - 16; j += 16)
-            {
-                s0 += Vector256.Exp(Vector256.Load(row + j) - vm);
-                s1 += Vector256.Exp(Vector256.Load(row + j + 8) - vm);
-            }
-            double sum = Vector256.Sum(s0 + s1);
-            for (; j < vocab; j++)
-            {
-                sum += MathF.Exp(row[j] - max);
-            }
-            a->Losses[i] = (float)(Math.Log(sum) - (row[t] - max));
+            a->Losses[i] = RowLogSoftmax.Loss(row, vocab, t);
         }
-    }
-
-    /// <summary>Loss of one row without modifying the logits (used by scoring and the decoder).</summary>
-    public static float RowLoss(float* logits, int vocab, int target)
-    {
-        float max = float.NegativeInfinity;
-        for (int j = 0; j < vocab; j++)
-        {
-            max = MathF.Max(max, logits[j]);
-        }
-        double sum = 0;
-        for (int j = 0; j < vocab; j++)
-        {
-            sum += MathF.Exp(logits[j] - max);
-        }
-        return (float)(Math.Log(sum) + max - logits[target]);
     }
 
     /// <summary>
@@ -157,27 +126,9 @@ public static unsafe class CrossEntropy
     // Softmax of one row in place (three 8-lane passes: max, exp with the sum, scale); returns −log p(target).
     private static float SoftmaxRow(float* row, int vocab, int target)
     {
-        float max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, vocab));
-        float zt = target == IgnoreIndex ? 0 : row[target] - max;
-        var vm = Vector256.Create(max);
-        Vector256<float> s0 = default, s1 = default;
-        int j = 0;
-        for (; j <= vocab - 16; j += 16)
-        {
-            var e0 = Vector256.Exp(Vector256.Load(row + j) - vm);
-            var e1 = Vector256.Exp(Vector256.Load(row + j + 8) - vm);
-            Vector256.Store(e0, row + j);
-            Vector256.Store(e1, row + j + 8);
-            s0 += e0;
-            s1 += e1;
-        }
-        double sum = Vector256.Sum(s0 + s1);
-        for (; j < vocab; j++)
-        {
-            float e = MathF.Exp(row[j] - max);
-            row[j] = e;
-            sum += e;
-        }
+        float zt = target == IgnoreIndex ? 0 : row[target]; // read before the row is overwritten
+        double sum = RowLogSoftmax.SumExpShifted(row, vocab, out float max, exps: row);
+        zt -= max;
         System.Numerics.Tensors.TensorPrimitives.Multiply(new ReadOnlySpan<float>(row, vocab), (float)(1.0 / sum), new Span<float>(row, vocab));
         return target == IgnoreIndex ? 0f : (float)(Math.Log(sum) - zt);
     }

@@ -3,12 +3,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Engine;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
-using Sift.Pipelines.Reporting;
 using Sift.Pipelines.Selective;
 using Sift.Pipelines.Training;
 
@@ -117,20 +117,14 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         {
             using var lab = SideShardReader<byte>.Open(labelsDir, ds);
             labels = new byte[n];
-            for (long w = 0; w < windows; w++)
-            {
-                lab.Read(starts[w] + 1, labels.AsSpan((int)(w * T), T)); // labels of the target tokens
-            }
+            WindowSideData.ReadTargets(lab, starts, T, labels);
         }
         float[]? reference = null;
         if (scoresDir is not null)
         {
             using var sc = ReferenceScores.Open(scoresDir, ds, T);
             reference = new float[n];
-            for (long w = 0; w < windows; w++)
-            {
-                sc.Read(starts[w] + 1, reference.AsSpan((int)(w * T), T));
-            }
+            WindowSideData.ReadTargets(sc, starts, T, reference);
         }
 
         // Per-token losses at every checkpoint (forward only, same windows and positions as training).

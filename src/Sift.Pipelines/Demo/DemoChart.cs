@@ -1,5 +1,5 @@
 using System.Globalization;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Pipelines.Demo;
 

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Pipelines.Demo;
 

@@ -1,9 +1,9 @@
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Engine.Model;
 using Sift.Engine.Optim;
-using Sift.Pipelines.Inference;
-using Sift.Pipelines.Reporting;
+using Sift.Inference;
 using Sift.Pipelines.Selective;
 using Sift.Pipelines.Synth;
 using Sift.Pipelines.Training;

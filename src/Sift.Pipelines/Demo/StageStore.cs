@@ -4,7 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Pipelines.Demo;
 

@@ -1,5 +1,5 @@
+using Sift.Core.Reporting;
 using Sift.Eval.Metrics;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Pipelines.Evaluation;
 

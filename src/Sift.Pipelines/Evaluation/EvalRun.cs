@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Engine.Inference;
 using Sift.Eval.Datasets;
 using Sift.Eval.Grading;
@@ -12,8 +13,7 @@ using Sift.Eval.Prompts;
 using Sift.Eval.Reporting;
 using Sift.Eval.Samples;
 using Sift.Grading;
-using Sift.Pipelines.Inference;
-using Sift.Pipelines.Reporting;
+using Sift.Inference;
 using Sift.Sandbox;
 
 namespace Sift.Pipelines.Evaluation;

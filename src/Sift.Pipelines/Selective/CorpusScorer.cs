@@ -1,11 +1,11 @@
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Engine;
 using Sift.Engine.Model;
 using Sift.Engine.Ops;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Pipelines.Selective;
 

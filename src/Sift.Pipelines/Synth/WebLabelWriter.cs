@@ -1,8 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Data;
-using Sift.Pipelines.Reporting;
 using Sift.Synth;
 using Sift.Text;
 

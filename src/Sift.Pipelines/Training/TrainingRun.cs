@@ -4,13 +4,13 @@ using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
 using Sift.Core.Random;
+using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Engine;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Engine.Optim;
-using Sift.Pipelines.Reporting;
 
 namespace Sift.Pipelines.Training;
 

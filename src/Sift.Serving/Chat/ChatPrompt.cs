@@ -1,4 +1,4 @@
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Serving.Chat.Jinja;
 using Sift.Serving.Protocol;
 using Sift.Text;

@@ -2,7 +2,7 @@ using System.Collections.Concurrent;
 using System.Diagnostics;
 using Sift.Core.Random;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 
 namespace Sift.Serving.Engine;
 

@@ -1,40 +1,15 @@
-using System.Numerics.Tensors;
+using Sift.Engine.Ops;
 
 namespace Sift.Serving.Engine;
 
-/// <summary>Log-probabilities from a logits row: log-sum-exp, rank, and the top k.</summary>
+/// <summary>Log-probabilities from a logits row: log-sum-exp, rank, and the top k (the log-softmax itself is the engine's <see cref="RowLogSoftmax"/>).</summary>
 internal static class LogitMath
 {
-    /// <summary>log Σ exp(row) in double, with the max subtracted (as CrossEntropy.RowLoss does).</summary>
-    public static float LogSumExp(ReadOnlySpan<float> row)
-    {
-        float max = TensorPrimitives.Max(row);
-        double sum = 0;
-        foreach (float v in row)
-        {
-            sum += MathF.Exp(v - max);
-        }
-        return (float)(Math.Log(sum) + max);
-    }
+    /// <summary>log Σ exp(row): the engine's one row log-softmax, so served logprobs equal `sift score` losses bit for bit.</summary>
+    public static float LogSumExp(ReadOnlySpan<float> row) => RowLogSoftmax.LogSumExp(row);
 
-    /// <summary>
-    /// log p(token) computed exactly as <c>-CrossEntropy.RowLoss</c> (the scorer's loss), so served prompt logprobs
-    /// equal `sift score` losses bit for bit.
-    /// </summary>
-    public static float Logprob(ReadOnlySpan<float> row, int token)
-    {
-        float max = float.NegativeInfinity;
-        foreach (float v in row)
-        {
-            max = MathF.Max(max, v);
-        }
-        double sum = 0;
-        foreach (float v in row)
-        {
-            sum += MathF.Exp(v - max);
-        }
-        return -(float)(Math.Log(sum) + max - row[token]);
-    }
+    /// <summary>log p(token), exactly −(the scorer's loss of the same row).</summary>
+    public static float Logprob(ReadOnlySpan<float> row, int token) => RowLogSoftmax.LogProb(row, token);
 
     /// <summary>1 + the number of ids with a strictly larger logit (ties share the better rank).</summary>
     public static int Rank(ReadOnlySpan<float> row, int token)

@@ -1,5 +1,5 @@
 using System.Text;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Text;
 
 namespace Sift.Serving.Text;

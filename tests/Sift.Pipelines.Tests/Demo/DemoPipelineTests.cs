@@ -84,7 +84,7 @@ public sealed class DemoPipelineTests
     }
 
     /// <summary>Cancels when the n-th training run reports a given step (a stand-in for Ctrl-C).</summary>
-    private sealed class CancelAt(CancellationTokenSource cts, string task, int trainingRun, long step) : Sift.Pipelines.Reporting.IProgressReporter
+    private sealed class CancelAt(CancellationTokenSource cts, string task, int trainingRun, long step) : Sift.Core.Reporting.IProgressReporter
     {
         private int _runs;
         private bool _inRun;

@@ -7,8 +7,8 @@ using Sift.Eval.Prompts;
 using Sift.Eval.Samples;
 using Sift.Eval.Tests;
 using Sift.Grading;
+using Sift.Inference;
 using Sift.Pipelines.Evaluation;
-using Sift.Pipelines.Inference;
 
 namespace Sift.Pipelines.Tests.Evaluation;
 

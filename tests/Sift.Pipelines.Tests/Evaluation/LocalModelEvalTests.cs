@@ -2,8 +2,8 @@ using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
 using Sift.Eval.Datasets;
 using Sift.Eval.Prompts;
+using Sift.Inference;
 using Sift.Pipelines.Evaluation;
-using Sift.Pipelines.Inference;
 using Sift.Text.Bpe;
 
 namespace Sift.Pipelines.Tests.Evaluation;

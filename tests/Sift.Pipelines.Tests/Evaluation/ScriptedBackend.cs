@@ -1,4 +1,4 @@
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 
 namespace Sift.Pipelines.Tests.Evaluation;
 

@@ -1,12 +1,12 @@
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Engine;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Inference;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
-using Sift.Pipelines.Reporting;
 using Sift.Pipelines.Selective;
 using Sift.Pipelines.Tests.Training;
 using Sift.Pipelines.Training;

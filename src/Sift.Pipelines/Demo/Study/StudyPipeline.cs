@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sift.Core.IO;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Pipelines.Demo.Study;
 

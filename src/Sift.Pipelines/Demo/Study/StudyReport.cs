@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core.IO;
-using Sift.Pipelines.Reporting;
+using Sift.Core.Reporting;
 
 namespace Sift.Pipelines.Demo.Study;
 

@@ -3,10 +3,11 @@ using System.Globalization;
 using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json.Nodes;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Remote;
+using Sift.Serving;
 
-namespace Sift.Serving.Bench;
+namespace Sift.Bench;
 
 /// <summary>Settings of the serving benchmark.</summary>
 public sealed record ServeBenchOptions

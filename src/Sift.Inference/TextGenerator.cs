@@ -1,7 +1,7 @@
 using Sift.Core;
 using Sift.Engine.Inference;
 
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>A text (or token-id) prompt and how to complete it.</summary>
 public sealed record TextPrompt

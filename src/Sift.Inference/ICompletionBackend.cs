@@ -1,4 +1,4 @@
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>
 /// A source of completions for evaluation, generation and (later) synthesis: the local engine

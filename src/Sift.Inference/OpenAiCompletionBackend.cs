@@ -1,6 +1,6 @@
 using Sift.Remote;
 
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>
 /// Completions from an OpenAI-compatible server (vLLM, SGLang, TGI, llama.cpp, Ollama, `sift serve`) through

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Sift.Pipelines.Reporting;
+namespace Sift.Core.Reporting;
 
 /// <summary>One line of a chart.</summary>
 /// <param name="Name">Legend label.</param>

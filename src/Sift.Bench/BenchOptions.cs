@@ -1,6 +1,6 @@
 using Sift.Engine.Model;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>What `sift bench` measures.</summary>
 [Flags]

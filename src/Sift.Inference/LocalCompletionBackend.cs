@@ -1,4 +1,4 @@
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>Completions from a model folder on this machine, through the batched KV-cache generator.</summary>
 public sealed class LocalCompletionBackend(LoadedModel model, int maxBatch = 8, bool ownsModel = false) : ICompletionBackend

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>Resident-set size of this process from /proc/self (Linux); null elsewhere.</summary>
 public static class ProcessMemory

@@ -1,6 +1,6 @@
 using Sift.Engine.Kernels;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>One GEMM shape and how often a step calls it.</summary>
 public sealed record GemmShape(bool TransA, bool TransB, int M, int N, int K, int Calls)

@@ -1,10 +1,10 @@
 using Sift.Core;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Model;
-using Sift.Pipelines.Inference;
+using Sift.Inference;
 using Sift.Text.Bpe;
 
-namespace Sift.Pipelines.Tests.Inference;
+namespace Sift.Inference.Tests;
 
 /// <summary>What the generator does with prompts near the end of the context, and with special-token strings.</summary>
 public sealed class TextGeneratorContextTests : IDisposable

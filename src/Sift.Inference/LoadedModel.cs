@@ -5,7 +5,7 @@ using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Text;
 
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>A model folder loaded for inference: weights, optional tokenizer, and the compute to run on.</summary>
 public sealed class LoadedModel : IDisposable

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using Sift.Core.Random;
 using Sift.Engine.Kernels;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>
 /// The sgemm reference for a training step: every GEMM shape the step calls, timed once per round on random

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Sift.Engine.Model;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>Median and range of repeated timings (seconds).</summary>
 public sealed record Timings(double[] Seconds)

@@ -1,6 +1,6 @@
 using System.Diagnostics;
 
-namespace Sift.Pipelines.Reporting;
+namespace Sift.Core.Reporting;
 
 /// <summary>
 /// A single-line progress bar with ETA when the writer is an interactive terminal; otherwise a plain log line

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sift.Pipelines.Reporting;
+namespace Sift.Core.Reporting;
 
 /// <summary>Stacks several SVG charts of one size vertically into one SVG document (nested svg elements).</summary>
 public static class SvgPanels

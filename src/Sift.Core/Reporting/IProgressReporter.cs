@@ -1,4 +1,4 @@
-namespace Sift.Pipelines.Reporting;
+namespace Sift.Core.Reporting;
 
 /// <summary>Progress of a long job: a bar with ETA on a terminal, plain log lines otherwise.</summary>
 public interface IProgressReporter

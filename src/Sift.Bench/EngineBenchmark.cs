@@ -1,14 +1,14 @@
 using System.Diagnostics;
 using Sift.Core.Random;
+using Sift.Core.Reporting;
 using Sift.Engine;
 using Sift.Engine.Inference;
 using Sift.Engine.Kernels;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Engine.Optim;
-using Sift.Pipelines.Reporting;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>
 /// `sift bench`: engine throughput on random weights and tokens. Training steps are exactly what

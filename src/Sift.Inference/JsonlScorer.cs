@@ -3,10 +3,11 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
+using Sift.Core.Reporting;
 using Sift.Engine.Inference;
-using Sift.Pipelines.Reporting;
+using Sift.Engine.Ops;
 
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>
 /// `sift score` over JSONL: each input line has "text" or "tokens"; each output line keeps the input's fields,
@@ -61,7 +62,7 @@ public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress =
                     int boundary = start + len - 1;
                     if (boundary < losses.Length)
                     {
-                        losses[boundary] = LossOf(last, tokens[boundary + 1]);
+                        losses[boundary] = RowLogSoftmax.Loss(last, tokens[boundary + 1]);
                     }
                 }
                 obj["tokens"] = new JsonArray(tokens.Select(t => (JsonNode)t).ToArray());
@@ -75,17 +76,6 @@ public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress =
         });
         _progress.Done();
         return (lines, scored);
-    }
-
-    private static float LossOf(float[] logits, int target)
-    {
-        float max = System.Numerics.Tensors.TensorPrimitives.Max(logits);
-        double sum = 0;
-        foreach (float v in logits)
-        {
-            sum += Math.Exp(v - max);
-        }
-        return (float)(Math.Log(sum) + max - logits[target]);
     }
 
     private static JsonObject ParseLine(string file, int lineNo, string line)

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
 
-namespace Sift.Pipelines.Bench;
+namespace Sift.Bench;
 
 /// <summary>
 /// Sustained read bandwidth from main memory: <paramref name="threads"/> threads each sum their slice of a

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 
-namespace Sift.Pipelines.Reporting;
+namespace Sift.Core.Reporting;
 
 /// <summary>One coloured series of a grouped bar chart: a value per group (NaN = no bar).</summary>
 public sealed record BarSeries(string Name, IReadOnlyList<double> Values);

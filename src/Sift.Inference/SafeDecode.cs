@@ -1,6 +1,6 @@
 using Sift.Text;
 
-namespace Sift.Pipelines.Inference;
+namespace Sift.Inference;
 
 /// <summary>
 /// Decoding generated ids when the model's vocabulary is larger than the tokenizer's (padded embedding rows, or a
