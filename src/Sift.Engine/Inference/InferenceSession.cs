@@ -29,7 +29,7 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly int[] _windows;
     private readonly BufferArena _arena = new();
     private readonly NativeBuffer _kCache, _vCache;
-    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores, _ropeCos, _ropeSin;
+    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores, _ropeCos, _ropeSin, _vec;
     private readonly int[] _lengths;
 
     /// <summary>Creates a session; memory is allocated once here.</summary>
@@ -71,6 +71,7 @@ public sealed unsafe class InferenceSession : IDisposable
             _scores = _arena.Add("scores", (long)maxRows * c.NumAttentionHeads * maxLength);
             _ropeCos = _arena.Add("rope_cos", (long)maxRows * c.HeadDim / 2);
             _ropeSin = _arena.Add("rope_sin", (long)maxRows * c.HeadDim / 2);
+            _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
         }
         catch
         {
@@ -217,10 +218,11 @@ public sealed unsafe class InferenceSession : IDisposable
     {
         var c = _m.Config;
         var lay = _m.Layout;
-        float* W = _m.Weights.Ptr;
+        var W = _m.View;
+        float* vec = _vec.Ptr; // norm gains and biases widened here when the weights are 16-bit
         int rows = tokens.Length, th = _cx.Threads;
         var gemm = _cx.Gemm;
-        Embedding.Forward(_x.Ptr, W + lay.Embedding, tokens, _v, _d);
+        Embedding.Forward(_x.Ptr, W, lay.Embedding, tokens, _v, _d);
         int[] seqArr = seqs.ToArray(), posArr = pos.ToArray();
         int half = c.HeadDim / 2;
         for (int r = 0; r < rows; r++)
@@ -230,11 +232,11 @@ public sealed unsafe class InferenceSession : IDisposable
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.AttnNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _qkvBuf.Ptr, _xn.Ptr, W + o.Qkv, rows, _d, _qkv);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.AttnNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _qkvBuf.Ptr, _xn.Ptr, W, o.Qkv, rows, _d, _qkv);
             if (o.HasQkvBias)
             {
-                Bias.Forward(_qkvBuf.Ptr, W + o.QkvBias, rows, _qkv, th);
+                Bias.Forward(_qkvBuf.Ptr, W.Floats(o.QkvBias, _qkv, vec), rows, _qkv, th);
             }
             long layerCache = (long)l * MaxSequences * MaxLength * _kvDim;
             for (int r = 0; r < rows; r++)
@@ -246,22 +248,22 @@ public sealed unsafe class InferenceSession : IDisposable
                 Vec.Copy(_vCache.Ptr + slot, row + _qDim + _kvDim, _kvDim);
             }
             CachedAttention(layerCache, seqArr, posArr, rows, _windows[l]);
-            Linear.Forward(_cx, _x.Ptr, _att.Ptr, W + o.O, rows, _qDim, _d, accumulate: true);
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.MlpNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W + o.GateUp, rows, _d, 2 * _f);
+            Linear.Forward(_cx, _x.Ptr, _att.Ptr, W, o.O, rows, _qDim, _d, accumulate: true);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.MlpNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W, o.GateUp, rows, _d, 2 * _f);
             SwiGlu.Forward(_h.Ptr, _gu.Ptr, rows, _f, th);
-            Linear.Forward(_cx, _x.Ptr, _h.Ptr, W + o.Down, rows, _f, _d, accumulate: true);
+            Linear.Forward(_cx, _x.Ptr, _h.Ptr, W, o.Down, rows, _f, _d, accumulate: true);
         }
         if (allRows)
         {
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + lay.FinalNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.Head, rows, _d, _hw);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(lay.FinalNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
         }
         else
         {
             float* last = _x.Ptr + (long)(rows - 1) * _d;
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W + lay.FinalNorm, 1, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.Head, 1, _d, _hw);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W.Floats(lay.FinalNorm, _d, vec), 1, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, 1, _d, _hw);
         }
     }
 

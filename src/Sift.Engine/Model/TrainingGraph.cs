@@ -27,7 +27,7 @@ public sealed unsafe class TrainingGraph : IDisposable
     private readonly NativeBuffer _resid, _xn1, _rstd1, _qkvBuf, _probs, _attOut, _resMid, _xn2, _rstd2, _gateUp, _h;
 
     // The head's activations and the backward's single-layer working buffers.
-    private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch;
+    private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch, _vec;
     private readonly int[] _inputs, _targets;
     private Pending _pending;
 
@@ -40,9 +40,19 @@ public sealed unsafe class TrainingGraph : IDisposable
     }
 
     /// <summary>Allocates activations and gradients for batches of <paramref name="batch"/> × <paramref name="seqLen"/>.</summary>
-    public TrainingGraph(LlamaModel model, int batch, int seqLen, Compute compute)
+    /// <remarks>
+    /// With <paramref name="forwardOnly"/> (scoring, evaluation) the graph keeps one layer's activations and no
+    /// gradients: forwards run with forBackward false, memory is a small fraction of a training graph's, and the
+    /// model may be resident in 16 bits. Training (backward) needs float32 weights.
+    /// </remarks>
+    public TrainingGraph(LlamaModel model, int batch, int seqLen, Compute compute, bool forwardOnly = false)
     {
         var c = model.Config;
+        if (model.Format != WeightFormat.F32 && !forwardOnly)
+        {
+            throw new InvalidOperationException($"training needs float32 weights but the model is resident in {model.Format.Name()}; a {model.Format.Name()} model runs forward-only graphs");
+        }
+        ForwardOnly = forwardOnly;
         if (seqLen > c.MaxSequenceLength)
         {
             throw new ArgumentOutOfRangeException(nameof(seqLen), $"sequence length {seqLen} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
@@ -70,14 +80,16 @@ public sealed unsafe class TrainingGraph : IDisposable
             _rope = model.Rope;
             _rope.EnsurePositions(seqLen);
         }
-        long n = _n, L = _L;
+        long n = _n;
+        // Forward-only: every layer reuses one layer's buffers and the residual stream alternates between two.
+        long L = forwardOnly ? 1 : _L, R = forwardOnly ? 2 : _L + 1, B = forwardOnly ? 0 : 1;
         try
         {
-            _resid = _arena.Add("resid", (L + 1) * n * _d);
+            _resid = _arena.Add("resid", R * n * _d);
             _xn1 = _arena.Add("xn1", L * n * _d);
             _rstd1 = _arena.Add("rstd1", L * n);
             _qkvBuf = _arena.Add("qkv", L * n * _qkv);
-            _probs = _arena.Add("probs", L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
+            _probs = _arena.Add("probs", B * L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
             _attOut = _arena.Add("att", L * n * _qDim);
             _resMid = _arena.Add("mid", L * n * _d);
             _xn2 = _arena.Add("xn2", L * n * _d);
@@ -87,14 +99,15 @@ public sealed unsafe class TrainingGraph : IDisposable
             _xnf = _arena.Add("xn_final", n * _d);
             _rstdf = _arena.Add("rstd_final", n);
             _logits = _arena.Add("logits", n * _hw);
-            _dRes = _arena.Add("d_resid", n * _d);
-            _dXn = _arena.Add("d_xn", n * _d);
-            _dH = _arena.Add("d_h", n * _f);
-            _dGateUp = _arena.Add("d_gate_up", n * 2 * _f);
-            _dAtt = _arena.Add("d_att", n * _qDim);
-            _dQkv = _arena.Add("d_qkv", n * _qkv);
-            _normScratch = _arena.Add("norm_scratch", RmsNorm.ReduceChunks * (long)_d);
-            Grads = _arena.Add("grads", model.Layout.TotalLength);
+            _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
+            _dRes = _arena.Add("d_resid", n * _d * B);
+            _dXn = _arena.Add("d_xn", n * _d * B);
+            _dH = _arena.Add("d_h", n * _f * B);
+            _dGateUp = _arena.Add("d_gate_up", n * 2 * _f * B);
+            _dAtt = _arena.Add("d_att", n * _qDim * B);
+            _dQkv = _arena.Add("d_qkv", n * _qkv * B);
+            _normScratch = _arena.Add("norm_scratch", RmsNorm.ReduceChunks * (long)_d * B);
+            Grads = _arena.Add("grads", model.Layout.TotalLength * B);
         }
         catch
         {
@@ -108,6 +121,9 @@ public sealed unsafe class TrainingGraph : IDisposable
 
     /// <summary>When set, Forward and Backward add their time per op kind to it.</summary>
     public StepProfile? Profile { get; set; }
+
+    /// <summary>True for a graph that only runs forwards (no gradients, one layer of activations).</summary>
+    public bool ForwardOnly { get; }
 
     /// <summary>Sequences per micro-batch.</summary>
     public int Batch { get; }
@@ -186,18 +202,22 @@ public sealed unsafe class TrainingGraph : IDisposable
     // Embedding, decoder layers, final norm and the head GEMM into _logits [n, W].
     private void ForwardTrunk(ReadOnlySpan<int> inputs, bool forBackward)
     {
+        if (forBackward && ForwardOnly)
+        {
+            throw new InvalidOperationException("this graph is forward-only: call Forward/ForwardHead with forBackward: false");
+        }
         _pending = Pending.None;
         inputs.CopyTo(_inputs);
         var c = _m.Config;
         var lay = _m.Layout;
-        float* W = _m.Weights.Ptr;
+        var W = _m.View;
+        float* vec = _vec.Ptr;
         int th = _cx.Threads;
-        var gemm = _cx.Gemm;
         long nd = (long)_n * _d;
 
         using (StepProfile.Time(Profile, StepOp.Other))
         {
-            Embedding.Forward(_resid.Ptr, W + lay.Embedding, inputs, _v, _d);
+            Embedding.Forward(_resid.Ptr, W, lay.Embedding, inputs, _v, _d);
         }
         for (int l = 0; l < _L; l++)
         {
@@ -208,17 +228,17 @@ public sealed unsafe class TrainingGraph : IDisposable
 
             using (StepProfile.Time(Profile, StepOp.Norm))
             {
-                RmsNorm.Forward(xn1, rstd1, x, W + o.AttnNorm, _n, _d, c.RmsNormEps, th);
+                RmsNorm.Forward(xn1, rstd1, x, W.Floats(o.AttnNorm, _d, vec), _n, _d, c.RmsNormEps, th);
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, qkv, xn1, W + o.Qkv, _n, _d, _qkv);
+                Project(qkv, xn1, o.Qkv, _d, _qkv);
             }
             if (o.HasQkvBias)
             {
                 using (StepProfile.Time(Profile, StepOp.Other))
                 {
-                    Bias.Forward(qkv, W + o.QkvBias, _n, _qkv, th);
+                    Bias.Forward(qkv, W.Floats(o.QkvBias, _qkv, vec), _n, _qkv, th);
                 }
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
@@ -235,16 +255,16 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, mid, att, W + o.O, _n, _qDim, _d, accumulate: true);
+                Project(mid, att, o.O, _qDim, _d, accumulate: true);
             }
 
             using (StepProfile.Time(Profile, StepOp.Norm))
             {
-                RmsNorm.Forward(xn2, rstd2, mid, W + o.MlpNorm, _n, _d, c.RmsNormEps, th);
+                RmsNorm.Forward(xn2, rstd2, mid, W.Floats(o.MlpNorm, _d, vec), _n, _d, c.RmsNormEps, th);
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, gu, xn2, W + o.GateUp, _n, _d, 2 * _f);
+                Project(gu, xn2, o.GateUp, _d, 2 * _f);
             }
             using (StepProfile.Time(Profile, StepOp.SwiGlu))
             {
@@ -256,16 +276,30 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, next, h, W + o.Down, _n, _f, _d, accumulate: true);
+                Project(next, h, o.Down, _f, _d, accumulate: true);
             }
         }
         using (StepProfile.Time(Profile, StepOp.Norm))
         {
-            RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _n, _d, c.RmsNormEps, th);
+            RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, Resid(_L), W.Floats(lay.FinalNorm, _d, vec), _n, _d, c.RmsNormEps, th);
         }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw);
+            Project(_logits.Ptr, _xnf.Ptr, lay.Head, _d, _hw);
+        }
+    }
+
+    // y (+)= x·Wᵀ over the n rows for the weight at offset: the float32 GEMM as always, 16-bit weights widened.
+    private void Project(float* y, float* x, long offset, int inDim, int outDim, bool accumulate = false)
+    {
+        var w = _m.View;
+        if (w.Format == WeightFormat.F32)
+        {
+            Linear.Forward(_cx.Gemm, y, x, w.F32 + offset, _n, inDim, outDim, accumulate);
+        }
+        else
+        {
+            Linear.Forward(_cx, y, x, w, offset, _n, inDim, outDim, accumulate);
         }
     }
 
@@ -333,7 +367,7 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
         using (StepProfile.Time(Profile, StepOp.Norm))
         {
-            RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
+            RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, Resid(_L), W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
         }
 
         for (int l = _L - 1; l >= 0; l--)
@@ -397,12 +431,12 @@ public sealed unsafe class TrainingGraph : IDisposable
     }
 
     /// <summary>Layer <paramref name="l"/>'s slices of the per-layer stacks (one place for the offsets).</summary>
-    private LayerActivations Layer(int l)
+    private LayerActivations Layer(int layer)
     {
-        long n = _n, nd = n * _d;
+        long n = _n, nd = n * _d, l = ForwardOnly ? 0 : layer;
         return new LayerActivations
         {
-            X = _resid.Ptr + l * nd,
+            X = Resid(layer),
             Xn1 = _xn1.Ptr + l * nd,
             Rstd1 = _rstd1.Ptr + l * n,
             Qkv = _qkvBuf.Ptr + l * n * _qkv,
@@ -413,9 +447,12 @@ public sealed unsafe class TrainingGraph : IDisposable
             Rstd2 = _rstd2.Ptr + l * n,
             GateUp = _gateUp.Ptr + l * n * 2 * _f,
             H = _h.Ptr + l * n * _f,
-            Next = _resid.Ptr + (l + 1) * nd,
+            Next = Resid(layer + 1),
         };
     }
+
+    // The residual stream entering layer i (i = L: the final norm's input); two alternating slots when forward-only.
+    private float* Resid(int i) => _resid.Ptr + (ForwardOnly ? i % 2 : i) * (long)_n * _d;
 
     private readonly struct LayerActivations
     {

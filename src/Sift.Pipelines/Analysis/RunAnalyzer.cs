@@ -135,7 +135,7 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         {
             cancel.ThrowIfCancellationRequested();
             using var model = HfModelFolder.Load(checkpoints[c]);
-            using var graph = new TrainingGraph(model, batch, T, compute);
+            using var graph = new TrainingGraph(model, batch, T, compute, forwardOnly: true);
             var inputs = new int[batch * T];
             var targets = new int[batch * T];
             var l = new float[n];
