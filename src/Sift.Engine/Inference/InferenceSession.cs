@@ -28,11 +28,12 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly int _d, _f, _v, _hw, _qkv, _qDim, _kvDim, _L;
     private readonly int[] _windows;
     private readonly BufferArena _arena = new();
-    private readonly NativeBuffer _kCache, _vCache;
-    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores, _ropeCos, _ropeSin, _vec;
+    private readonly KvCache _cache;
+    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _ropeCos, _ropeSin, _vec;
+    [ThreadStatic] private static NativeBuffer? t_scores;
     private readonly int[] _lengths;
 
-    /// <summary>Creates a session; memory is allocated once here.</summary>
+    /// <summary>Creates a session; row buffers are allocated here, each slot's KV cache as its sequence grows.</summary>
     public InferenceSession(LlamaModel model, int maxSequences, int maxLength, Compute compute, int maxRows = 256)
     {
         var c = model.Config;
@@ -54,12 +55,8 @@ public sealed unsafe class InferenceSession : IDisposable
         _qkv = _qDim + 2 * _kvDim;
         _L = c.NumHiddenLayers;
         _windows = [.. Enumerable.Range(0, _L).Select(l => c.AttentionWindow(l) ?? 0)];
-        model.Rope.EnsurePositions(Math.Min(maxLength, c.MaxPositionEmbeddings));
-        long cache = (long)_L * maxSequences * maxLength * _kvDim;
         try
         {
-            _kCache = _arena.Add("k_cache", cache);
-            _vCache = _arena.Add("v_cache", cache);
             _x = _arena.Add("x", (long)maxRows * _d);
             _xn = _arena.Add("xn", (long)maxRows * _d);
             _qkvBuf = _arena.Add("qkv", (long)maxRows * _qkv);
@@ -68,7 +65,6 @@ public sealed unsafe class InferenceSession : IDisposable
             _h = _arena.Add("h", (long)maxRows * _f);
             _rstd = _arena.Add("rstd", maxRows);
             _logits = _arena.Add("logits", (long)maxRows * _hw);
-            _scores = _arena.Add("scores", (long)maxRows * c.NumAttentionHeads * maxLength);
             _ropeCos = _arena.Add("rope_cos", (long)maxRows * c.HeadDim / 2);
             _ropeSin = _arena.Add("rope_sin", (long)maxRows * c.HeadDim / 2);
             _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
@@ -78,6 +74,7 @@ public sealed unsafe class InferenceSession : IDisposable
             _arena.Dispose();
             throw;
         }
+        _cache = new KvCache(maxSequences, _L, _kvDim, maxLength);
         _lengths = new int[maxSequences];
     }
 
@@ -181,6 +178,7 @@ public sealed unsafe class InferenceSession : IDisposable
                 throw new InvalidOperationException($"slot {seqs[r]} is full ({MaxLength} tokens)");
             }
             pos[r] = _lengths[seqs[r]];
+            _cache.Ensure(seqs[r], pos[r] + 1, pos[r]);
         }
         Span<int> ctx = stackalloc int[rows];
         for (int r = 0; r < rows; r++)
@@ -198,6 +196,7 @@ public sealed unsafe class InferenceSession : IDisposable
     private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, int context)
     {
         int rows = tokens.Length;
+        _cache.Ensure(seq, _lengths[seq] + rows, _lengths[seq]);
         Span<int> seqs = rows <= 1024 ? stackalloc int[rows] : new int[rows];
         Span<int> pos = rows <= 1024 ? stackalloc int[rows] : new int[rows];
         Span<int> ctx = rows <= 1024 ? stackalloc int[rows] : new int[rows];
@@ -238,16 +237,15 @@ public sealed unsafe class InferenceSession : IDisposable
             {
                 Bias.Forward(_qkvBuf.Ptr, W.Floats(o.QkvBias, _qkv, vec), rows, _qkv, th);
             }
-            long layerCache = (long)l * MaxSequences * MaxLength * _kvDim;
             for (int r = 0; r < rows; r++)
             {
                 float* row = _qkvBuf.Ptr + (long)r * _qkv;
                 Rope.Rotate(row, c.NumAttentionHeads + c.NumKeyValueHeads, c.HeadDim, _ropeCos.Ptr + (long)r * half, _ropeSin.Ptr + (long)r * half, inverse: false);
-                long slot = layerCache + ((long)seqArr[r] * MaxLength + posArr[r]) * _kvDim;
-                Vec.Copy(_kCache.Ptr + slot, row + _qDim, _kvDim);
-                Vec.Copy(_vCache.Ptr + slot, row + _qDim + _kvDim, _kvDim);
+                long at = (long)posArr[r] * _kvDim;
+                Vec.Copy(_cache.Keys(seqArr[r], l) + at, row + _qDim, _kvDim);
+                Vec.Copy(_cache.Values(seqArr[r], l) + at, row + _qDim + _kvDim, _kvDim);
             }
-            CachedAttention(layerCache, seqArr, posArr, rows, _windows[l]);
+            CachedAttention(l, seqArr, posArr, rows, _windows[l]);
             Linear.Forward(_cx, _x.Ptr, _att.Ptr, W, o.O, rows, _qDim, _d, accumulate: true);
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.MlpNorm, _d, vec), rows, _d, c.RmsNormEps, th);
             Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W, o.GateUp, rows, _d, 2 * _f);
@@ -267,23 +265,24 @@ public sealed unsafe class InferenceSession : IDisposable
         }
     }
 
-    private void CachedAttention(long layerCache, int[] seqs, int[] pos, int rows, int window)
+    private void CachedAttention(int layer, int[] seqs, int[] pos, int rows, int window)
     {
         var c = _m.Config;
         int heads = c.NumAttentionHeads, hd = c.HeadDim, group = c.GroupSize;
         float scale = 1f / MathF.Sqrt(hd);
-        float* kc = _kCache.Ptr, vc = _vCache.Ptr, qkv = _qkvBuf.Ptr, att = _att.Ptr, sc = _scores.Ptr;
-        int maxLen = MaxLength, kvDim = _kvDim, qkvDim = _qkv, qDim = _qDim;
+        float* qkv = _qkvBuf.Ptr, att = _att.Ptr;
+        int kvDim = _kvDim, qkvDim = _qkv, qDim = _qDim;
+        var cache = _cache;
         Par.ForEach(rows * heads, _cx.Threads, rh =>
         {
             int r = rh / heads, h = rh % heads, g = h / group, p = pos[r], lo = Attention.WindowStart(p, window);
             float* q = qkv + (long)r * qkvDim + h * hd;
-            long seqBase = layerCache + (long)seqs[r] * maxLen * kvDim + g * hd;
-            float* s = sc + (long)rh * maxLen;
+            float* kc = cache.Keys(seqs[r], layer) + g * hd, vc = cache.Values(seqs[r], layer) + g * hd;
+            float* s = Scores(p + 1);
             float max = float.NegativeInfinity;
             for (int j = lo; j <= p; j++)
             {
-                float v = Vec.Dot(q, kc + seqBase + (long)j * kvDim, hd) * scale;
+                float v = Vec.Dot(q, kc + (long)j * kvDim, hd) * scale;
                 s[j] = v;
                 max = MathF.Max(max, v);
             }
@@ -298,14 +297,29 @@ public sealed unsafe class InferenceSession : IDisposable
             new Span<float>(o, hd).Clear();
             for (int j = lo; j <= p; j++)
             {
-                Vec.Axpy(o, s[j] * inv, vc + seqBase + (long)j * kvDim, hd);
+                Vec.Axpy(o, s[j] * inv, vc + (long)j * kvDim, hd);
             }
         });
     }
 
-    /// <summary>Bytes of cache and activation memory held (for reports).</summary>
-    public long AllocatedBytes => _arena.Bytes;
+    // This thread's grow-only attention-score row (one query's scores over its keys).
+    private static float* Scores(int length)
+    {
+        if (t_scores is null || t_scores.Length < length)
+        {
+            t_scores?.Dispose();
+            t_scores = new NativeBuffer(Math.Max(length, 2 * (t_scores?.Length ?? 0)));
+        }
+        return t_scores.Ptr;
+    }
+
+    /// <summary>Bytes of cache and activation memory held now (the caches grow with the sequences).</summary>
+    public long AllocatedBytes => _arena.Bytes + _cache.Bytes;
 
     /// <inheritdoc />
-    public void Dispose() => _arena.Dispose();
+    public void Dispose()
+    {
+        _arena.Dispose();
+        _cache.Dispose();
+    }
 }

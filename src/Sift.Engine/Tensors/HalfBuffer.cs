@@ -16,8 +16,7 @@ public sealed unsafe class HalfBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length) * sizeof(ushort);
-        _ptr = (ushort*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(_ptr, bytes);
+        _ptr = (ushort*)NativePages.AllocZeroed(bytes);
     }
 
     /// <summary>Number of elements.</summary>
@@ -38,7 +37,7 @@ public sealed unsafe class HalfBuffer : IDisposable
     {
         if (_ptr != null)
         {
-            NativeMemory.AlignedFree(_ptr);
+            NativePages.Free(_ptr);
             _ptr = null;
         }
     }

@@ -87,6 +87,28 @@ public sealed class ArchitectureInferenceTests
     }
 
     [Fact]
+    public void KvCache_GrowsWithTheSequence_AndKeepsWhatItHeld()
+    {
+        var c = Tiny(ModelArchitecture.Qwen2ForCausalLM) with { MaxPositionEmbeddings = 100_000 };
+        using var model = NewModel(c);
+        int[] tokens = [.. Enumerable.Range(0, 150).Select(i => (i * 7 + 3) % 23)];
+        using var session = new InferenceSession(model, 2, 100_000, Compute.Reference, maxRows: 16);
+        long fresh = session.AllocatedBytes;
+        var logits = new float[2 * c.VocabSize];
+        session.Prefill(0, tokens.AsSpan(0, 50), logits); // chunks of 16 rows, growing past the first block
+        for (int t = 50; t < tokens.Length; t++)
+        {
+            session.Step([0], [tokens[t]], logits);
+        }
+        var full = new float[c.VocabSize];
+        session.Prefill(1, tokens, full);
+        Close(full, logits.AsSpan(0, c.VocabSize), "after growth");
+        // Two slots of 150-ish positions, not two of 100,000.
+        long perPosition = 2L * c.NumHiddenLayers * c.KvDim * sizeof(float);
+        Assert.InRange(session.AllocatedBytes - fresh, 2 * 150 * perPosition, 2 * 2 * 256 * perPosition);
+    }
+
+    [Fact]
     public void Window_ChangesOutputsOnlyBeyondIt()
     {
         // Same weights with and without a window of 4: positions 0..3 see the same keys, later ones do not.
