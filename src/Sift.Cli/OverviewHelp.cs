@@ -23,9 +23,9 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     private static readonly Dictionary<string, string> Summaries = new()
     {
         ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
-        ["data"] = "pack text or JSONL into token shards; synth generates the built-in corpus with provenance labels",
-        ["tokenizer"] = "train, encode and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json)",
-        ["train"] = "train a Llama model from a YAML recipe (clm, slm, random objectives); resumable",
+        ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels",
+        ["tokenizer"] = "train byte-level BPE tokenizers (HF tokenizer.json); encode/decode text or JSONL files",
+        ["train"] = $"train a Llama model from a YAML recipe ({string.Join(", ", Sift.Pipelines.Training.Objectives.ObjectiveRegistry.Names)} objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
         ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
         ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",

@@ -26,6 +26,15 @@ internal sealed class DocumentReader
     {
         foreach (string file in files)
         {
+            if (_options.Format == InputFormat.Parquet || (_options.Format == InputFormat.Auto && ParquetRows.IsParquet(file)))
+            {
+                foreach (var (row, text) in ParquetRows.ReadStrings(file, _options.TextField))
+                {
+                    yield return new RawDocument(file, row, text ?? throw new SiftException($"{file}: row {row}: column \"{_options.TextField}\" is null"), false);
+                }
+                _bytesDone += new FileInfo(file).Length;
+                continue;
+            }
             bool jsonl = _options.Format == InputFormat.Jsonl ||
                 (_options.Format == InputFormat.Auto && IsJsonlName(file));
             var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20);

@@ -3,7 +3,7 @@ namespace Sift.Data;
 /// <summary>How an input file is read.</summary>
 public enum InputFormat
 {
-    /// <summary>By extension: .jsonl / .ndjson are JSONL, anything else is plain text.</summary>
+    /// <summary>By extension: .jsonl / .ndjson are JSONL, .parquet is Parquet, anything else is plain text.</summary>
     Auto,
 
     /// <summary>One JSON object per line; the document is the string field <see cref="PackOptions.TextField"/>. Blank lines are skipped.</summary>
@@ -11,6 +11,9 @@ public enum InputFormat
 
     /// <summary>Plain UTF-8 text split into documents by <see cref="PackOptions.TextSplit"/>.</summary>
     Text,
+
+    /// <summary>Parquet; the document is the string column <see cref="PackOptions.TextField"/> of each row.</summary>
+    Parquet,
 }
 
 /// <summary>How plain text is cut into documents.</summary>

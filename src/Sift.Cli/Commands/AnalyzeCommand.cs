@@ -53,19 +53,16 @@ public static class AnalyzeCommand
                 CommandRunner.WriteJson(r.Summary);
                 return 0;
             }
-            var dyn = r.Summary["dynamics"]!;
-            Console.WriteLine($"{r.Summary["tokens_analyzed"]} tokens from {r.Summary["source"]}, {((JsonArray)r.Summary["checkpoints"]!).Count} checkpoints");
-            Console.WriteLine("token dynamics: " + string.Join(", ", ((JsonObject)dyn["shares"]!).Select(kv => $"{kv.Key} {(double)kv.Value!:P1}")));
-            if (dyn["by_label"] is JsonObject by)
+            var h = r.Headline;
+            Console.WriteLine($"{h.TokensAnalyzed} tokens from {h.Source}, {h.Checkpoints} checkpoints");
+            Console.WriteLine("token dynamics: " + string.Join(", ", h.Shares.Select(kv => $"{kv.Key} {kv.Value:P1}")));
+            foreach (var (label, (shares, count)) in h.ByLabel)
             {
-                foreach (var (label, v) in by)
-                {
-                    Console.WriteLine($"  {label,-14} " + string.Join(" ", new[] { "H->H", "L->H", "H->L", "L->L" }.Select(k => $"{k} {(double)v![k]!,6:P1}")) + $"  ({v!["tokens"]} tokens)");
-                }
+                Console.WriteLine($"  {label,-14} " + string.Join(" ", shares.Select(kv => $"{kv.Key} {kv.Value,6:P1}")) + $"  ({count} tokens)");
             }
-            if (r.Summary["selection"]?["training"]?["by_label"] is JsonObject trained)
+            if (h.SelectedDuringTraining is { } trained)
             {
-                Console.WriteLine("selected during training: " + string.Join(", ", trained.Select(kv => $"{kv.Key} {(double)kv.Value!:P1}")));
+                Console.WriteLine("selected during training: " + string.Join(", ", trained.Select(kv => $"{kv.Key} {kv.Value:P1}")));
             }
             Console.WriteLine($"charts and analysis.json in {r.OutDir}");
             return 0;

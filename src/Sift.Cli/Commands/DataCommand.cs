@@ -15,19 +15,19 @@ public static class DataCommand
 
     private static Command Pack()
     {
-        var input = new Option<string[]>("--input", "-i") { Description = "JSONL or text files or folders (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
+        var input = new Option<string[]>("--input", "-i") { Description = "JSONL, Parquet or text files or folders (repeatable)", Required = true, AllowMultipleArgumentsPerToken = true };
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Dataset folder to create", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json, or a folder holding one", Required = true };
-        var field = new Option<string>("--field") { Description = "JSONL field holding the text", DefaultValueFactory = _ => "text" };
-        var format = new Option<string>("--format") { Description = "auto (by extension), jsonl or text", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong("auto", "jsonl", "text");
+        var field = new Option<string>("--field") { Description = "JSONL field or Parquet column holding the text", DefaultValueFactory = _ => "text" };
+        var format = new Option<string>("--format") { Description = "auto (by extension: .jsonl/.ndjson, .parquet, else text), jsonl, parquet or text", DefaultValueFactory = _ => "auto" };
+        format.AcceptOnlyFromAmong("auto", "jsonl", "parquet", "text");
         var split = new Option<string>("--text-split") { Description = "For text input: one document per blank-line block, or per file", DefaultValueFactory = _ => "blank-line" };
         split.AcceptOnlyFromAmong("blank-line", "file");
         var maxShard = new Option<long>("--max-shard-tokens") { Description = "Tokens per shard file", DefaultValueFactory = _ => 64L << 20 };
         var threads = new Option<int>("--threads") { Description = "Tokenizer threads (output is identical for any count)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing dataset folder" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
-        var cmd = new Command("pack", "Tokenise JSONL or text into uint16/uint32 token shards with an index (EOS between documents, checksums).")
+        var cmd = new Command("pack", "Tokenise JSONL, Parquet or text into uint16/uint32 token shards with an index (EOS between documents, checksums).")
         {
             input, output, tokenizer, field, format, split, maxShard, threads, overwrite, json,
         };
@@ -38,7 +38,7 @@ public static class DataCommand
             var options = new PackOptions
             {
                 TextField = pr.GetValue(field)!,
-                Format = pr.GetValue(format) switch { "jsonl" => InputFormat.Jsonl, "text" => InputFormat.Text, _ => InputFormat.Auto },
+                Format = pr.GetValue(format) switch { "jsonl" => InputFormat.Jsonl, "text" => InputFormat.Text, "parquet" => InputFormat.Parquet, _ => InputFormat.Auto },
                 TextSplit = pr.GetValue(split) == "file" ? TextSplit.WholeFile : TextSplit.BlankLine,
                 MaxShardTokens = pr.GetValue(maxShard),
                 Threads = Math.Max(1, pr.GetValue(threads)),

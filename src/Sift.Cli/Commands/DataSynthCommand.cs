@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.Reporting;
+using Sift.Core.Text;
 using Sift.Pipelines.Synth;
 using Sift.Synth;
 using Sift.Synth.Web;
@@ -63,9 +64,9 @@ public static class DataSynthCommand
             var corpus = new SynthOptions
             {
                 Seed = pr.GetValue(seed),
-                CleanDocuments = (int)Math.Min(int.MaxValue, ParseCount(pr.GetValue(cleanDocs)!, "--clean-docs")),
+                CleanDocuments = (int)Math.Min(int.MaxValue, Count.Parse(pr.GetValue(cleanDocs)!, "--clean-docs")),
                 CleanMathProseShare = pr.GetValue(cleanProse),
-                WebChars = ParseCount(pr.GetValue(webChars)!, "--web-chars"),
+                WebChars = Count.Parse(pr.GetValue(webChars)!, "--web-chars"),
                 EvalPerTier = pr.GetValue(evalPerTier),
                 Tiers = TierMix.Parse(pr.GetValue(tiers)!),
                 Web = mix,
@@ -78,7 +79,7 @@ public static class DataSynthCommand
                 Pack = !pr.GetValue(textOnly),
                 Tokenizer = pr.GetValue(tokenizer),
                 TokenizerVocab = pr.GetValue(vocab),
-                TokenizerChars = ParseCount(pr.GetValue(tokChars)!, "--tokenizer-chars"),
+                TokenizerChars = Count.Parse(pr.GetValue(tokChars)!, "--tokenizer-chars"),
                 Threads = Math.Max(1, pr.GetValue(threads)),
                 Overwrite = pr.GetValue(overwrite),
             };
@@ -90,34 +91,16 @@ public static class DataSynthCommand
                 CommandRunner.WriteJson(r.Summary);
                 return 0;
             }
-            var c = r.Summary["counts"]!;
-            Console.WriteLine($"eval: {c["eval"]} problems -> {r.EvalJsonl}");
-            Console.WriteLine($"clean: {c["clean_documents"]} documents, {(long)c["clean_chars"]!:N0} chars" + (r.CleanTokens is null ? "" : $", {(long)r.Summary["tokens"]!["clean"]!:N0} tokens -> {r.CleanTokens}"));
-            Console.WriteLine($"web: {c["web_documents"]} pages, {(long)c["web_chars"]!:N0} chars" + (r.WebTokens is null ? "" : $", {(long)r.Summary["tokens"]!["web"]!:N0} tokens -> {r.WebTokens} (labels: {r.WebLabels})"));
-            var shares = (JsonObject)(r.Summary["web_token_shares"] ?? r.Summary["web_char_shares"])!;
-            Console.WriteLine($"web {(r.Summary["web_token_shares"] is null ? "character" : "token")} shares: " +
-                string.Join(", ", shares.Select(kv => $"{kv.Key} {(double)kv.Value!:P1}")));
-            Console.WriteLine($"manifest: {r.Manifest} ({(double)r.Summary["seconds"]!["total"]!:0.0}s)");
+            var st = r.Stats;
+            Console.WriteLine($"eval: {st.EvalProblems} problems -> {r.EvalJsonl}");
+            Console.WriteLine($"clean: {st.CleanDocuments} documents, {st.CleanChars:N0} chars" + (st.CleanTokenCount is long ct ? $", {ct:N0} tokens -> {r.CleanTokens}" : ""));
+            Console.WriteLine($"web: {st.WebDocuments} pages, {st.WebChars:N0} chars" + (st.WebTokenCount is long wt ? $", {wt:N0} tokens -> {r.WebTokens} (labels: {r.WebLabels})" : ""));
+            Console.WriteLine($"web {(st.WebTokenShares is null ? "character" : "token")} shares: " +
+                string.Join(", ", (st.WebTokenShares ?? st.WebCharShares).Select(kv => $"{kv.Key} {kv.Value:P1}")));
+            Console.WriteLine($"manifest: {r.Manifest} ({st.Seconds.GetValueOrDefault("total"):0.0}s)");
             return 0;
         }));
         return cmd;
-    }
-
-    /// <summary>"6000000", "6M", "250k" → a count; errors name the option.</summary>
-    internal static long ParseCount(string s, string option)
-    {
-        string t = s.Trim();
-        long mult = 1;
-        if (t.Length > 0 && char.ToLowerInvariant(t[^1]) is 'k' or 'm' or 'g')
-        {
-            mult = char.ToLowerInvariant(t[^1]) switch { 'k' => 1_000, 'm' => 1_000_000, _ => 1_000_000_000 };
-            t = t[..^1];
-        }
-        if (!double.TryParse(t, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) || v < 0 || double.IsInfinity(v) || v * mult > long.MaxValue / 2)
-        {
-            throw new SiftException($"{option} '{s}': expected a non-negative count such as 6000000, 6M or 250k");
-        }
-        return (long)Math.Round(v * mult);
     }
 
     /// <summary>"boilerplate=0.25,ids=0.2,..." → weights (unnamed kinds keep their defaults).</summary>

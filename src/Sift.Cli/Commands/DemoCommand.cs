@@ -17,7 +17,7 @@ public static class DemoCommand
         var json = new Option<bool>("--json") { Description = "Print the JSON summary (summary.json) on stdout" };
         var seed = new Option<ulong?>("--seed") { Description = "Seed of the corpus, initialisation, data order and random selection (default 1)" };
         var threads = new Option<int?>("--threads") { Description = "Compute threads (default: min(2, cores))" };
-        var set = new Option<string[]>("--set") { Description = "Change an option, e.g. --set student.steps=800 or --set corpus.noise_share=0.7 (repeatable; --list-settings shows all)", AllowMultipleArgumentsPerToken = false };
+        var set = new Option<string[]>("--set") { Description = "Change a setting: any recipe key (both runs) or reference.KEY / student.KEY (one run), or a demo key, e.g. --set student.train.max_steps=800 --set corpus.noise_share=0.7 (repeatable; --list-settings shows all)", AllowMultipleArgumentsPerToken = false };
         var list = new Option<bool>("--list-settings") { Description = "Print every --set key and exit" };
         var study = new Option<bool>("--study") { Description = "Sweep noise, select ratio, model size and steps; write a study report (default out: runs/study)" };
         var grid = new Option<FileInfo?>("--grid") { Description = "With --study: a YAML grid file (axes as comma lists; see `sift demo --study --help`)" };
@@ -43,22 +43,20 @@ public static class DemoCommand
         {
             if (pr.GetValue(list))
             {
-                foreach (var (k, m) in DemoSettings.Keys)
-                {
-                    Console.WriteLine($"{k,-26} {m}");
-                }
+                Console.Write(DemoSettings.List());
                 return 0;
             }
-            var o = pr.GetValue(quick) ? DemoOptions.Quick : DemoOptions.Default;
+            var settings = new List<string>();
             if (pr.GetValue(seed) is ulong s)
             {
-                o = o with { Seed = s };
+                settings.Add(FormattableString.Invariant($"seed={s}"));
             }
             if (pr.GetValue(threads) is int t)
             {
-                o = o with { Threads = t };
+                settings.Add(FormattableString.Invariant($"train.threads={t}"));
             }
-            o = DemoSettings.Apply(o, pr.GetValue(set) ?? []);
+            settings.AddRange(pr.GetValue(set) ?? []);
+            var o = DemoSettings.Build(pr.GetValue(quick), settings);
             var progress = new ConsoleProgress();
             var cancel = CommandRunner.CtrlC();
             string command = "./sift " + string.Join(" ", pr.Tokens.Select(tk => tk.Value.Contains(' ', StringComparison.Ordinal) ? $"'{tk.Value}'" : tk.Value));

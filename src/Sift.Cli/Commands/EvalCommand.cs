@@ -24,8 +24,9 @@ public static class EvalCommand
     public static Command Create()
     {
         var dataset = new Option<string?>("--dataset", "-d") { Description = $"Benchmark: {string.Join(", ", DatasetRegistry.All.Select(d => d.Name))}" };
-        var data = new Option<string?>("--data") { Description = "The benchmark file, or a folder holding the harness layout (default: the shared data folder)" };
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder to evaluate (config.json + safetensors + tokenizer.json)" };
+        var data = new Option<string?>("--data") { Description = "The benchmark file (JSONL or Parquet), or a folder holding the harness layout (default: the shared data folder, else the Hugging Face dataset)" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model to evaluate: a folder (config.json + safetensors + tokenizer.json) or a Hub id org/name[@revision]" };
+        var hub = new HubCliOptions();
         var completions = new Option<FileInfo?>("--completions", "-c") { Description = "Re-grade completions made elsewhere (harness output JSONL or a Sift samples.jsonl); no model needed" };
         var prompt = new Option<string>("--prompt", "-p") { Description = "cot (few-shot, as Rho-1's harness), pal (program-aided), tool (ToRA-style, code is run), chat (zero-shot, \\boxed{})", DefaultValueFactory = _ => "cot" };
         prompt.AcceptOnlyFromAmong("cot", "pal", "tool", "chat");
@@ -66,6 +67,7 @@ public static class EvalCommand
             limit, output, mode, json, badLines, batch, threads, weights, maxRounds, execTimeout, budget, trials, list,
         };
         remote.AddTo(cmd);
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             if (pr.GetValue(list))
@@ -84,18 +86,18 @@ public static class EvalCommand
                 }
                 return Regrade(f.FullName, def, m, grading, policy, pr.GetValue(output), pr.GetValue(json), pr.GetValue(trials));
             }
-            var md = pr.GetValue(model);
-            if ((md is null) == !remote.Given(pr))
+            if ((pr.GetValue(model) is null) == !remote.Given(pr))
             {
                 throw new SiftException("give --model DIR (a local model) or --endpoint URL (an OpenAI-compatible server) to evaluate, or --completions FILE to re-grade completions");
             }
+            var md = hub.Model(pr, model);
             var kind = PromptKinds.Parse(pr.GetValue(prompt)!);
             var progress = new ConsoleProgress();
-            var ds = DatasetLoader.Load(def, DatasetLoader.Resolve(def, pr.GetValue(data)), policy, progress.Line);
+            var ds = DatasetLoader.Load(def, HubCliOptions.Resolve(hub.Settings(pr), false, r => DatasetLoader.Locate(def, pr.GetValue(data), r)), policy, progress.Line);
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
             using var backend = md is not null
-                ? OpenBackend(md.FullName, pr.GetValue(threads), pr.GetValue(batch), WeightsOption.Get(pr, weights))
+                ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch), WeightsOption.Get(pr, weights))
                 : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
             string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model),
                 string.Create(CultureInfo.InvariantCulture, $"{def.Name}-{kind.Name()}-t{t:0.###}-seed{pr.GetValue(seed)}"));
@@ -229,7 +231,8 @@ public static class EvalCommand
             string? file = root is null ? null : d.DefaultFiles.Select(f => Path.Combine(root, f)).FirstOrDefault(File.Exists);
             string names = d.Aliases.Count > 0 ? $"{d.Name} ({string.Join(", ", d.Aliases)})" : d.Name;
             Console.WriteLine($"{names,-32} {d.Description}");
-            Console.WriteLine($"{"",-32} {(file is null ? "no default file (give --data)" : file)}");
+            Console.WriteLine($"{"",-32} mirror: {file ?? "none"}");
+            Console.WriteLine($"{"",-32} hub: {(d.Hub is { } h ? $"{h.Repo}@{h.RevisionOrMain} {string.Join(" ", h.Files)} ({(h.Pinned ? "pinned" : "unpinned")}: {h.Note})" : "none: " + d.NoHubReason)}");
         }
         return 0;
     }

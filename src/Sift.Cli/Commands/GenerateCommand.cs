@@ -13,7 +13,8 @@ public static class GenerateCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder (config.json + model.safetensors [+ tokenizer.json]); or use --endpoint" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder (config.json + model.safetensors [+ tokenizer.json]) or Hub id org/name[@revision]; or use --endpoint" };
+        var hub = new HubCliOptions();
         var remote = new RemoteCliOptions();
         var prompt = new Option<string[]>("--prompt", "-p") { Description = "Prompt text (repeatable; all prompts are batched)" };
         var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL of prompts: {\"prompt\": text} or {\"tokens\": [ids]} per line" };
@@ -37,6 +38,7 @@ public static class GenerateCommand
             model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json, weights,
         };
         remote.AddTo(cmd);
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var sampling = new SamplingOptions { Temperature = pr.GetValue(temperature), TopK = pr.GetValue(topK), TopP = pr.GetValue(topP) };
@@ -48,8 +50,7 @@ public static class GenerateCommand
             {
                 throw new SiftException(ex.Message);
             }
-            var modelDir = pr.GetValue(model);
-            if ((modelDir is null) == !remote.Given(pr))
+            if ((pr.GetValue(model) is null) == !remote.Given(pr))
             {
                 throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
             }
@@ -70,9 +71,9 @@ public static class GenerateCommand
             }
             prompts = prompts.Select((p, i) => p with { MaxTokens = pr.GetValue(maxTokens), Sampling = sampling, Seed = s0 + (ulong)i, Stop = stops }).ToList();
             TextCompletion[] results;
-            if (modelDir is not null)
+            if (hub.Model(pr, model, quiet: pr.GetValue(json)) is { } modelDir)
             {
-                using var lm = LoadedModel.Open(modelDir.FullName, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
+                using var lm = LoadedModel.Open(modelDir.Path, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
                 results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
             }
             else

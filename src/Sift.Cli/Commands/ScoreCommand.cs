@@ -13,9 +13,10 @@ public static class ScoreCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input); or use --endpoint" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder (tokenizer.json optional for token-id input) or Hub id org/name[@revision]; or use --endpoint" };
+        var hub = new HubCliOptions();
         var remote = new RemoteCliOptions();
-        var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line" };
+        var input = new Option<FileInfo?>("--input", "-i") { Description = "JSONL with {\"text\": ...} or {\"tokens\": [...]} per line, or Parquet with a text or tokens column" };
         var data = new Option<DirectoryInfo?>("--data") { Description = "A packed dataset (from `sift data pack`): score every token for selective training" };
         var output = new Option<string>("--output", "-o") { Description = "JSONL output (with --input) or a scores folder (with --data)", Required = true };
         var seqLen = new Option<int>("--seq-len") { Description = "With --data: window length; must equal the student's train.seq_len", DefaultValueFactory = _ => 256 };
@@ -42,6 +43,7 @@ public static class ScoreCommand
             model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json, weights,
         };
         remote.AddTo(cmd);
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var inFile = pr.GetValue(input);
@@ -52,7 +54,7 @@ public static class ScoreCommand
             }
             bool asJson = pr.GetValue(json);
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
-            var modelOpt = pr.GetValue(model);
+            var modelOpt = hub.Model(pr, model, quiet: asJson);
             if ((modelOpt is null) == !remote.Given(pr))
             {
                 throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
@@ -73,12 +75,12 @@ public static class ScoreCommand
                 ReportCorpus(asJson, rr, outPath, i, n, endpoint.Retries);
                 return 0;
             }
-            string modelDir = modelOpt.FullName;
+            string modelDir = modelOpt.Path;
             using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
             if (inFile is not null)
             {
                 var scorer = new JsonlScorer(lm, progress) { AddBos = !pr.GetValue(noBos) };
-                var (lines, tokens) = scorer.Run(inFile.FullName, outPath, CommandRunner.CtrlC());
+                var (lines, tokens) = ParquetInput.AsJsonl(inFile.FullName, outPath, ["text", "tokens"], jsonl => scorer.Run(jsonl, outPath, CommandRunner.CtrlC()));
                 Report(asJson, new JsonObject { ["lines"] = lines, ["tokens_scored"] = tokens, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3), ["output"] = outPath },
                     $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
                 return 0;

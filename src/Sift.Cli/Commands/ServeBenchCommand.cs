@@ -14,7 +14,8 @@ public static class ServeBenchCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo?>("--model", "-m") { Description = "Model folder to serve (default: a random model of --preset)" };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder or Hub id org/name[@revision] to serve (default: a random model of --preset)" };
+        var hub = new HubCliOptions();
         var preset = new Option<string>("--preset") { Description = "Without --model: tiny | small | tinyllama-1.1b (random weights)", DefaultValueFactory = _ => "small" };
         var conc = new Option<string>("--concurrency") { Description = "Client counts, comma-separated", DefaultValueFactory = _ => "1,4,16,64" };
         var perClient = new Option<int>("--requests-per-client") { Description = "Requests each client sends per point", DefaultValueFactory = _ => 2 };
@@ -31,11 +32,12 @@ public static class ServeBenchCommand
         {
             model, preset, conc, perClient, promptTokens, maxTokens, maxBatch, threads, json,
         };
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             var levels = pr.GetValue(conc)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
                 .Select(s => int.TryParse(s, out int v) && v > 0 ? v : throw new SiftException($"--concurrency '{s}': expected positive integers, e.g. 1,4,16,64")).ToList();
-            string dir = pr.GetValue(model)?.FullName ?? RandomModel(pr.GetValue(preset)!);
+            string dir = hub.Model(pr, model, quiet: pr.GetValue(json))?.Path ?? RandomModel(pr.GetValue(preset)!);
             bool asJson = pr.GetValue(json);
             using var lm = LoadedModel.Open(dir, pr.GetValue(threads));
             var o = new ServeBenchOptions

@@ -11,11 +11,12 @@ public static class ServeCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<DirectoryInfo>("--model", "-m") { Description = "Model folder (config.json + safetensors [+ tokenizer.json])", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder (config.json + safetensors [+ tokenizer.json]) or Hub id org/name[@revision]", Required = true };
+        var hub = new HubCliOptions();
         var host = new Option<string>("--host") { Description = "Address to bind (loopback by default; 0.0.0.0 for all interfaces)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port", DefaultValueFactory = _ => 8000 };
         var keyEnv = new Option<string?>("--api-key-env") { Description = "Require 'Authorization: Bearer KEY' on every request, KEY read from this environment variable" };
-        var name = new Option<string?>("--served-model-name") { Description = "Model name clients send (default: the folder's name)" };
+        var name = new Option<string?>("--served-model-name") { Description = "Model name clients send (default: the folder's name, or the Hub id)" };
         var maxBatch = new Option<int>("--max-batch") { Description = "Sequences decoded together (1 = no batching)", DefaultValueFactory = _ => 16 };
         var queue = new Option<int>("--queue") { Description = "Sequences that may wait for a slot; beyond that requests get 429", DefaultValueFactory = _ => 256 };
         var maxLen = new Option<int?>("--max-model-len") { Description = "Context per sequence (default: max_position_embeddings); smaller saves KV-cache memory" };
@@ -32,14 +33,16 @@ public static class ServeCommand
         {
             model, host, port, keyEnv, name, maxBatch, queue, maxLen, maxLogprobs, threads, shutdown, weights,
         };
+        hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
+            var resolved = hub.Model(pr, model)!;
             var options = new ServeOptions
             {
                 Host = pr.GetValue(host)!,
                 Port = pr.GetValue(port),
                 ApiKey = RemoteOptions.ApiKeyFromEnvironment(pr.GetValue(keyEnv)),
-                ServedModelName = pr.GetValue(name),
+                ServedModelName = pr.GetValue(name) ?? resolved.Repo?.Id,
                 MaxBatch = pr.GetValue(maxBatch),
                 MaxQueue = pr.GetValue(queue),
                 MaxModelLen = pr.GetValue(maxLen),
@@ -47,7 +50,7 @@ public static class ServeCommand
                 ShutdownTimeout = TimeSpan.FromSeconds(pr.GetValue(shutdown)),
                 HandleSignals = true,
             }.Validate();
-            RunServer(pr.GetRequiredValue(model).FullName, options, pr.GetValue(threads), WeightsOption.Get(pr, weights)).GetAwaiter().GetResult();
+            RunServer(resolved.Path, options, pr.GetValue(threads), WeightsOption.Get(pr, weights)).GetAwaiter().GetResult();
             return 0;
         }));
         cmd.Add(ServeBenchCommand.Create());

@@ -11,7 +11,7 @@ namespace Sift.Cli.Commands;
 public static class TokenizerCommand
 {
     /// <summary>Creates the command group.</summary>
-    public static Command Create() => new("tokenizer", "Train and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json).") { Train(), Encode() };
+    public static Command Create() => new("tokenizer", "Train and inspect byte-level BPE tokenizers (Hugging Face tokenizer.json).") { Train(), Encode(), Decode() };
 
     private static Command Train()
     {
@@ -70,17 +70,100 @@ public static class TokenizerCommand
     private static Command Encode()
     {
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json or a folder holding one", Required = true };
-        var text = new Argument<string>("text") { Description = "Text to encode" };
-        var cmd = new Command("encode", "Show how a text is tokenised (ids and pieces).") { tokenizer, text };
+        var text = new Argument<string?>("text") { Description = "Text to encode (or --input)", Arity = ArgumentArity.ZeroOrOne };
+        var input = new Option<string?>("--input", "-i") { Description = "JSONL with {\"text\": ...} per line" };
+        var output = new Option<string?>("--output", "-o") { Description = "JSONL out: each line gains \"ids\"" };
+        var special = new Option<bool>("--add-special-tokens") { Description = "Add BOS/EOS where the tokenizer's post-processor adds them (default: none)" };
+        var cmd = new Command("encode", """
+            Show how a text is tokenised (ids and pieces), or encode a JSONL file:
+              sift tokenizer encode --tokenizer T "some text"
+              sift tokenizer encode --tokenizer T --input IN.jsonl --output OUT.jsonl   lines {"text"} gain "ids"
+            """) { tokenizer, text, input, output, special };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
-            string p = pr.GetRequiredValue(tokenizer);
-            ITokenizer tok = Directory.Exists(p) ? TokenizerFactory.Load(p) : HfTokenizer.Load(p);
-            int[] ids = tok.Encode(pr.GetRequiredValue(text));
+            var tok = Load(pr.GetRequiredValue(tokenizer));
+            if (Batch(pr, input, output, pr.GetValue(text) is not null, "text") is var (inPath, outPath))
+            {
+                return Report(TokenizerBatch.Encode(tok, inPath, outPath, pr.GetValue(special), Console.Error.WriteLine), outPath, "encoded");
+            }
+            string t = pr.GetValue(text) ?? throw new SiftException("give a text to encode, or --input IN.jsonl --output OUT.jsonl");
+            var ids = new List<int>();
+            if (pr.GetValue(special) && tok.AddsBos && tok.BosId is int bos)
+            {
+                ids.Add(bos);
+            }
+            tok.EncodeTo(t, ids);
+            if (pr.GetValue(special) && tok.AddsEos && tok.EosId is int eos)
+            {
+                ids.Add(eos);
+            }
             Console.WriteLine(string.Join(' ', ids));
             Console.WriteLine(string.Join(" | ", ids.Select(tok.IdToToken)));
             return 0;
         }));
         return cmd;
+    }
+
+    private static Command Decode()
+    {
+        var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json or a folder holding one", Required = true };
+        var ids = new Argument<int[]>("ids") { Description = "Token ids to decode (or --input)", Arity = ArgumentArity.ZeroOrMore };
+        var input = new Option<string?>("--input", "-i") { Description = "JSONL with {\"ids\": [...]} per line" };
+        var output = new Option<string?>("--output", "-o") { Description = "JSONL out: each line gains \"text\"" };
+        var cmd = new Command("decode", """
+            Decode token ids as the Hugging Face decoder does (special tokens kept), or a JSONL file:
+              sift tokenizer decode --tokenizer T 791 2694 315
+              sift tokenizer decode --tokenizer T --input IN.jsonl --output OUT.jsonl   lines {"ids"} gain "text"
+            """) { tokenizer, ids, input, output };
+        cmd.SetAction(pr => CommandRunner.Run(() =>
+        {
+            var tok = Load(pr.GetRequiredValue(tokenizer));
+            int[] given = pr.GetValue(ids) ?? [];
+            if (Batch(pr, input, output, given.Length > 0, "ids") is var (inPath, outPath))
+            {
+                return Report(TokenizerBatch.Decode(tok, inPath, outPath, Console.Error.WriteLine), outPath, "decoded");
+            }
+            if (given.Length == 0)
+            {
+                throw new SiftException("give token ids to decode, or --input IN.jsonl --output OUT.jsonl");
+            }
+            foreach (int id in given)
+            {
+                if ((uint)id >= (uint)tok.VocabSize)
+                {
+                    throw new SiftException($"token id {id} is outside the vocabulary (0..{tok.VocabSize - 1})");
+                }
+            }
+            Console.WriteLine(tok.Decode(given));
+            return 0;
+        }));
+        return cmd;
+    }
+
+    private static HfTokenizer Load(string p) => Directory.Exists(p) ? TokenizerFactory.Load(p) : HfTokenizer.Load(p);
+
+    // --input and --output go together, and not with an inline argument.
+    private static (string In, string Out)? Batch(ParseResult pr, Option<string?> input, Option<string?> output, bool inline, string field)
+    {
+        string? i = pr.GetValue(input), o = pr.GetValue(output);
+        if (i is null && o is null)
+        {
+            return null;
+        }
+        if (i is null || o is null)
+        {
+            throw new SiftException($"give both --input (JSONL with \"{field}\") and --output");
+        }
+        if (inline)
+        {
+            throw new SiftException("give --input/--output or an inline argument, not both");
+        }
+        return (i, o);
+    }
+
+    private static int Report(TokenizerBatchResult r, string output, string verb)
+    {
+        Console.Error.WriteLine($"{verb} {r.Lines - r.Bad:N0} line(s) -> {output}{(r.Bad > 0 ? $"; {r.Bad:N0} bad line(s) reported above (written as {{\"line\", \"error\"}})" : "")}");
+        return r.Bad > 0 ? CommandRunner.UserError : 0;
     }
 }

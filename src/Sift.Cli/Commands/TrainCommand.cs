@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Text.Json.Nodes;
 using Sift.Core.Reporting;
 using Sift.Pipelines.Training;
+using Sift.Pipelines.Training.Metrics;
+using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Cli.Commands;
 
@@ -15,6 +17,7 @@ public static class TrainCommand
         var set = new Option<string[]>("--set") { Description = "Override a recipe key, e.g. --set train.max_steps=100 (repeatable)", AllowMultipleArgumentsPerToken = false };
         var resume = new Option<bool>("--resume") { Description = "Continue from the run folder's latest checkpoint (same recipe)" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary on stdout" };
+        var listKeys = new Option<bool>("--list-keys") { Description = "Print every recipe key with its default, accepted values and meaning, and exit" };
         var cmd = new Command("train", """
             Train a Llama-architecture model on packed token shards.
             The run folder (out_dir, default runs/<name>) gets recipe.resolved.yaml, metrics.jsonl,
@@ -30,10 +33,18 @@ public static class TrainCommand
                 max_steps: 1000            # or max_tokens
               optim:
                 lr: 3e-3
-            """)
-        { config, set, resume, json };
+            Every key, its default and what it accepts: sift train --list-keys.
+            Objectives (train.objective):
+            OBJECTIVES
+            """.Replace("OBJECTIVES", string.Join("\n", ObjectiveRegistry.All.Select(o => $"  {o.Name,-8} {o.Help}")), StringComparison.Ordinal))
+        { config, set, resume, json, listKeys };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
+            if (pr.GetValue(listKeys))
+            {
+                Console.Write(RecipeKeys.Table.List());
+                return 0;
+            }
             var recipe = TrainRecipe.Load(pr.GetValue(config)?.FullName, pr.GetValue(set) ?? []);
             bool asJson = pr.GetValue(json);
             var progress = new ConsoleProgress();
@@ -53,7 +64,7 @@ public static class TrainCommand
                     ["seconds"] = Math.Round(s.Seconds, 2),
                     ["stopped"] = s.Stopped,
                     ["trained_tokens"] = s.TrainedTokens,
-                    ["final_eval"] = s.FinalEval?.DeepClone(),
+                    ["final_eval"] = s.FinalEval is { } fe ? JsonNode.Parse(MetricsLog.Serialize(fe)) : null,
                 });
             }
             else

@@ -3,10 +3,10 @@ using Sift.Core.Random;
 namespace Sift.Eval.Metrics;
 
 /// <summary>Mean and standard deviation of an accuracy (percent) over random trials.</summary>
-public sealed record CurvePoint(int N, double Mean, double Std);
+internal sealed record CurvePoint(int N, double Mean, double Std);
 
 /// <summary>Accuracy against the number of samples N, for each selector.</summary>
-public sealed record ScalingCurve(string Name, IReadOnlyList<CurvePoint> Points);
+internal sealed record ScalingCurve(string Name, IReadOnlyList<CurvePoint> Points);
 
 /// <summary>
 /// PRM800K-style curves (<c>prm800k/eval/eval.py</c>): for each N, every trial shuffles each problem's pool of
@@ -14,7 +14,7 @@ public sealed record ScalingCurve(string Name, IReadOnlyList<CurvePoint> Points)
 /// (pass@N, the oracle); accuracy over problems is averaged over trials (mean ± population std).
 /// Unlike PRM800K, pools are not padded: every sample in the pool counts.
 /// </summary>
-public static class ScalingCurves
+internal static class ScalingCurves
 {
     /// <summary>Curves for N = 1, 2, 4, ..., pool size; <paramref name="trials"/> random subsets per N.</summary>
     public static IReadOnlyList<ScalingCurve> Compute(IReadOnlyList<ProblemOutcome> problems, int trials = 400, ulong seed = 0)

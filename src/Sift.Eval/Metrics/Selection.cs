@@ -1,7 +1,7 @@
 namespace Sift.Eval.Metrics;
 
 /// <summary>Pickers of one sample out of several: majority vote and best-of-N by score.</summary>
-public static class Selection
+internal static class Selection
 {
     /// <summary>
     /// Majority vote over the samples at <paramref name="chosen"/> (in that order): the class with most votes,

@@ -11,11 +11,12 @@ using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Pipelines.Selective;
 using Sift.Pipelines.Training;
+using Sift.Pipelines.Training.Metrics;
 
 namespace Sift.Pipelines.Analysis;
 
 /// <summary>Settings of <see cref="RunAnalyzer"/>.</summary>
-public sealed record AnalysisOptions
+internal sealed record AnalysisOptions
 {
     /// <summary>The training run folder (with recipe.resolved.yaml, metrics.jsonl and checkpoints/).</summary>
     public required string RunDir { get; init; }
@@ -45,8 +46,23 @@ public sealed record AnalysisOptions
     public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
 }
 
-/// <summary>What <see cref="RunAnalyzer.Run"/> wrote.</summary>
-public sealed record AnalysisResult(string OutDir, string SummaryPath, IReadOnlyList<string> Charts, JsonObject Summary);
+/// <summary>What <see cref="RunAnalyzer.Run"/> wrote: analysis.json (<paramref name="Summary"/>) and the figures the console shows.</summary>
+/// <param name="OutDir">Output folder.</param>
+/// <param name="SummaryPath">analysis.json.</param>
+/// <param name="Charts">SVG files written.</param>
+/// <param name="Summary">The whole analysis (written as analysis.json, printed by --json).</param>
+/// <param name="Headline">The figures a reader sees first.</param>
+internal sealed record AnalysisResult(string OutDir, string SummaryPath, IReadOnlyList<string> Charts, JsonObject Summary, AnalysisHeadline Headline);
+
+/// <summary>The analysis in brief.</summary>
+/// <param name="TokensAnalyzed">Held-out tokens.</param>
+/// <param name="Source">Where they came from.</param>
+/// <param name="Checkpoints">Checkpoints evaluated.</param>
+/// <param name="Shares">Share of tokens per dynamics category (H→H, L→H, H→L, L→L).</param>
+/// <param name="ByLabel">Per provenance label: category shares and the label's token count.</param>
+/// <param name="SelectedDuringTraining">Share of each label selected during training, when the run logged it.</param>
+internal sealed record AnalysisHeadline(long TokensAnalyzed, string Source, int Checkpoints, IReadOnlyDictionary<string, double> Shares,
+    IReadOnlyDictionary<string, (IReadOnlyDictionary<string, double> Shares, int Tokens)> ByLabel, IReadOnlyDictionary<string, double>? SelectedDuringTraining);
 
 /// <summary>
 /// `sift analyze`: (a) Rho-1's token-loss dynamics across a run's checkpoints on held-out tokens
@@ -55,7 +71,7 @@ public sealed record AnalysisResult(string OutDir, string SummaryPath, IReadOnly
 /// position in the window replayed on the held-out tokens at every checkpoint with the reference scores;
 /// (c) SVG charts and analysis.json. A run keeps every checkpoint with <c>checkpoint.keep: 0</c>.
 /// </summary>
-public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? progress = null)
+internal sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? progress = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -162,7 +178,7 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         var summary = new JsonObject
         {
             ["run"] = runDir,
-            ["objective"] = recipe.Objective,
+            ["objective"] = recipe.Objective.Name,
             ["source"] = source,
             ["tokens_analyzed"] = n,
             ["windows"] = windows,
@@ -171,11 +187,12 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         };
         charts.Add(WriteDynamicsCharts(outDir, dyn, losses, x, labels));
 
-        var selection = new JsonObject { ["training"] = TrainingSelection(Path.Combine(runDir, "metrics.jsonl"), outDir, charts) };
+        var (trainingJson, selectedByLabel) = TrainingSelection(Path.Combine(runDir, "metrics.jsonl"), outDir, charts);
+        var selection = new JsonObject { ["training"] = trainingJson };
         if (reference is not null)
         {
-            int group = recipe.SelectScope == "sequence" ? T : batch * T;
-            selection["replay"] = Replay(losses, reference, labels, states, recipe.SelectRatio, recipe.SelectScope, group, T, outDir, charts);
+            int group = recipe.SelectScope == SelectScope.Sequence ? T : batch * T;
+            selection["replay"] = Replay(losses, reference, labels, states, recipe.SelectRatio, recipe.SelectScope == SelectScope.Sequence ? "sequence" : "batch", group, T, outDir, charts);
         }
         else
         {
@@ -185,7 +202,10 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         summary["charts"] = new JsonArray(charts.Select(c => (JsonNode)c).ToArray());
         string path = Path.Combine(outDir, "analysis.json");
         AtomicFile.WriteAllText(path, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        return new AnalysisResult(outDir, path, charts, summary);
+        var byLabel = labels is null ? new Dictionary<string, (IReadOnlyDictionary<string, double>, int)>()
+            : labels.Distinct().Order().ToDictionary(l => ProvenanceNames.Of(l), l => ((IReadOnlyDictionary<string, double>)ShareValues(dyn.Category, j => labels[j] == l), labels.Count(v => v == l)));
+        var headline = new AnalysisHeadline(n, source, checkpoints.Count, ShareValues(dyn.Category, _ => true), byLabel, selectedByLabel);
+        return new AnalysisResult(outDir, path, charts, summary, headline);
     }
 
     private static JsonObject DynamicsJson(DynamicsResult dyn, List<float[]> losses, byte[]? labels, double threshold)
@@ -214,7 +234,10 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         return o;
     }
 
-    private static JsonObject Shares(LossCategory[] cat, Func<int, bool> where)
+    private static JsonObject Shares(LossCategory[] cat, Func<int, bool> where) =>
+        new(ShareValues(cat, where).Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+
+    private static Dictionary<string, double> ShareValues(LossCategory[] cat, Func<int, bool> where)
     {
         var counts = new long[4];
         long total = 0;
@@ -226,12 +249,7 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
                 total++;
             }
         }
-        var o = new JsonObject();
-        foreach (var c in TokenDynamics.All)
-        {
-            o[c.Name()] = total > 0 ? Math.Round((double)counts[(int)c] / total, 6) : 0;
-        }
-        return o;
+        return TokenDynamics.All.ToDictionary(c => c.Name(), c => total > 0 ? Math.Round((double)counts[(int)c] / total, 6) : 0);
     }
 
     private static JsonObject Trajectories(LossCategory[] cat, List<float[]> losses, Func<int, bool> where)
@@ -298,47 +316,44 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         return path;
     }
 
-    private static JsonNode TrainingSelection(string metricsPath, string outDir, List<string> charts)
+    private static (JsonNode Json, Dictionary<string, double>? ByLabel) TrainingSelection(string metricsPath, string outDir, List<string> charts)
     {
         var all = new MetricsLog(metricsPath).ReadAll().ToList();
         var byPosition = PooledPositions(all);
-        var records = all.Where(r => r["selected_counts"] is JsonObject || r["selected_share"] is JsonObject).ToList();
+        var records = all.Where(r => r.SelectedCounts is not null || r.SelectedShare is not null).ToList();
         if (records.Count == 0)
         {
-            return byPosition is null
-                ? "none: the run logged no selection (objective clm)"
-                : new JsonObject { ["by_label"] = "none: the run had no data.labels", ["by_position"] = byPosition };
+            return (byPosition is null
+                ? "none: the run logged no selection (the objective does not select)"
+                : new JsonObject { ["by_label"] = "none: the run had no data.labels", ["by_position"] = byPosition }, null);
         }
         var sel = new Dictionary<string, (long S, long N)>(StringComparer.Ordinal);
-        bool exact = records.All(r => r["selected_counts"] is JsonObject);
+        bool exact = records.All(r => r.SelectedCounts is not null);
         var overTime = new Dictionary<string, List<(double, double)>>(StringComparer.Ordinal);
         foreach (var r in records)
         {
-            double tokens = (double)r["tokens"]!;
+            double tokens = r.Tokens;
             if (exact)
             {
-                foreach (var (k, v) in (JsonObject)r["selected_counts"]!)
+                foreach (var (k, v) in r.SelectedCounts!)
                 {
                     var (s, nn) = sel.GetValueOrDefault(k);
-                    sel[k] = (s + (long)v![0]!, nn + (long)v[1]!);
+                    sel[k] = (s + v[0], nn + v[1]);
                 }
             }
-            foreach (var (k, v) in (JsonObject)r["selected_share"]!)
+            foreach (var (k, v) in r.SelectedShare ?? [])
             {
                 if (!overTime.TryGetValue(k, out var list))
                 {
                     overTime[k] = list = [];
                 }
-                list.Add((tokens, (double)v!));
+                list.Add((tokens, v));
             }
         }
         var o = new JsonObject { ["pooled"] = exact ? "exact counts over the whole run" : "mean of logged shares (old run without selected_counts)" };
-        var shares = new JsonObject();
-        foreach (var k in (exact ? (IEnumerable<string>)sel.Keys : overTime.Keys).Order(StringComparer.Ordinal))
-        {
-            shares[k] = exact ? Math.Round((double)sel[k].S / Math.Max(1, sel[k].N), 6) : Math.Round(overTime[k].Average(p => p.Item2), 6);
-        }
-        o["by_label"] = shares;
+        var shares = (exact ? (IEnumerable<string>)sel.Keys : overTime.Keys).Order(StringComparer.Ordinal)
+            .ToDictionary(k => k, k => exact ? Math.Round((double)sel[k].S / Math.Max(1, sel[k].N), 6) : Math.Round(overTime[k].Average(p => p.Item2), 6));
+        o["by_label"] = new JsonObject(shares.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
         if (byPosition is not null)
         {
             o["by_position"] = byPosition;
@@ -347,25 +362,25 @@ public sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? prog
         AtomicFile.WriteAllText(path, new SvgLineChart { Title = "Share of each provenance label selected during training", XLabel = "tokens processed", YLabel = "share selected" }
             .Render(overTime.OrderBy(kv => kv.Key, StringComparer.Ordinal).Select(kv => new ChartSeries(kv.Key, kv.Value)).ToList()));
         charts.Add(path);
-        return o;
+        return (o, shares);
     }
 
     /// <summary>Share selected per position bucket over the whole run, from the training metrics' exact counts; null when none were logged.</summary>
-    private static JsonArray? PooledPositions(List<JsonObject> records)
+    private static JsonArray? PooledPositions(List<MetricsLine> records)
     {
         long[]? sel = null, seen = null;
         foreach (var r in records)
         {
-            if (r["selected_position_counts"] is not JsonArray counts)
+            if (r.SelectedPositionCounts is not { } counts)
             {
                 continue;
             }
-            sel ??= new long[counts.Count];
-            seen ??= new long[counts.Count];
-            for (int b = 0; b < Math.Min(counts.Count, sel.Length); b++)
+            sel ??= new long[counts.Length];
+            seen ??= new long[counts.Length];
+            for (int b = 0; b < Math.Min(counts.Length, sel.Length); b++)
             {
-                sel[b] += (long)counts[b]![0]!;
-                seen[b] += (long)counts[b]![1]!;
+                sel[b] += counts[b][0];
+                seen[b] += counts[b][1];
             }
         }
         return sel is null ? null : new JsonArray(sel.Select((s, b) => (JsonNode)Math.Round((double)s / Math.Max(1, seen![b]), 6)).ToArray());

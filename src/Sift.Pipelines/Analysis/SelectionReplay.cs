@@ -1,11 +1,12 @@
+using Sift.Pipelines.Selective;
+
 namespace Sift.Pipelines.Analysis;
 
 /// <summary>
-/// Recomputes what SLM would select: excess loss = student loss − reference loss, top k = round(ratio · n)
-/// per group (a micro-batch of windows for scope "batch", one window for "sequence"), ties to the earlier
-/// position, exactly as <see cref="Training.SlmObjective"/> ranks during training.
+/// Recomputes what SLM would select: excess loss = student loss − reference loss, ranked per group (a micro-batch of
+/// windows for scope "batch", one window for "sequence") with the training objectives' own <see cref="TopKSelector"/>.
 /// </summary>
-public static class SelectionReplay
+internal static class SelectionReplay
 {
     /// <summary>Marks the selected tokens of consecutive groups of <paramref name="groupTokens"/> tokens.</summary>
     public static bool[] Select(ReadOnlySpan<float> student, ReadOnlySpan<float> reference, double ratio, int groupTokens)
@@ -20,26 +21,15 @@ public static class SelectionReplay
         }
         int n = student.Length;
         var keep = new bool[n];
-        var excess = new float[n];
+        var selector = new TopKSelector();
+        var excess = selector.Scores(n);
         for (int i = 0; i < n; i++)
         {
             excess[i] = student[i] - reference[i];
         }
-        var idx = new int[Math.Min(n, groupTokens)];
         for (int g = 0; g < n; g += groupTokens)
         {
-            int len = Math.Min(groupTokens, n - g);
-            var cand = idx.AsSpan(0, len);
-            for (int i = 0; i < len; i++)
-            {
-                cand[i] = g + i;
-            }
-            int k = Math.Clamp((int)Math.Round(ratio * len, MidpointRounding.AwayFromZero), 1, len);
-            cand.Sort((a, b) => excess[b].CompareTo(excess[a]) is int c && c != 0 ? c : a.CompareTo(b));
-            foreach (int i in cand[..k])
-            {
-                keep[i] = true;
-            }
+            selector.SelectTop([], g, Math.Min(groupTokens, n - g), ratio, keep);
         }
         return keep;
     }

@@ -1,7 +1,7 @@
 namespace Sift.Pipelines.Analysis;
 
 /// <summary>Rho-1's four token categories (paper §2.1): how a token's loss moves over training.</summary>
-public enum LossCategory
+internal enum LossCategory
 {
     /// <summary>High → high: stays above the mean, no clear trend.</summary>
     HH,
@@ -20,7 +20,7 @@ public enum LossCategory
 /// <param name="Category">Each token's category.</param>
 /// <param name="Change">Each token's fitted loss change from the first to the last checkpoint.</param>
 /// <param name="MeanLastLoss">Mean loss over all tokens at the last checkpoint (the H/L boundary).</param>
-public sealed record DynamicsResult(LossCategory[] Category, float[] Change, double MeanLastLoss);
+internal sealed record DynamicsResult(LossCategory[] Category, float[] Change, double MeanLastLoss);
 
 /// <summary>
 /// Token-loss dynamics across checkpoints, as in Rho-1 (§2.1, App. B.1): fit each token's losses l_c at
@@ -30,7 +30,7 @@ public sealed record DynamicsResult(LossCategory[] Category, float[] Change, dou
 /// uses their index as x; Sift uses the tokens processed at each checkpoint, which is the same for even
 /// spacing and right for uneven spacing.
 /// </summary>
-public static class TokenDynamics
+internal static class TokenDynamics
 {
     /// <summary>Stable display names ("H->H", ...).</summary>
     public static string Name(this LossCategory c) => c switch

@@ -9,7 +9,7 @@ namespace Sift.Pipelines.Config;
 /// Typed readers consume keys; <see cref="EnsureAllConsumed"/> then reports any unknown key (typos are the
 /// most common recipe error) with its file and line.
 /// </summary>
-public sealed class ConfigTree
+internal sealed class ConfigTree
 {
     private readonly Dictionary<string, (string? Value, string Where)> _scalars = new(StringComparer.Ordinal);
     private readonly HashSet<string> _consumed = new(StringComparer.Ordinal);
@@ -68,6 +68,21 @@ public sealed class ConfigTree
             string value = s[(eq + 1)..].Trim();
             _scalars[key] = (value.Length == 0 || value is "null" or "~" ? null : value, $"--set {key}");
         }
+    }
+
+    /// <summary>Every key with a value (null values count as unset), with where it was set; marks them all consumed.</summary>
+    public IReadOnlyDictionary<string, (string Raw, string Where)> Given()
+    {
+        var d = new Dictionary<string, (string, string)>(StringComparer.Ordinal);
+        foreach (var (k, (v, where)) in _scalars)
+        {
+            _consumed.Add(k);
+            if (v is not null)
+            {
+                d[k] = (v, where);
+            }
+        }
+        return d;
     }
 
     /// <summary>True when the key is present (even if null).</summary>

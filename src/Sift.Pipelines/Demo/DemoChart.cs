@@ -8,25 +8,24 @@ namespace Sift.Pipelines.Demo;
 /// Solid lines count tokens processed; dashed lines put the selective students against the tokens that got
 /// gradient (the selected-token accounting), so both headline accountings are visible side by side.
 /// </summary>
-public static class DemoChart
+internal static class DemoChart
 {
     /// <summary>The two panels (loss above, accuracy below) as one SVG.</summary>
     public static string Render(DemoResult r)
     {
-        string Color(string arm) => arm switch { "clm" => "#1f77b4", "slm" => "#d62728", "random" => "#2ca02c", "oracle" => "#9467bd", _ => "#7f7f7f" };
         var loss = new List<ChartSeries>();
         var acc = new List<ChartSeries>();
         foreach (var a in r.Arms)
         {
-            loss.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.CleanLoss)).ToList(), Color: Color(a.Name)));
-            acc.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.Accuracy)).ToList(), Color: Color(a.Name)));
+            loss.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.CleanLoss)).ToList(), Color: a.Color));
+            acc.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.Accuracy)).ToList(), Color: a.Color));
         }
-        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        foreach (var a in r.Arms.Where(a => a != r.Baseline))
         {
-            loss.Add(new ChartSeries($"{a.Name} vs selected tokens", a.Curve.Select(p => ((double)p.TrainedTokens, p.CleanLoss)).ToList(), Dashed: true, Color: Color(a.Name)));
-            acc.Add(new ChartSeries($"{a.Name} vs selected tokens", a.Curve.Select(p => ((double)p.TrainedTokens, p.Accuracy)).ToList(), Dashed: true, Color: Color(a.Name)));
+            loss.Add(new ChartSeries($"{a.Name} vs selected tokens", a.Curve.Select(p => ((double)p.TrainedTokens, p.CleanLoss)).ToList(), Dashed: true, Color: a.Color));
+            acc.Add(new ChartSeries($"{a.Name} vs selected tokens", a.Curve.Select(p => ((double)p.TrainedTokens, p.Accuracy)).ToList(), Dashed: true, Color: a.Color));
         }
-        if (r.Arm("clm") is ArmResult clm && clm.Curve.Count > 0)
+        if (r.Baseline is var clm && clm.Curve.Count > 0)
         {
             double x1 = r.Arms.Max(a => a.Curve.Count > 0 ? a.Curve[^1].Tokens : 0);
             loss.Add(new ChartSeries($"CLM final {clm.CleanLoss.ToString("0.000", CultureInfo.InvariantCulture)}", [(0, clm.CleanLoss), (x1, clm.CleanLoss)], Dashed: true, Color: "#999999"));

@@ -1,200 +1,89 @@
-using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Pipelines.Training;
+using Sift.Pipelines.Training.Objectives;
 using Sift.Synth;
-using Sift.Synth.Web;
 
 namespace Sift.Pipelines.Demo;
 
-/// <summary>The model every stage trains (reference and students share the shape, as in Rho-1).</summary>
-/// <param name="Hidden">Hidden size d.</param>
-/// <param name="Layers">Decoder layers.</param>
-/// <param name="Heads">Attention heads (head dim = d / heads; as many KV heads).</param>
-/// <param name="Ffn">SwiGLU hidden size.</param>
-public sealed record DemoModel(int Hidden = 128, int Layers = 4, int Heads = 4, int Ffn = 384)
-{
-    /// <summary>HF config overrides on top of the "tiny" preset (vocabulary comes from the tokenizer).</summary>
-    public IReadOnlyDictionary<string, string> Overrides => new Dictionary<string, string>
-    {
-        ["hidden_size"] = Hidden.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["num_hidden_layers"] = Layers.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["num_attention_heads"] = Heads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["num_key_value_heads"] = Heads.ToString(System.Globalization.CultureInfo.InvariantCulture),
-        ["intermediate_size"] = Ffn.ToString(System.Globalization.CultureInfo.InvariantCulture),
-    };
-
-    /// <summary>Canonical form for stage keys.</summary>
-    public JsonObject ToJson() => new() { ["hidden"] = Hidden, ["layers"] = Layers, ["heads"] = Heads, ["ffn"] = Ffn };
-
-    /// <summary>"d128 L4 h4 ffn384".</summary>
-    public override string ToString() => FormattableString.Invariant($"d{Hidden} L{Layers} h{Heads} ffn{Ffn}");
-}
-
-/// <summary>How a model is trained: steps and the learning-rate schedule (AdamW β 0.9/0.95, wd 0.1, clip 1).</summary>
-/// <param name="Steps">Optimizer steps.</param>
-/// <param name="Lr">Peak learning rate.</param>
-/// <param name="MinLr">Final learning rate of a decaying schedule.</param>
-/// <param name="Warmup">Linear warmup steps.</param>
-/// <param name="Schedule">"cosine", "linear" or "constant".</param>
-public sealed record DemoTraining(int Steps, double Lr = 3e-3, double MinLr = 3e-4, int Warmup = 40, string Schedule = "cosine")
-{
-    /// <summary>Canonical form for stage keys.</summary>
-    public JsonObject ToJson() => new() { ["steps"] = Steps, ["lr"] = Lr, ["min_lr"] = MinLr, ["warmup"] = Warmup, ["schedule"] = Schedule };
-}
-
 /// <summary>
-/// Everything `sift demo` does, sized by <see cref="Default"/> (about 15 minutes on 2 quiet cores) or
-/// <see cref="Quick"/> (under 2 minutes, for CI). The reference model and the students share the model shape,
-/// the window and the batch; the three students share initialisation, data order, seed, learning rate and
-/// step budget and differ only in which tokens get gradient.
+/// Everything `sift demo` does: the corpus, the tokenizer, and two training recipes — the reference model's and the
+/// students' — which are ordinary <see cref="TrainRecipe"/>s (their data folders are filled in by the stages). Built
+/// from settings by <see cref="DemoSettings"/>: <see cref="Default"/> (about 15 minutes on 2 quiet cores) or
+/// <see cref="Quick"/> (CI). The students share initialisation, data order, seed, learning rate and step budget and
+/// differ only in their objective.
 /// </summary>
-public sealed record DemoOptions
+internal sealed record DemoOptions
 {
-    /// <summary>Seed of the corpus, the initialisation, the data order and random selection.</summary>
-    public ulong Seed { get; init; } = 1;
-
-    /// <summary>Compute threads.</summary>
-    public int Threads { get; init; } = Math.Min(2, Environment.ProcessorCount);
-
-    /// <summary>
-    /// The synthetic corpus (its seed is replaced by <see cref="Seed"/>). The web corpus is sized so the students
-    /// read it about once (4M characters ≈ 1.7M tokens against 400 steps × 4,096 tokens), as Rho-1's students read
-    /// OpenWebMath about once; scoring then costs what the students use.
-    /// </summary>
-    public SynthOptions Corpus { get; init; } = new() { WebChars = 4_000_000 };
+    /// <summary>The synthetic corpus; its seed is the demo's seed.</summary>
+    public required SynthOptions Corpus { get; init; }
 
     /// <summary>BPE vocabulary.</summary>
-    public int TokenizerVocab { get; init; } = 1024;
+    public required int TokenizerVocab { get; init; }
 
     /// <summary>Characters the tokenizer is trained on.</summary>
-    public long TokenizerChars { get; init; } = 3_000_000;
+    public required long TokenizerChars { get; init; }
 
-    /// <summary>Model shape.</summary>
-    public DemoModel Model { get; init; } = new();
+    /// <summary>The reference model's recipe (trained on the clean corpus, judged once at the end).</summary>
+    public required TrainRecipe Reference { get; init; }
 
-    /// <summary>Window length T (training and scoring).</summary>
-    public int SeqLen { get; init; } = 256;
+    /// <summary>The students' recipe (the objective is each arm's).</summary>
+    public required TrainRecipe Student { get; init; }
 
-    /// <summary>Sequences per optimizer step.</summary>
-    public int MicroBatch { get; init; } = 16;
+    /// <summary>Students to train, in order; CLM is the baseline and always included.</summary>
+    public required IReadOnlyList<ObjectiveSpec> Arms { get; init; }
 
-    /// <summary>The reference model's training on the clean corpus (cosine decay, as in Rho-1).</summary>
-    public DemoTraining Reference { get; init; } = new(400);
+    /// <summary>The layers of settings this was built from, in order (a study point adds one).</summary>
+    public IReadOnlyList<SettingsLayer> Layers { get; init; } = [];
 
-    /// <summary>
-    /// The students' training. Constant learning rate after warmup: with cosine decay every final point gets
-    /// an annealing bonus that mid-run points lack, which biases "tokens to reach CLM's final loss" in favour of
-    /// the baseline (slm-toy-simulation.md).
-    /// </summary>
-    public DemoTraining Student { get; init; } = new(400, Schedule: "constant");
+    /// <summary>Seed of the corpus, initialisation, data order and random selection.</summary>
+    public ulong Seed => Corpus.Seed;
 
-    /// <summary>
-    /// Share of tokens SLM and random selection keep: Rho-1's 0.6, above the corpus's clean share (about 40% of the
-    /// web tokens at 50% noise characters). Measured on the default demo: at 0.4 SLM also drops a fifth of the clean
-    /// tokens and ends behind CLM (clean loss 1.201 vs 1.152); at 0.6 it keeps 96% of them and leads (1.073).
-    /// </summary>
-    public double SelectRatio { get; init; } = 0.6;
+    /// <summary>Compute threads.</summary>
+    public int Threads => Student.Threads;
 
-    /// <summary>"batch" (rank within the step's batch, Rho-1's wording) or "sequence".</summary>
-    public string SelectScope { get; init; } = "batch";
+    /// <summary>Window length T of the students (and of scoring, so contexts match).</summary>
+    public int SeqLen => Student.SeqLen;
+
+    /// <summary>Windows per student step.</summary>
+    public int MicroBatch => Student.MicroBatch;
+
+    /// <summary>Tokens processed per student step.</summary>
+    public long TokensPerStep => Student.TokensPerStep;
+
+    /// <summary>Student steps.</summary>
+    public long Steps => Student.MaxSteps;
 
     /// <summary>Steps between the students' evaluations.</summary>
-    public int EvalInterval { get; init; } = 50;
+    public int EvalInterval => Student.EvalInterval;
 
-    /// <summary>Held-out problems decoded for accuracy at each evaluation (round-robin over tiers; 0 = all).</summary>
-    public int AccuracyProblems { get; init; } = 150;
+    /// <summary>Share of tokens the selective students keep.</summary>
+    public double SelectRatio => Student.SelectRatio;
 
-    /// <summary>Students to train, in order (clm is the baseline and always included; oracle, a perfect clean-token filter at the same ratio, is a research control).</summary>
-    public IReadOnlyList<string> Arms { get; init; } = ["clm", "slm", "random"];
-
-    /// <summary>Tokens processed per optimizer step.</summary>
-    public long TokensPerStep => (long)SeqLen * MicroBatch;
+    /// <summary>True when an arm needs reference scores, so the demo scores the corpus.</summary>
+    public bool NeedsScores => Arms.Any(a => a.Needs.HasFlag(ObjectiveNeeds.ReferenceScores));
 
     /// <summary>The ~15-minute demo.</summary>
-    public static DemoOptions Default { get; } = new();
+    public static DemoOptions Default => DemoSettings.Build(quick: false, [], "default");
 
-    /// <summary>The CI-sized demo: a few thousand documents, a smaller model, ~100 steps per run.</summary>
-    public static DemoOptions Quick { get; } = new()
-    {
-        Corpus = new SynthOptions { CleanDocuments = 1200, WebChars = 160_000, EvalPerTier = 10 },
-        TokenizerVocab = 512,
-        TokenizerChars = 400_000,
-        Model = new DemoModel(64, 2, 2, 192),
-        SeqLen = 128,
-        MicroBatch = 8,
-        Reference = new DemoTraining(60, Warmup: 10),
-        Student = new DemoTraining(60, Warmup: 10, Schedule: "constant"),
-        EvalInterval = 20,
-        AccuracyProblems = 15,
-    };
+    /// <summary>The CI-sized demo: a few thousand documents, a smaller model, ~60 steps per run.</summary>
+    public static DemoOptions Quick => DemoSettings.Build(quick: true, [], "--quick");
 
     /// <summary>Throws a <see cref="SiftException"/> naming the first bad option.</summary>
     public void Validate()
     {
         Corpus.Validate();
-        if (!(SelectRatio > 0 && SelectRatio <= 1))
+        if (EvalInterval < 1 || EvalInterval > Student.MaxSteps)
         {
-            throw new SiftException($"select_ratio: expected a share in (0, 1], got {SelectRatio}");
+            throw new SiftException($"eval.interval: expected 1 .. {Student.MaxSteps} (the students' steps), got {EvalInterval}");
         }
-        if (SelectScope is not ("batch" or "sequence"))
+        if (!Arms.Contains(ObjectiveRegistry.Clm))
         {
-            throw new SiftException($"select_scope: expected batch or sequence, got '{SelectScope}'");
+            throw new SiftException($"arms: the {ObjectiveRegistry.Clm.Name} baseline is required (speedups are measured against it)");
         }
-        if (Threads < 1)
+        foreach (var recipe in new[] { Reference, Student })
         {
-            throw new SiftException($"--threads: expected at least 1, got {Threads}");
-        }
-        if (Reference.Steps < 1 || Student.Steps < 1)
-        {
-            throw new SiftException($"steps: expected at least 1 (reference {Reference.Steps}, students {Student.Steps})");
-        }
-        if (EvalInterval < 1 || EvalInterval > Student.Steps)
-        {
-            throw new SiftException($"eval_interval: expected 1 .. {Student.Steps} (the students' steps), got {EvalInterval}");
-        }
-        if (Model.Hidden % Model.Heads != 0)
-        {
-            throw new SiftException($"model: hidden size {Model.Hidden} is not a multiple of the head count {Model.Heads}");
-        }
-        if (!Arms.Contains("clm"))
-        {
-            throw new SiftException("arms: the clm baseline is required (speedups are measured against it)");
-        }
-        foreach (string a in Arms)
-        {
-            if (a is not ("clm" or "slm" or "random" or "oracle"))
-            {
-                throw new SiftException($"arms: unknown objective '{a}' (clm, slm, random, oracle)");
-            }
+            recipe.Check((key, message) => new SiftException($"{key}: {message}"));
+            _ = recipe.ResolveModelConfig(TokenizerVocab, 0); // a shape the engine cannot build fails here, before any stage runs
         }
     }
-
-    /// <summary>The corpus options with this demo's seed.</summary>
-    public SynthOptions SeededCorpus => Corpus with { Seed = Seed };
-
-    /// <summary>Canonical description of the corpus (stage keys, reports).</summary>
-    public static JsonObject CorpusJson(SynthOptions c) => new()
-    {
-        ["seed"] = c.Seed,
-        ["clean_documents"] = c.CleanDocuments,
-        ["clean_math_prose_share"] = c.CleanMathProseShare,
-        ["web_chars"] = c.WebChars,
-        ["eval_per_tier"] = c.EvalPerTier,
-        ["tiers"] = c.Tiers.ToString(),
-        ["web"] = WebJson(c.Web),
-        ["overlap_n"] = c.OverlapN,
-        ["max_overlap"] = c.MaxOverlap,
-    };
-
-    /// <summary>Canonical description of a web mixture.</summary>
-    public static JsonObject WebJson(WebMixture w) => new()
-    {
-        ["noise_share"] = w.NoiseShare,
-        ["boilerplate"] = w.Boilerplate,
-        ["ids"] = w.Ids,
-        ["tables"] = w.Tables,
-        ["prose"] = w.Prose,
-        ["wrong_arithmetic"] = w.WrongArithmetic,
-        ["math_prose_share"] = w.MathProseShare,
-        ["page_jitter"] = w.PageJitter,
-    };
 }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using Sift.Core.Reporting;
+using Sift.Pipelines.Training;
 
 namespace Sift.Pipelines.Demo;
 
@@ -18,7 +18,7 @@ namespace Sift.Pipelines.Demo;
 /// OUT/report.md OUT/demo.svg OUT/summary.json
 /// </code>
 /// </summary>
-public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progress = null)
+internal sealed class DemoPipeline(DemoOptions options, IProgressReporter? progress = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -36,10 +36,10 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
         var clock = Stopwatch.StartNew();
         var stages = new DemoStages(new StageStore(_progress), DemoStages.FixedLayout(outDir), _progress);
         var records = new List<StageRecord>();
-        int total = 3 + o.Arms.Count + (o.Arms.Contains("slm") ? 1 : 0);
+        int total = 3 + o.Arms.Count + (o.NeedsScores ? 1 : 0);
         int n = 0;
         double? secondsPerStep = null; // measured on the reference run, for the later stages' estimates
-        StageRecord Step(string what, Func<StageRecord> run, Func<double, double>? estimate = null)
+        StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run, Func<double, double>? estimate = null) where T : IStageResult
         {
             string eta = secondsPerStep is double sps && estimate is not null ? $" (about {ConsoleProgress.Fmt(TimeSpan.FromSeconds(estimate(sps)))})" : "";
             _progress.Line($"[{++n}/{total}] {what}{eta}");
@@ -51,56 +51,49 @@ public sealed class DemoPipeline(DemoOptions options, IProgressReporter? progres
 
         var synth = Step($"corpus, tokenizer and packing ({o.Corpus.CleanDocuments:N0} clean documents, {o.Corpus.WebChars:N0} web characters, noise {o.Corpus.Web.NoiseShare:P0})",
             () => stages.Synth(o, cancel: cancel));
-        var reference = Step($"reference model on the clean corpus ({o.Model}, {o.Reference.Steps} steps of {o.TokensPerStep:N0} tokens)",
+        var reference = Step($"reference model on the clean corpus ({ModelText(o.Reference, o.TokenizerVocab)}, {o.Reference.MaxSteps} steps of {o.Reference.TokensPerStep:N0} tokens)",
             () => stages.Reference(o, synth, cancel));
-        if (!reference.Cached && reference.Result["steps"] is JsonValue st && (long)st > 0)
+        if (!reference.Cached && reference.Result.Steps > 0)
         {
-            secondsPerStep = reference.Seconds / (long)st;
+            secondsPerStep = reference.Seconds / reference.Result.Steps;
         }
-        StageRecord? score = null;
-        if (o.Arms.Contains("slm"))
+        StageRecord<ScoreStageResult>? score = null;
+        if (o.NeedsScores)
         {
-            long webTokens = synth.Result["tokens"]?["web"] is JsonValue wt ? (long)wt : 0;
+            long webTokens = synth.Result.WebTokenCount;
             // Forward-only scoring runs at about 2.7x training speed (sift bench).
             score = Step("scoring every web token with the reference model", () => stages.Score(o, synth, reference, cancel),
                 sps => webTokens / (double)o.TokensPerStep * sps / 2.7);
         }
-        var arms = new List<StageRecord>();
-        foreach (string arm in o.Arms)
+        var arms = new List<ArmResult>();
+        foreach (var arm in o.Arms)
         {
-            string what = arm switch
-            {
-                "clm" => "CLM student (every token)",
-                "slm" => $"SLM student (top {o.SelectRatio:P0} by excess loss)",
-                "oracle" => $"oracle student ({o.SelectRatio:P0} of tokens, clean-labelled first)",
-                _ => $"random-selection student ({o.SelectRatio:P0} of tokens at random)",
-            };
-            arms.Add(Step($"{what}, {o.Student.Steps} steps", () => stages.Student(o, arm, synth, score, cancel), sps => o.Student.Steps * sps));
+            var stage = Step($"{arm.Describe(o.Student)}, {o.Steps} steps", () => stages.Student(o, arm, synth, score, cancel), sps => o.Steps * sps);
+            arms.Add(ArmResult.FromStage(stage, arm));
         }
         _progress.Line($"[{total}/{total}] report");
-        var shares = new Dictionary<string, double>(StringComparer.Ordinal);
-        if (synth.Result["web_token_shares"] is JsonObject ws)
-        {
-            foreach (var (k, v) in ws)
-            {
-                shares[k] = (double)v!;
-            }
-        }
         var result = new DemoResult
         {
             Options = o,
             Folder = outDir,
             Stages = records,
-            Reference = ArmResult.FromStage(reference),
-            Arms = arms.Select(ArmResult.FromStage).ToList(),
-            CorpusShares = shares,
-            ScoringFlops = score?.Result["flops"] is JsonValue f ? (double)f : 0,
+            Reference = ArmResult.FromStage(reference, null),
+            Arms = arms,
+            CorpusShares = synth.Result.WebTokenShares,
+            ScoringFlops = score?.Result.ScoringFlops ?? 0,
             WallSeconds = clock.Elapsed.TotalSeconds,
             Load = (loadStart, LoadAverage()),
             Command = Command,
         };
         DemoReport.WriteAll(result);
         return result;
+    }
+
+    /// <summary>"d128 L4 h4 ffn384" for a recipe's model.</summary>
+    public static string ModelText(TrainRecipe r, int vocab)
+    {
+        var c = r.ResolveModelConfig(vocab, 0);
+        return FormattableString.Invariant($"d{c.HiddenSize} L{c.NumHiddenLayers} h{c.NumAttentionHeads} ffn{c.IntermediateSize}");
     }
 
     /// <summary>The 1-minute load average (NaN where /proc/loadavg does not exist).</summary>

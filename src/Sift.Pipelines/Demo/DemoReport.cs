@@ -3,11 +3,12 @@ using System.Text;
 using System.Text.Json;
 using Sift.Core.IO;
 using Sift.Core.Reporting;
+using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Demo;
 
 /// <summary>The demo's human-readable outputs: the console table, report.md and demo.svg (plus summary.json).</summary>
-public static class DemoReport
+internal static class DemoReport
 {
     /// <summary>Writes report.md, demo.svg and summary.json into the demo folder.</summary>
     public static void WriteAll(DemoResult r)
@@ -20,16 +21,16 @@ public static class DemoReport
     /// <summary>The headline in words, both token accountings labelled.</summary>
     public static string Headline(DemoResult r)
     {
-        var clm = r.Arm("clm")!;
+        var clm = r.Baseline;
         var sb = new StringBuilder();
-        if (r.Arm("slm") is not ArmResult slm)
+        if (r.Arm(DemoResult.Slm) is not ArmResult slm)
         {
             return $"CLM: clean loss {F3(clm.CleanLoss)}, accuracy {Pct(clm.Accuracy)} (no SLM student in this run).";
         }
-        var s = r.SpeedupOf("slm");
-        sb.Append(CultureInfo.InvariantCulture, $"At an equal budget ({clm.Tokens:N0} tokens processed, {r.Options.Student.Steps} steps), SLM reached clean loss {F3(slm.CleanLoss)} and accuracy {Pct(slm.Accuracy)}; ");
+        var s = r.SpeedupOf(DemoResult.Slm);
+        sb.Append(CultureInfo.InvariantCulture, $"At an equal budget ({clm.Tokens:N0} tokens processed, {r.Options.Steps} steps), SLM reached clean loss {F3(slm.CleanLoss)} and accuracy {Pct(slm.Accuracy)}; ");
         sb.Append(CultureInfo.InvariantCulture, $"CLM {F3(clm.CleanLoss)} and {Pct(clm.Accuracy)}");
-        if (r.Arm("random") is ArmResult rnd)
+        if (r.Arm(RandomSelectionObjective.Spec.Name) is ArmResult rnd)
         {
             sb.Append(CultureInfo.InvariantCulture, $"; random selection {F3(rnd.CleanLoss)} and {Pct(rnd.Accuracy)}");
         }
@@ -76,8 +77,8 @@ public static class DemoReport
             sb.AppendLine();
         }
         sb.AppendLine("* the reference model trained on the clean corpus (not a student)");
-        var s = r.SpeedupOf("slm");
-        if (r.Arm("slm") is not null)
+        var s = r.SpeedupOf(DemoResult.Slm);
+        if (r.Arm(DemoResult.Slm) is not null)
         {
             sb.AppendLine(CultureInfo.InvariantCulture, $"speedup to CLM's final clean loss {F3(r.Target)}: tokens processed {X(s.Tokens, s.Arm)}, selected tokens {X(s.Selected, s.Arm)}");
         }
@@ -123,7 +124,6 @@ public static class DemoReport
     {
         var o = r.Options;
         var sb = new StringBuilder();
-        var clm = r.Arm("clm")!;
         sb.AppendLine("# Sift demo: selective language modeling (Rho-1) on the built-in corpus");
         sb.AppendLine();
         sb.AppendLine(Headline(r));
@@ -152,7 +152,7 @@ public static class DemoReport
         sb.AppendLine("---:|");
         foreach (var a in r.Arms.Append(r.Reference))
         {
-            string name = a.Name == "reference" ? "reference (clean corpus, not a student)" : a.Name switch { "random" => "random selection", "oracle" => "oracle (clean tokens first)", var n => n.ToUpperInvariant() };
+            string name = a.Objective is null ? "reference (clean corpus, not a student)" : a.Label;
             sb.Append(CultureInfo.InvariantCulture, $"| {name} | {a.Tokens:N0} | {a.TrainedTokens:N0} | {F3(a.CleanLoss)} | {F3(a.AnswerLoss)} | {Pct(a.Accuracy)} |");
             foreach (string t in tiers)
             {
@@ -162,7 +162,7 @@ public static class DemoReport
         }
         sb.AppendLine();
         sb.AppendLine("*Clean loss*: mean per-token loss on the held-out problems (question and worked solution). *Answer loss*: on the tokens after `####`. " +
-            $"*Accuracy*: greedy decoding from the question, exact numeric match of the `####` answer, on {(o.AccuracyProblems == 0 ? "all" : o.AccuracyProblems.ToString(CultureInfo.InvariantCulture))} held-out problems taken round-robin over the tiers.");
+            $"*Accuracy*: greedy decoding from the question, exact numeric match of the `####` answer, on {(o.Student.EvalAccuracyProblems == 0 ? "all" : o.Student.EvalAccuracyProblems.ToString(CultureInfo.InvariantCulture))} held-out problems taken round-robin over the tiers.");
         sb.AppendLine();
 
         sb.AppendLine("## Speedup, both accountings");
@@ -174,8 +174,9 @@ public static class DemoReport
         foreach (var a in r.Arms)
         {
             var s = r.SpeedupOf(a.Name);
-            var c = a.Name == "clm" ? s.Baseline : s.Arm;
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {a.Name} | {(c is null ? "never" : c.Tokens.ToString("N0", CultureInfo.InvariantCulture))} | {(c is null ? "never" : c.TrainedTokens.ToString("N0", CultureInfo.InvariantCulture))} | {(a.Name == "clm" ? "1" : X(s.Tokens, s.Arm))} | {(a.Name == "clm" ? "1" : X(s.Selected, s.Arm))} |");
+            bool baseline = a == r.Baseline;
+            var c = baseline ? s.Baseline : s.Arm;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {a.Name} | {(c is null ? "never" : c.Tokens.ToString("N0", CultureInfo.InvariantCulture))} | {(c is null ? "never" : c.TrainedTokens.ToString("N0", CultureInfo.InvariantCulture))} | {(baseline ? "1" : X(s.Tokens, s.Arm))} | {(baseline ? "1" : X(s.Selected, s.Arm))} |");
         }
         sb.AppendLine();
         sb.AppendLine("*Tokens processed* counts every token of every batch: what a crawl costs to read and what a step costs to compute (SLM's forward and backward are as dense as CLM's). " +
@@ -220,7 +221,7 @@ public static class DemoReport
                 sb.Append("---:|");
             }
             sb.AppendLine("---:|");
-            var slm = r.Arm("slm");
+            var slm = r.Arm(DemoResult.Slm);
             long slmSel = slm?.Selection.Where(kv => kv.Key != "separator").Sum(kv => kv.Value.Selected) ?? 0;
             foreach (string k in kinds)
             {
@@ -234,7 +235,7 @@ public static class DemoReport
             }
             sb.AppendLine();
             sb.Append(CultureInfo.InvariantCulture, $"Clean kinds (correct problems and math prose) are {Pct(DemoSummary.CleanCorpusShare(r))} of what CLM trains on, ");
-            sb.AppendLine(string.Join(", ", selArms.Select(a => $"{Pct(a.CleanShareOfKept)} of what {a.Name} trains on")) + $". Select ratio {o.SelectRatio:0.##}, ranked per {o.SelectScope}; counts pooled over the whole run.");
+            sb.AppendLine(string.Join(", ", selArms.Select(a => $"{Pct(a.CleanShareOfKept)} of what {a.Name} trains on")) + $". Select ratio {o.SelectRatio:0.##}, ranked per {(o.Student.SelectScope == Selective.SelectScope.Batch ? "batch" : "sequence")}; counts pooled over the whole run.");
             sb.AppendLine();
         }
 
@@ -244,9 +245,10 @@ public static class DemoReport
         var w = c0.Web;
         sb.Append(CultureInfo.InvariantCulture, $"- Corpus (seed {o.Seed}): {c0.CleanDocuments:N0} clean documents for the reference model; {c0.WebChars:N0} characters of crawl-like web pages with noise share {w.NoiseShare:0.##} of characters ");
         sb.AppendLine(CultureInfo.InvariantCulture, $"(weights: boilerplate {w.Boilerplate}, ids {w.Ids}, tables {w.Tables}, off-topic prose {w.Prose}, wrong arithmetic {w.WrongArithmetic}); {c0.EvalPerTier} held-out problems per tier; tiers {c0.Tiers}.");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- Model: Llama {o.Model}, {ParamText(r)} parameters, BPE vocabulary {o.TokenizerVocab}, windows of {o.SeqLen} tokens, {o.MicroBatch} windows per step ({o.TokensPerStep:N0} tokens).");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- Reference model: {o.Reference.Steps} steps on the clean corpus, AdamW (0.9, 0.95, wd 0.1), peak LR {o.Reference.Lr:g3}, {o.Reference.Schedule} to {o.Reference.MinLr:g3}, {o.Reference.Warmup} warmup steps.");
-        sb.Append(CultureInfo.InvariantCulture, $"- Students: {o.Student.Steps} steps on the web corpus, peak LR {o.Student.Lr:g3} held {o.Student.Schedule} after {o.Student.Warmup} warmup steps; the same initialisation, data order and seed for CLM, SLM and random selection, which differ only in the loss mask. ");
+        var (rf, st) = (o.Reference, o.Student);
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Model: Llama {DemoPipeline.ModelText(st, o.TokenizerVocab)}, {ParamText(r)} parameters, BPE vocabulary {o.TokenizerVocab}, windows of {o.SeqLen} tokens, {o.MicroBatch} windows per step ({o.TokensPerStep:N0} tokens).");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Reference model: {rf.MaxSteps} steps on the clean corpus, AdamW ({rf.Adam.Beta1:0.##}, {rf.Adam.Beta2:0.##}, wd {rf.Adam.WeightDecay:0.##}), peak LR {rf.Lr:g3}, {rf.ScheduleKind} to {rf.MinLr:g3}, {rf.WarmupSteps} warmup steps.");
+        sb.Append(CultureInfo.InvariantCulture, $"- Students: {st.MaxSteps} steps on the web corpus, peak LR {st.Lr:g3} held {st.ScheduleKind} after {st.WarmupSteps} warmup steps; the same initialisation, data order and seed for every student, which differ only in the loss mask. ");
         sb.AppendLine("A constant LR keeps the comparison fair: with cosine decay every run's final point gets an annealing bonus its mid-run points lack, which inflates the tokens CLM needs to reach its own final loss.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Evaluation every {o.EvalInterval} steps on the held-out problems; reference scores computed once with the students' exact windows (T = {o.SeqLen}).");
         sb.AppendLine();
@@ -254,11 +256,10 @@ public static class DemoReport
         sb.AppendLine();
         sb.AppendLine("| stage | wall time | FLOPs | |");
         sb.AppendLine("|---|---:|---:|---|");
-        foreach (var st in r.Stages)
+        foreach (var stage in r.Stages)
         {
-            string sub = st.Name == "synth" && st.Result["seconds"] is System.Text.Json.Nodes.JsonObject secs
-                ? string.Join(", ", secs.Where(kv => kv.Key != "total").Select(kv => $"{kv.Key} {(double)kv.Value!:0.0}s")) : "";
-            sb.AppendLine(CultureInfo.InvariantCulture, $"| {st.Name} | {st.Seconds:0.0}s | {(st.Result["flops"] is System.Text.Json.Nodes.JsonValue fl ? Sci((double)fl) : "")} | {(st.Cached ? "cached (time of the run that made it)" : sub)} |");
+            string sub = stage.Output is SynthStageResult sy ? string.Join(", ", sy.Seconds.Where(kv => kv.Key != "total").Select(kv => $"{kv.Key} {kv.Value:0.0}s")) : "";
+            sb.AppendLine(CultureInfo.InvariantCulture, $"| {stage.Name} | {stage.Seconds:0.0}s | {(stage.Output.Flops is double fl ? Sci(fl) : "")} | {(stage.Cached ? "cached (time of the run that made it)" : sub)} |");
         }
         sb.AppendLine();
         if (SelectionCost(r) is string cost)
@@ -272,12 +273,13 @@ public static class DemoReport
         return sb.ToString();
     }
 
-    private static string ParamText(DemoResult r) => r.Stages.FirstOrDefault(s => s.Name == "reference")?.Result["parameters"]?.ToString() ?? "?";
+    private static string ParamText(DemoResult r) =>
+        r.Stages.Select(s => s.Output).OfType<TrainStageResult>().FirstOrDefault()?.Parameters.ToString(CultureInfo.InvariantCulture) ?? "?";
 
     private static List<string> Tiers(DemoResult r)
     {
         string[] order = ["easy", "medium", "hard"];
-        return r.Arms.Append(r.Reference).SelectMany(a => a.Final["tiers"] is System.Text.Json.Nodes.JsonObject t ? t.Select(kv => kv.Key) : [])
+        return r.Arms.Append(r.Reference).SelectMany(a => a.Final.Tiers?.Keys ?? Enumerable.Empty<string>())
             .Distinct().OrderBy(t => Array.IndexOf(order, t) is int i && i >= 0 ? i : 100).ThenBy(t => t, StringComparer.Ordinal).ToList();
     }
 

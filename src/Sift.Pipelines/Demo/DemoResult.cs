@@ -1,11 +1,12 @@
-using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Pipelines.Training.Metrics;
+using Sift.Pipelines.Training.Objectives;
 using Sift.Synth;
 
 namespace Sift.Pipelines.Demo;
 
 /// <summary>One student (or the reference model) after training.</summary>
-/// <param name="Name">clm, slm, random or reference.</param>
+/// <param name="Name">The objective's name, or "reference".</param>
 /// <param name="Curve">Evaluations in training order.</param>
 /// <param name="Tokens">Tokens processed.</param>
 /// <param name="TrainedTokens">Tokens that received gradient.</param>
@@ -13,11 +14,20 @@ namespace Sift.Pipelines.Demo;
 /// <param name="Selection">Per provenance kind: tokens selected and tokens seen over the whole run (empty for clm).</param>
 /// <param name="Flops">Training FLOPs.</param>
 /// <param name="Seconds">Wall time of the training stage.</param>
-public sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long Tokens, long TrainedTokens, JsonObject Final,
+internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long Tokens, long TrainedTokens, MetricsLine Final,
     IReadOnlyDictionary<string, (long Selected, long Seen)> Selection, double Flops, double Seconds)
 {
+    /// <summary>The objective it was trained with (null for the reference model).</summary>
+    public ObjectiveSpec? Objective { get; init; }
+
+    /// <summary>Display name ("SLM", "random selection", "reference").</summary>
+    public string Label => Objective?.Label ?? Name;
+
+    /// <summary>Chart colour.</summary>
+    public string Color => Objective?.Color ?? "#7f7f7f";
+
     /// <summary>The full evaluation records, parallel to <see cref="Curve"/>.</summary>
-    public IReadOnlyList<JsonObject> Evaluations { get; init; } = [];
+    public IReadOnlyList<MetricsLine> Evaluations { get; init; } = [];
 
     /// <summary>Selection counts per evaluation interval's end step (cumulative from the start), for truncation.</summary>
     public IReadOnlyList<(long Step, IReadOnlyDictionary<string, (long Selected, long Seen)> Counts)> SelectionByStep { get; init; } = [];
@@ -57,16 +67,16 @@ public sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long
     public double ObjectiveShare { get; init; } = double.NaN;
 
     /// <summary>Final held-out clean loss.</summary>
-    public double CleanLoss => Number(Final, "clean_loss");
+    public double CleanLoss => Final.CleanLoss ?? double.NaN;
 
     /// <summary>Final loss on the answer tokens.</summary>
-    public double AnswerLoss => Number(Final, "answer_loss");
+    public double AnswerLoss => Final.AnswerLoss ?? double.NaN;
 
     /// <summary>Final greedy accuracy.</summary>
-    public double Accuracy => Number(Final, "accuracy");
+    public double Accuracy => Final.Accuracy ?? double.NaN;
 
     /// <summary>Final accuracy of one tier, or NaN.</summary>
-    public double TierAccuracy(string tier) => Final["tiers"]?[tier] is JsonObject t ? Number(t, "accuracy") : double.NaN;
+    public double TierAccuracy(string tier) => Final.Tiers?.GetValueOrDefault(tier)?.Accuracy ?? double.NaN;
 
     /// <summary>Share of the tokens of a kind that were selected, or NaN when none were seen.</summary>
     public double KeptShare(string kind) => Selection.TryGetValue(kind, out var c) && c.Seen > 0 ? (double)c.Selected / c.Seen : double.NaN;
@@ -83,68 +93,59 @@ public sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, long
     }
 
     /// <summary>Reads a training stage's metrics.jsonl into a result.</summary>
-    public static ArmResult FromStage(StageRecord stage)
+    public static ArmResult FromStage(StageRecord<TrainStageResult> stage, ObjectiveSpec? objective)
     {
-        string metrics = DemoStages.Str(stage, "metrics");
+        var result = stage.Result;
+        if (!File.Exists(result.Metrics))
+        {
+            throw new SiftException($"{result.Metrics}: missing; delete {stage.Folder} to redo the {stage.Name} stage");
+        }
         var curve = new List<EvalPoint>();
-        var evals = new List<JsonObject>();
+        var evals = new List<MetricsLine>();
         var byStep = new List<(long, IReadOnlyDictionary<string, (long, long)>)>();
         var selection = new Dictionary<string, (long Selected, long Seen)>(StringComparer.Ordinal);
-        JsonObject? final = null;
-        int line = 0;
-        foreach (string l in File.ReadLines(metrics))
+        MetricsLine? final = null;
+        int lineNo = 0;
+        foreach (string l in File.ReadLines(result.Metrics))
         {
-            line++;
+            lineNo++;
             if (string.IsNullOrWhiteSpace(l))
             {
                 continue;
             }
-            JsonObject r;
-            try
+            var r = MetricsLog.TryParse(l) ?? throw new SiftException($"{result.Metrics}:{lineNo}: not a metrics record; delete {stage.Folder} to redo the {stage.Name} stage");
+            if (r.HasProbe)
             {
-                r = JsonNode.Parse(l) as JsonObject ?? throw new SiftException($"{metrics}:{line}: expected a JSON object");
-            }
-            catch (System.Text.Json.JsonException ex)
-            {
-                throw new SiftException($"{metrics}:{line}: invalid JSON ({ex.Message}); delete {stage.Folder} to redo the {stage.Name} stage");
-            }
-            if (r["clean_loss"] is JsonValue)
-            {
-                curve.Add(new EvalPoint((long)r["step"]!, (long)r["tokens"]!, r["trained_tokens"] is JsonValue t ? (long)t : (long)r["tokens"]!,
-                    Number(r, "clean_loss"), Number(r, "answer_loss"), Number(r, "accuracy")));
+                curve.Add(new EvalPoint(r.Step, r.Tokens, r.TrainedOrTokens, r.CleanLoss ?? double.NaN, r.AnswerLoss ?? double.NaN, r.Accuracy ?? double.NaN));
                 evals.Add(r);
                 final = r;
             }
-            if (r["selected_counts"] is JsonObject counts)
+            if (r.SelectedCounts is { } counts)
             {
                 foreach (var (kind, v) in counts)
                 {
                     var (s, n) = selection.GetValueOrDefault(kind);
-                    selection[kind] = (s + (long)v![0]!, n + (long)v[1]!);
+                    selection[kind] = (s + v[0], n + v[1]);
                 }
-                byStep.Add(((long)r["step"]!, new Dictionary<string, (long, long)>(selection, StringComparer.Ordinal)));
+                byStep.Add((r.Step, new Dictionary<string, (long, long)>(selection, StringComparer.Ordinal)));
             }
         }
         if (final is null)
         {
-            throw new SiftException($"{metrics}: no evaluation records (clean_loss); the {stage.Name} stage did not evaluate on the held-out problems");
+            throw new SiftException($"{result.Metrics}: no evaluation records (clean_loss); the {stage.Name} stage did not evaluate on the held-out problems");
         }
-        return new ArmResult(stage.Name, curve, (long)stage.Result["tokens"]!, (long)stage.Result["trained_tokens"]!, final, selection,
-            (double)stage.Result["flops"]!, stage.Seconds)
+        return new ArmResult(stage.Name, curve, result.Tokens, result.TrainedTokens, final, selection, result.TrainFlops, stage.Seconds)
         {
+            Objective = objective,
             Evaluations = evals,
             SelectionByStep = byStep,
-            ObjectiveShare = Number(stage.Result, "step_seconds") is double st && st > 0 ? Number(stage.Result, "objective_seconds") / st : double.NaN,
+            ObjectiveShare = result.StepSeconds > 0 ? result.ObjectiveSeconds / result.StepSeconds : double.NaN,
         };
     }
-
-    /// <summary>A numeric field, or NaN when absent or not a number.</summary>
-    public static double Number(JsonNode? o, string field) =>
-        o?[field] is JsonValue v && v.GetValueKind() == System.Text.Json.JsonValueKind.Number ? (double)v : double.NaN;
 }
 
 /// <summary>Everything the demo measured, ready for the report, the console table and the JSON summary.</summary>
-public sealed record DemoResult
+internal sealed record DemoResult
 {
     /// <summary>The options it ran with.</summary>
     public required DemoOptions Options { get; init; }
@@ -176,11 +177,17 @@ public sealed record DemoResult
     /// <summary>Load average (1 minute) at the start and at the end, to judge timings on a shared machine.</summary>
     public (double Start, double End) Load { get; init; }
 
+    /// <summary>Name of the selective objective the demo is about (Rho-1's SLM).</summary>
+    public static string Slm => SlmObjective.Spec.Name;
+
     /// <summary>The arm named <paramref name="name"/>, or null.</summary>
     public ArmResult? Arm(string name) => Arms.FirstOrDefault(a => a.Name == name);
 
-    /// <summary>CLM's final clean loss, the target of the speedups.</summary>
-    public double Target => Arm("clm")!.CleanLoss;
+    /// <summary>The baseline every speedup is measured against (CLM).</summary>
+    public ArmResult Baseline => Arm(ObjectiveRegistry.Clm.Name) ?? throw new InvalidOperationException("the demo always trains the CLM baseline");
+
+    /// <summary>The baseline's final clean loss, the target of the speedups.</summary>
+    public double Target => Baseline.CleanLoss;
 
     /// <summary>Speedups of <paramref name="arm"/> against CLM (null when it never reaches CLM's final clean loss).</summary>
     public (double? Tokens, double? Selected, Crossing? Baseline, Crossing? Arm) SpeedupOf(string arm)
@@ -190,7 +197,7 @@ public sealed record DemoResult
         {
             return (null, null, null, null);
         }
-        var s = Speedup.Against(Arm("clm")!.Curve, a.Curve);
+        var s = Speedup.Against(Baseline.Curve, a.Curve);
         return (s.Tokens, s.Selected, s.Baseline, s.Arm);
     }
 
@@ -200,12 +207,12 @@ public sealed record DemoResult
     /// </summary>
     public (double Clm, double Slm, double SlmWithReference)? FlopsToTarget()
     {
-        var s = SpeedupOf("slm");
-        if (s.Baseline is null || s.Arm is null || Arm("slm") is not ArmResult slm)
+        var s = SpeedupOf(Slm);
+        if (s.Baseline is null || s.Arm is null || Arm(Slm) is not ArmResult slm)
         {
             return null;
         }
-        var clm = Arm("clm")!;
+        var clm = Baseline;
         double clmF = clm.Flops / clm.Tokens * s.Baseline.Tokens, slmF = slm.Flops / slm.Tokens * s.Arm.Tokens;
         return (clmF, slmF, slmF + Reference.Flops + ScoringFlops);
     }

@@ -1,126 +1,267 @@
-using System.Globalization;
 using Sift.Core;
+using Sift.Pipelines.Config;
+using Sift.Pipelines.Training;
+using Sift.Pipelines.Training.Objectives;
 using Sift.Synth;
 
 namespace Sift.Pipelines.Demo;
 
+/// <summary>One layer of key=value settings and where it came from ("demo default", "--quick", "--set", a grid file).</summary>
+/// <param name="Settings">key=value strings, in order.</param>
+/// <param name="Where">Source, for messages.</param>
+internal sealed record SettingsLayer(IReadOnlyList<string> Settings, string Where);
+
 /// <summary>
-/// <c>key=value</c> settings on top of a <see cref="DemoOptions"/> (<c>sift demo --set</c> and the study grid's axes).
-/// Every key of <see cref="Keys"/> is accepted; an unknown key or a bad value is an error naming both.
+/// The demo's settings: ordinary recipe keys (<see cref="RecipeKeys"/>), which set both the reference's and the
+/// students' recipe, or one of them with a <c>reference.</c> or <c>student.</c> prefix; plus the demo's own keys
+/// (<see cref="Table"/>: corpus, tokenizer, arms, seed). Settings come in layers — the demo's defaults, then
+/// <c>--quick</c>'s, then the user's — and within a layer a prefixed key wins over the plain one; a later layer wins
+/// over an earlier one.
 /// </summary>
-public static class DemoSettings
+internal static class DemoSettings
 {
-    /// <summary>The accepted keys with what they set.</summary>
-    public static IReadOnlyList<(string Key, string Meaning)> Keys { get; } =
+    /// <summary>Stage prefixes of recipe keys.</summary>
+    public const string ReferencePrefix = "reference.", StudentPrefix = "student.";
+
+    // Recipe keys the demo sets itself (folders, data, the objective of each arm, the reference's evaluation).
+    private static readonly HashSet<string> s_demoOwned = new(StringComparer.Ordinal)
+    {
+        "name", "out_dir", "tokenizer", "model.config", "model.init_from", "data.train", "data.valid", "data.holdout_every", "data.ref_scores",
+        "data.labels", "train.objective", "eval.problems", "checkpoint.interval", "checkpoint.keep",
+    };
+
+    /// <summary>The demo's defaults: Rho-1's recipe at a size that runs in about 15 minutes on 2 cores.</summary>
+    public static IReadOnlyList<string> Defaults { get; } =
     [
-        ("seed", "corpus, initialisation, data order and random selection"),
-        ("threads", "compute threads"),
-        ("corpus.clean_documents", "clean documents for the reference model"),
-        ("corpus.clean_math_prose", "share of clean documents that are math prose"),
-        ("corpus.web_chars", "characters of crawl-like web text"),
-        ("corpus.eval_per_tier", "held-out problems per tier"),
-        ("corpus.tiers", "tier weights, e.g. easy=0.5,medium=0.3,hard=0.2"),
-        ("corpus.noise_share", "share of web characters that are noise"),
-        ("corpus.boilerplate", "weight of navigation and site chrome"),
-        ("corpus.ids", "weight of URLs, hashes and identifiers"),
-        ("corpus.tables", "weight of tables of random numbers"),
-        ("corpus.prose", "weight of off-topic prose"),
-        ("corpus.wrong_arithmetic", "weight of worked problems with a wrong step"),
-        ("corpus.web_math_prose", "share of clean web characters that are math prose"),
-        ("corpus.page_jitter", "per-page spread of the noise share"),
-        ("tokenizer.vocab", "BPE vocabulary"),
-        ("tokenizer.chars", "characters the tokenizer is trained on"),
-        ("model.hidden", "hidden size"),
-        ("model.layers", "decoder layers"),
-        ("model.heads", "attention heads"),
-        ("model.ffn", "SwiGLU hidden size"),
-        ("seq_len", "window length T"),
-        ("micro_batch", "windows per step"),
-        ("reference.steps", "reference model steps"),
-        ("reference.lr", "reference peak LR"),
-        ("reference.min_lr", "reference final LR"),
-        ("reference.warmup", "reference warmup steps"),
-        ("reference.schedule", "cosine, linear or constant"),
-        ("student.steps", "student steps"),
-        ("student.lr", "student peak LR"),
-        ("student.min_lr", "student final LR (decaying schedules)"),
-        ("student.warmup", "student warmup steps"),
-        ("student.schedule", "constant (default), cosine or linear"),
-        ("select_ratio", "share of tokens SLM and random selection keep"),
-        ("select_scope", "batch or sequence"),
-        ("eval_interval", "steps between the students' evaluations"),
-        ("accuracy_problems", "held-out problems decoded per evaluation (0 = all)"),
-        ("arms", "students to train, e.g. clm,slm,random"),
+        "model.preset=tiny",          // d128, 4 layers, 4 heads, SwiGLU 384: about 1M parameters
+        "train.seq_len=256",
+        "train.micro_batch=16",
+        "train.max_steps=400",
+        "optim.lr=3e-3",
+        "optim.min_lr=3e-4",
+        "optim.warmup_steps=40",
+        "reference.optim.schedule=cosine",
+        // Constant LR after warmup: with cosine decay every final point gets an annealing bonus that mid-run points
+        // lack, which biases "tokens to reach CLM's final loss" in favour of the baseline (slm-toy-simulation.md).
+        "student.optim.schedule=constant",
+        // Rho-1's 0.6, above the web corpus's clean share (about 40% of tokens at 50% noise characters): at 0.4 SLM
+        // also drops a fifth of the clean tokens and ends behind CLM (clean loss 1.201 vs 1.152).
+        "train.select_ratio=0.6",
+        "eval.interval=50",
+        "eval.accuracy_problems=150",
+        // Sized so the students read the web corpus about once (4M characters ≈ 1.7M tokens against 400 × 4,096),
+        // as Rho-1's students read OpenWebMath about once.
+        "corpus.web_chars=4M",
     ];
 
-    /// <summary>Applies <c>key=value</c> settings in order.</summary>
-    public static DemoOptions Apply(DemoOptions o, IEnumerable<string> settings, string source = "--set")
+    /// <summary>What <c>--quick</c> changes: a few thousand documents, a 2-layer model, 60 steps.</summary>
+    public static IReadOnlyList<string> QuickSettings { get; } =
+    [
+        "corpus.clean_documents=1200",
+        "corpus.web_chars=160k",
+        "corpus.eval_per_tier=10",
+        "tokenizer.vocab_size=512",
+        "tokenizer.train_chars=400k",
+        "model.hidden_size=64",
+        "model.num_hidden_layers=2",
+        "model.num_attention_heads=2",
+        "model.intermediate_size=192",
+        "train.seq_len=128",
+        "train.micro_batch=8",
+        "train.max_steps=60",
+        "optim.warmup_steps=10",
+        "eval.interval=20",
+        "eval.accuracy_problems=15",
+    ];
+
+    /// <summary>The demo's own keys (recipe keys are also accepted, see the class summary).</summary>
+    public static SettingsTable<DemoOwn> Table { get; } = new(
+    [
+        Own("seed", "seed of the corpus, initialisation, data order and random selection (also sets train.seed)", Kinds.Long(0), o => (long)o.Corpus.Seed, (o, v) => o with { Corpus = o.Corpus with { Seed = (ulong)v } }),
+        Own("corpus.clean_documents", "clean documents for the reference model", Kinds.Count(1), o => o.Corpus.CleanDocuments, (o, v) => o with { Corpus = o.Corpus with { CleanDocuments = (int)Math.Min(int.MaxValue, v) } }),
+        Own("corpus.clean_math_prose", "share of clean documents that are math prose", Kinds.Double(0, 1), o => o.Corpus.CleanMathProseShare, (o, v) => o with { Corpus = o.Corpus with { CleanMathProseShare = v } }),
+        Own("corpus.web_chars", "characters of crawl-like web text", Kinds.Count(), o => o.Corpus.WebChars, (o, v) => o with { Corpus = o.Corpus with { WebChars = v } }),
+        Own("corpus.eval_per_tier", "held-out problems per tier", Kinds.Int(1), o => o.Corpus.EvalPerTier, (o, v) => o with { Corpus = o.Corpus with { EvalPerTier = v } }),
+        Own("corpus.tiers", "tier weights of the clean problems, e.g. easy=0.5,medium=0.3,hard=0.2", new TierKind(), o => o.Corpus.Tiers, (o, v) => o with { Corpus = o.Corpus with { Tiers = v } }),
+        Own("corpus.noise_share", "share of web characters that are noise", Kinds.Double(0, 1), o => o.Corpus.Web.NoiseShare, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { NoiseShare = v } } }),
+        Own("corpus.boilerplate", "weight of navigation and site chrome in the noise", Kinds.Double(0), o => o.Corpus.Web.Boilerplate, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { Boilerplate = v } } }),
+        Own("corpus.ids", "weight of URLs, hashes and identifiers", Kinds.Double(0), o => o.Corpus.Web.Ids, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { Ids = v } } }),
+        Own("corpus.tables", "weight of tables of random numbers", Kinds.Double(0), o => o.Corpus.Web.Tables, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { Tables = v } } }),
+        Own("corpus.prose", "weight of off-topic prose", Kinds.Double(0), o => o.Corpus.Web.Prose, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { Prose = v } } }),
+        Own("corpus.wrong_arithmetic", "weight of worked problems with a wrong step", Kinds.Double(0), o => o.Corpus.Web.WrongArithmetic, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { WrongArithmetic = v } } }),
+        Own("corpus.web_math_prose", "share of clean web characters that are math prose", Kinds.Double(0, 1), o => o.Corpus.Web.MathProseShare, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { MathProseShare = v } } }),
+        Own("corpus.page_jitter", "per-page spread of the noise share", Kinds.Double(0, 1), o => o.Corpus.Web.PageJitter, (o, v) => o with { Corpus = o.Corpus with { Web = o.Corpus.Web with { PageJitter = v } } }),
+        Own("tokenizer.vocab_size", "BPE vocabulary", Kinds.Int(258, 65535), o => o.TokenizerVocab, (o, v) => o with { TokenizerVocab = v }),
+        Own("tokenizer.train_chars", "characters the tokenizer is trained on", Kinds.Count(1), o => o.TokenizerChars, (o, v) => o with { TokenizerChars = v }),
+        Own("arms", "students to train, e.g. clm,slm,random (objectives: " + string.Join(", ", ObjectiveRegistry.Names) + ")", new ArmsKind(), o => o.Arms, (o, v) => o with { Arms = v }),
+    ]);
+
+    /// <summary>Builds the options: the defaults, then <c>--quick</c>'s when asked, then <paramref name="user"/> (key=value each).</summary>
+    public static DemoOptions Build(bool quick, IEnumerable<string> user, string source = "--set")
     {
-        foreach (string s in settings)
+        var layers = new List<SettingsLayer> { new(Defaults, "demo default") };
+        if (quick)
         {
-            int eq = s.IndexOf('=', StringComparison.Ordinal);
-            if (eq <= 0)
-            {
-                throw new SiftException($"{source} '{s}': expected key=value (keys: {string.Join(", ", Keys.Select(k => k.Key))})");
-            }
-            o = Apply(o, s[..eq].Trim(), s[(eq + 1)..].Trim(), source);
+            layers.Add(new(QuickSettings, "--quick"));
         }
-        return o;
+        layers.Add(new(user.ToList(), source));
+        return Build(layers);
     }
 
-    /// <summary>Applies one setting.</summary>
-    public static DemoOptions Apply(DemoOptions o, string key, string value, string source = "--set")
+    /// <summary>This configuration at <c>--quick</c> sizes: the quick layer inserted after the defaults (the other layers keep their order).</summary>
+    public static DemoOptions WithQuick(DemoOptions o) =>
+        o.Layers.Any(l => l.Where == "--quick") ? o : Build([.. o.Layers.Take(1), new SettingsLayer(QuickSettings, "--quick"), .. o.Layers.Skip(1)]);
+
+    /// <summary>This configuration with one more layer of settings on top (a study point).</summary>
+    public static DemoOptions Apply(DemoOptions baseOptions, IEnumerable<string> settings, string source) =>
+        Build([.. baseOptions.Layers, new SettingsLayer(settings.ToList(), source)]);
+
+    private static DemoOptions Build(IReadOnlyList<SettingsLayer> layers)
     {
-        string where = $"{source} {key}={value}";
-        int I() => int.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out int v) ? v : throw new SiftException($"{where}: expected an integer");
-        long L() => value.Length > 0 && char.ToLowerInvariant(value[^1]) is 'k' or 'm' && double.TryParse(value[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out double m) && m >= 0
-            ? (long)Math.Round(m * (char.ToLowerInvariant(value[^1]) == 'k' ? 1e3 : 1e6))
-            : long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out long v) ? v : throw new SiftException($"{where}: expected a count such as 600000, 600k or 6M");
-        double D() => double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out double v) && double.IsFinite(v) ? v : throw new SiftException($"{where}: expected a number");
-        string Sched() => value is "cosine" or "linear" or "constant" ? value : throw new SiftException($"{where}: expected cosine, linear or constant");
-        var c = o.Corpus;
-        var w = c.Web;
-        return key switch
+        var own = new Dictionary<string, (string Raw, string Where)>(StringComparer.Ordinal);
+        var reference = new Dictionary<string, (string Raw, string Where)>(StringComparer.Ordinal);
+        var student = new Dictionary<string, (string Raw, string Where)>(StringComparer.Ordinal);
+        foreach (var (settings, where) in layers)
         {
-            "seed" => o with { Seed = (ulong)L() },
-            "threads" => o with { Threads = I() },
-            "corpus.clean_documents" => o with { Corpus = c with { CleanDocuments = (int)Math.Min(int.MaxValue, L()) } },
-            "corpus.clean_math_prose" => o with { Corpus = c with { CleanMathProseShare = D() } },
-            "corpus.web_chars" => o with { Corpus = c with { WebChars = L() } },
-            "corpus.eval_per_tier" => o with { Corpus = c with { EvalPerTier = I() } },
-            "corpus.tiers" => o with { Corpus = c with { Tiers = TierMix.Parse(value, where) } },
-            "corpus.noise_share" => o with { Corpus = c with { Web = w with { NoiseShare = D() } } },
-            "corpus.boilerplate" => o with { Corpus = c with { Web = w with { Boilerplate = D() } } },
-            "corpus.ids" => o with { Corpus = c with { Web = w with { Ids = D() } } },
-            "corpus.tables" => o with { Corpus = c with { Web = w with { Tables = D() } } },
-            "corpus.prose" => o with { Corpus = c with { Web = w with { Prose = D() } } },
-            "corpus.wrong_arithmetic" => o with { Corpus = c with { Web = w with { WrongArithmetic = D() } } },
-            "corpus.web_math_prose" => o with { Corpus = c with { Web = w with { MathProseShare = D() } } },
-            "corpus.page_jitter" => o with { Corpus = c with { Web = w with { PageJitter = D() } } },
-            "tokenizer.vocab" => o with { TokenizerVocab = I() },
-            "tokenizer.chars" => o with { TokenizerChars = L() },
-            "model.hidden" => o with { Model = o.Model with { Hidden = I() } },
-            "model.layers" => o with { Model = o.Model with { Layers = I() } },
-            "model.heads" => o with { Model = o.Model with { Heads = I() } },
-            "model.ffn" => o with { Model = o.Model with { Ffn = I() } },
-            "seq_len" => o with { SeqLen = I() },
-            "micro_batch" => o with { MicroBatch = I() },
-            "reference.steps" => o with { Reference = o.Reference with { Steps = I() } },
-            "reference.lr" => o with { Reference = o.Reference with { Lr = D() } },
-            "reference.min_lr" => o with { Reference = o.Reference with { MinLr = D() } },
-            "reference.warmup" => o with { Reference = o.Reference with { Warmup = I() } },
-            "reference.schedule" => o with { Reference = o.Reference with { Schedule = Sched() } },
-            "student.steps" => o with { Student = o.Student with { Steps = I() } },
-            "student.lr" => o with { Student = o.Student with { Lr = D() } },
-            "student.min_lr" => o with { Student = o.Student with { MinLr = D() } },
-            "student.warmup" => o with { Student = o.Student with { Warmup = I() } },
-            "student.schedule" => o with { Student = o.Student with { Schedule = Sched() } },
-            "select_ratio" => o with { SelectRatio = D() },
-            "select_scope" => o with { SelectScope = value },
-            "eval_interval" => o with { EvalInterval = I() },
-            "accuracy_problems" => o with { AccuracyProblems = I() },
-            "arms" => o with { Arms = value.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries) },
-            _ => throw new SiftException($"{source} '{key}': unknown setting (keys: {string.Join(", ", Keys.Select(k => k.Key))})"),
+            var parsed = settings.Select(s => Split(s, where)).ToList();
+            // Plain keys first, then prefixed ones, so that within a layer the prefixed key wins.
+            foreach (var (key, value) in parsed.Where(p => !IsPrefixed(p.Key)))
+            {
+                if (Table.Has(key))
+                {
+                    own[key] = (value, $"{where} {key}={value}");
+                    if (key == "seed")
+                    {
+                        reference["train.seed"] = student["train.seed"] = (value, $"{where} seed={value}");
+                    }
+                }
+                else
+                {
+                    CheckRecipeKey(key, $"{where} {key}={value}");
+                    reference[key] = student[key] = (value, $"{where} {key}={value}");
+                }
+            }
+            foreach (var (key, value) in parsed.Where(p => IsPrefixed(p.Key)))
+            {
+                bool toReference = key.StartsWith(ReferencePrefix, StringComparison.Ordinal);
+                string inner = key[(toReference ? ReferencePrefix : StudentPrefix).Length..];
+                CheckRecipeKey(inner, $"{where} {key}={value}");
+                (toReference ? reference : student)[inner] = (value, $"{where} {key}={value}");
+            }
+        }
+        var start = new DemoOwn(new SynthOptions(), 1024, 3_000_000, [ObjectiveRegistry.Clm, ObjectiveRegistry.Find("slm")!, ObjectiveRegistry.Find("random")!]);
+        var (o, _) = Table.Resolve(start, own);
+        return new DemoOptions
+        {
+            Corpus = o.Corpus,
+            TokenizerVocab = o.TokenizerVocab,
+            TokenizerChars = o.TokenizerChars,
+            Arms = o.Arms,
+            Reference = RecipeKeys.Resolve(new TrainRecipe { Name = "reference" }, reference),
+            Student = RecipeKeys.Resolve(new TrainRecipe { Name = "student" }, student),
+            Layers = layers,
         };
+    }
+
+    /// <summary>Every key with its default in the demo, for <c>sift demo --list-settings</c>.</summary>
+    public static string List()
+    {
+        var d = DemoOptions.Default;
+        var own = Table.Resolve(new DemoOwn(d.Corpus, d.TokenizerVocab, d.TokenizerChars, d.Arms), new Dictionary<string, (string, string)>()).Value;
+        string ownText = Table.List(defaultText: s => s.Format(own) ?? "");
+        string recipeText = RecipeKeys.Table.List(s => !s_demoOwned.Contains(s.Key), s =>
+        {
+            string r = s.Format(d.Reference) ?? "unset", st = s.Format(d.Student) ?? "unset";
+            return r == st ? r : $"reference {r}, student {st}";
+        });
+        return "Demo keys:\n" + ownText + "\nRecipe keys (set both runs; prefix with reference. or student. to set one):\n" + recipeText;
+    }
+
+    private static bool IsPrefixed(string key) => key.StartsWith(ReferencePrefix, StringComparison.Ordinal) || key.StartsWith(StudentPrefix, StringComparison.Ordinal);
+
+    private static (string Key, string Value) Split(string s, string where)
+    {
+        int eq = s.IndexOf('=', StringComparison.Ordinal);
+        if (eq <= 0)
+        {
+            throw new SiftException($"{where} '{s}': expected key=value, e.g. train.select_ratio=0.5 (sift demo --list-settings shows every key)");
+        }
+        return (s[..eq].Trim(), s[(eq + 1)..].Trim());
+    }
+
+    private static void CheckRecipeKey(string key, string where)
+    {
+        if (s_demoOwned.Contains(key))
+        {
+            throw new SiftException($"{where}: {key} is set by the demo itself and cannot be changed");
+        }
+        if (!RecipeKeys.Table.Has(key))
+        {
+            // Name the closest keys of either table.
+            var inRecipe = RecipeKeys.Table.UnknownKey(key, where).Message;
+            throw Table.Has(key) ? new SiftException(inRecipe) : new SiftException(inRecipe.Replace("--list-keys", "sift demo --list-settings", StringComparison.Ordinal) + Hint(key));
+        }
+    }
+
+    private static string Hint(string key)
+    {
+        var near = Table.Settings.Select(s => s.Key).Where(k => k.EndsWith(key[(key.LastIndexOf('.') + 1)..], StringComparison.Ordinal)).ToList();
+        return near.Count > 0 ? $"; demo keys: {string.Join(", ", near)}" : "";
+    }
+
+    private static Setting<DemoOwn, TValue> Own<TValue>(string key, string help, ValueKind<TValue> kind, Func<DemoOwn, TValue> get, Func<DemoOwn, TValue, DemoOwn> set) => new()
+    {
+        Key = key,
+        Help = help,
+        Kind = kind,
+        Get = get,
+        Set = set,
+        Default = get, // the start value (the corpus's own defaults)
+    };
+
+    /// <summary>The demo's own fields, resolved by <see cref="Table"/>.</summary>
+    /// <param name="Corpus">The corpus.</param>
+    /// <param name="TokenizerVocab">BPE vocabulary.</param>
+    /// <param name="TokenizerChars">Characters the tokenizer is trained on.</param>
+    /// <param name="Arms">Students.</param>
+    internal sealed record DemoOwn(SynthOptions Corpus, int TokenizerVocab, long TokenizerChars, IReadOnlyList<ObjectiveSpec> Arms);
+
+    private sealed class TierKind : ValueKind<TierMix>
+    {
+        public override string Domain => "easy=w,medium=w,hard=w";
+
+        public override bool TryParse(string raw, out TierMix value, out string? error)
+        {
+            try
+            {
+                value = TierMix.Parse(raw, "corpus.tiers");
+                error = null;
+                return true;
+            }
+            catch (SiftException ex)
+            {
+                value = new TierMix();
+                error = ex.Message;
+                return false;
+            }
+        }
+
+        public override string Format(TierMix value) => value.ToString();
+    }
+
+    private sealed class ArmsKind : ValueKind<IReadOnlyList<ObjectiveSpec>>
+    {
+        public override string Domain => "a comma list of objectives";
+
+        public override bool TryParse(string raw, out IReadOnlyList<ObjectiveSpec> value, out string? error)
+        {
+            var names = raw.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+            var unknown = names.Where(n => ObjectiveRegistry.Find(n) is null).ToList();
+            error = unknown.Count > 0 ? $"unknown objective '{unknown[0]}' (one of {string.Join(", ", ObjectiveRegistry.Names)})" : null;
+            value = error is null ? names.Distinct().Select(n => ObjectiveRegistry.Find(n)!).ToList() : [];
+            return error is null;
+        }
+
+        public override string Format(IReadOnlyList<ObjectiveSpec> value) => string.Join(",", value.Select(a => a.Name));
     }
 }

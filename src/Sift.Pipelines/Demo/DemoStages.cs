@@ -1,12 +1,13 @@
-using System.Text.Json.Nodes;
+using System.Globalization;
 using Sift.Core;
 using Sift.Core.Reporting;
 using Sift.Engine.Model;
-using Sift.Engine.Optim;
 using Sift.Inference;
+using Sift.Pipelines.Config;
 using Sift.Pipelines.Selective;
 using Sift.Pipelines.Synth;
 using Sift.Pipelines.Training;
+using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Demo;
 
@@ -18,9 +19,12 @@ namespace Sift.Pipelines.Demo;
 /// The reference model depends on the clean corpus and the tokenizer only (<c>clean_key</c>), so corpora that
 /// differ only in their web mixture share one reference model when they share a tokenizer.
 /// </summary>
-public sealed class DemoStages(StageStore store, Func<string, string, string> place, IProgressReporter? progress = null)
+internal sealed class DemoStages(StageStore store, Func<string, string, string> place, IProgressReporter? progress = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
+
+    // Corpus settings the clean documents (and so the reference model) depend on; the web mixture is not among them.
+    private static readonly string[] CleanSettings = ["seed", "corpus.clean_documents", "corpus.clean_math_prose", "corpus.eval_per_tier", "corpus.tiers"];
 
     /// <summary>Fixed folders under <paramref name="root"/> (the demo's layout).</summary>
     public static Func<string, string, string> FixedLayout(string root) => (name, _) => Path.Combine(root, name switch
@@ -32,202 +36,150 @@ public sealed class DemoStages(StageStore store, Func<string, string, string> pl
     /// <summary>Content-addressed folders under <paramref name="cache"/> (the study's layout).</summary>
     public static Func<string, string, string> ContentLayout(string cache) => (name, key) => Path.Combine(cache, $"{name}-{key[..16]}");
 
-    private StageRecord Run(string name, JsonObject inputs, Func<string, bool, JsonObject> body) =>
-        store.Run(name, place(name, StageStore.KeyOf(name, inputs)), inputs, body);
-
     /// <summary>Corpus, tokenizer, packed shards and provenance labels. With <paramref name="tokenizerFrom"/>, packs with that stage's tokenizer instead of training one.</summary>
-    public StageRecord Synth(DemoOptions o, StageRecord? tokenizerFrom = null, CancellationToken cancel = default)
+    public StageRecord<SynthStageResult> Synth(DemoOptions o, StageRecord<SynthStageResult>? tokenizerFrom = null, CancellationToken cancel = default)
     {
-        var inputs = new JsonObject
-        {
-            ["corpus"] = DemoOptions.CorpusJson(o.SeededCorpus),
-            ["tokenizer_vocab"] = o.TokenizerVocab,
-            ["tokenizer_chars"] = o.TokenizerChars,
-            ["tokenizer_from"] = tokenizerFrom?.Key,
-        };
-        return Run("synth", inputs, (dir, _) =>
+        var settings = CorpusSettings(o);
+        var inputs = new SynthStageInputs(settings, tokenizerFrom?.Key);
+        string key = StageStore.KeyOf("synth", inputs, PipelinesJson.Default.SynthStageInputs);
+        return store.Run("synth", place("synth", key), inputs, PipelinesJson.Default.SynthStageInputs, PipelinesJson.Default.SynthStageResult, (dir, _) =>
         {
             var r = new SynthPipeline(new SynthPipelineOptions
             {
-                Corpus = o.SeededCorpus,
-                Tokenizer = tokenizerFrom is null ? null : Str(tokenizerFrom, "tokenizer"),
+                Corpus = o.Corpus,
+                Tokenizer = tokenizerFrom?.Result.Tokenizer,
                 TokenizerVocab = o.TokenizerVocab,
                 TokenizerChars = o.TokenizerChars,
                 Threads = o.Threads,
                 Overwrite = true,
             }, _progress).Run(dir, cancel);
-            var c = o.SeededCorpus;
-            // What the reference model's data depends on: the clean documents (whose draws skip the eval set's
-            // keys) and the tokenizer, not the web mixture.
-            string tokenizerKey = tokenizerFrom is null ? StageStore.KeyOf("tokenizer", inputs) : Str(tokenizerFrom, "tokenizer_key");
-            string cleanKey = StageStore.KeyOf("clean", new JsonObject
+            string tokenizerKey = tokenizerFrom?.Result.TokenizerKey ?? StageStore.KeyOf("tokenizer", inputs, PipelinesJson.Default.SynthStageInputs);
+            var clean = new SortedDictionary<string, string>(settings.Where(kv => CleanSettings.Contains(kv.Key)).ToDictionary(), StringComparer.Ordinal)
             {
-                ["seed"] = c.Seed,
-                ["clean_documents"] = c.CleanDocuments,
-                ["clean_math_prose_share"] = c.CleanMathProseShare,
-                ["eval_per_tier"] = c.EvalPerTier,
-                ["tiers"] = c.Tiers.ToString(),
-                ["overlap_n"] = c.OverlapN,
-                ["max_overlap"] = c.MaxOverlap,
                 ["tokenizer"] = tokenizerKey,
-            });
-            return new JsonObject
+            };
+            return new SynthStageResult
             {
-                ["tokenizer_key"] = tokenizerKey,
-                ["clean_key"] = cleanKey,
-                ["eval"] = r.EvalJsonl,
-                ["tokenizer"] = r.TokenizerDir,
-                ["clean_tokens"] = r.CleanTokens,
-                ["web_tokens"] = r.WebTokens,
-                ["web_labels"] = r.WebLabels,
-                ["tokens"] = r.Summary["tokens"]?.DeepClone(),
-                ["web_token_shares"] = r.Summary["web_token_shares"]?.DeepClone(),
-                ["counts"] = r.Summary["counts"]?.DeepClone(),
-                ["seconds"] = r.Summary["seconds"]?.DeepClone(),
+                TokenizerKey = tokenizerKey,
+                CleanKey = StageStore.KeyOf("clean", new SynthStageInputs(clean, null), PipelinesJson.Default.SynthStageInputs),
+                Eval = r.EvalJsonl,
+                Tokenizer = r.TokenizerDir!,
+                CleanTokens = r.CleanTokens!,
+                WebTokens = r.WebTokens!,
+                WebLabels = r.WebLabels!,
+                CleanTokenCount = r.Stats.CleanTokenCount ?? 0,
+                WebTokenCount = r.Stats.WebTokenCount ?? 0,
+                WebTokenShares = r.Stats.WebTokenShares ?? [],
+                Seconds = r.Stats.Seconds,
             };
         });
     }
 
     /// <summary>The reference model: an ordinary CLM run on the clean corpus, judged once at the end on the held-out problems.</summary>
-    public StageRecord Reference(DemoOptions o, StageRecord synth, CancellationToken cancel = default)
+    public StageRecord<TrainStageResult> Reference(DemoOptions o, StageRecord<SynthStageResult> synth, CancellationToken cancel = default)
     {
-        var inputs = new JsonObject
-        {
-            ["clean"] = Str(synth, "clean_key"),
-            ["model"] = o.Model.ToJson(),
-            ["seq_len"] = o.SeqLen,
-            ["micro_batch"] = o.MicroBatch,
-            ["training"] = o.Reference.ToJson(),
-            ["seed"] = o.Seed,
-            ["accuracy_problems"] = o.AccuracyProblems,
-        };
-        return Run("reference", inputs, (dir, resume) =>
-        {
-            var recipe = Recipe(o, "reference", dir, Str(synth, "clean_tokens"), o.Reference, "clm", null, null, Str(synth, "eval"), evalInterval: 0);
-            return Train(recipe, cancel);
-        });
+        var recipe = o.Reference.With([("train.objective", ObjectiveRegistry.Clm.Name), ("eval.interval", "0")], "demo: reference");
+        return Train("reference", recipe, synth.Result.CleanKey, null, synth, synth.Result.CleanTokens, cancel);
     }
 
     /// <summary>Step 2 of SLM: the reference model's loss on every token of the web corpus, in the students' windows.</summary>
-    public StageRecord Score(DemoOptions o, StageRecord synth, StageRecord reference, CancellationToken cancel = default)
+    public StageRecord<ScoreStageResult> Score(DemoOptions o, StageRecord<SynthStageResult> synth, StageRecord<TrainStageResult> reference, CancellationToken cancel = default)
     {
-        var inputs = new JsonObject { ["synth"] = synth.Key, ["reference"] = reference.Key, ["seq_len"] = o.SeqLen };
-        return Run("score", inputs, (dir, _) =>
+        var inputs = new ScoreStageInputs(synth.Key, reference.Key, o.SeqLen);
+        string key = StageStore.KeyOf("score", inputs, PipelinesJson.Default.ScoreStageInputs);
+        return store.Run("score", place("score", key), inputs, PipelinesJson.Default.ScoreStageInputs, PipelinesJson.Default.ScoreStageResult, (dir, _) =>
         {
-            string modelDir = Str(reference, "model");
+            string modelDir = reference.Result.Model;
             using var lm = LoadedModel.Open(modelDir, o.Threads);
             string scores = Path.Combine(dir, "scores");
             var sw = System.Diagnostics.Stopwatch.StartNew();
-            var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, _progress).Run(Str(synth, "web_tokens"), scores, new CorpusScoreOptions(o.SeqLen, Batch: o.MicroBatch), cancel);
+            var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, _progress).Run(synth.Result.WebTokens, scores, new CorpusScoreOptions(o.SeqLen, Batch: o.MicroBatch), cancel);
             if (!r.Complete)
             {
                 throw new SiftException($"{scores}: scoring did not complete");
             }
             var manifest = ScoresManifest.TryLoad(scores) ?? throw new SiftException($"{scores}: no scores manifest after scoring");
             long tokens = manifest.TotalTokens;
-            return new JsonObject
+            return new ScoreStageResult
             {
-                ["scores"] = scores,
-                ["tokens"] = tokens,
-                ["mean_ref_loss"] = manifest.MeanLoss,
-                ["tokens_per_s"] = Math.Round(r.TokensScored / Math.Max(1e-9, sw.Elapsed.TotalSeconds), 1),
-                ["flops"] = tokens * FlopCount.ForwardPerToken(ConfigOf(reference), o.SeqLen),
+                Scores = scores,
+                Tokens = tokens,
+                MeanRefLoss = manifest.MeanLoss,
+                TokensPerSecond = Math.Round(r.TokensScored / Math.Max(1e-9, sw.Elapsed.TotalSeconds), 1),
+                ScoringFlops = tokens * FlopCount.ForwardPerToken(LlamaConfig.Load(Path.Combine(modelDir, "config.json")), o.SeqLen),
             };
         });
     }
 
-    /// <summary>A student on the web corpus: <paramref name="arm"/> is clm, slm or random; all share initialisation, data order and budget.</summary>
-    public StageRecord Student(DemoOptions o, string arm, StageRecord synth, StageRecord? score, CancellationToken cancel = default)
+    /// <summary>A student on the web corpus trained with <paramref name="arm"/>; all share initialisation, data order and budget.</summary>
+    public StageRecord<TrainStageResult> Student(DemoOptions o, ObjectiveSpec arm, StageRecord<SynthStageResult> synth, StageRecord<ScoreStageResult>? score, CancellationToken cancel = default)
     {
-        if (arm == "slm" && score is null)
+        bool needsScores = arm.Needs.HasFlag(ObjectiveNeeds.ReferenceScores);
+        if (needsScores && score is null)
         {
-            throw new ArgumentException("slm needs the scoring stage", nameof(score));
+            throw new ArgumentException($"{arm.Name} needs the scoring stage", nameof(score));
         }
-        var inputs = new JsonObject
+        var settings = new List<(string, string)> { ("train.objective", arm.Name), ("data.labels", synth.Result.WebLabels) };
+        if (needsScores)
         {
-            ["synth"] = synth.Key,
-            ["objective"] = arm,
-            ["scores"] = arm == "slm" ? score!.Key : null,
-            ["select_ratio"] = arm == "clm" ? null : o.SelectRatio,
-            ["select_scope"] = arm == "clm" ? null : o.SelectScope,
-            ["model"] = o.Model.ToJson(),
-            ["seq_len"] = o.SeqLen,
-            ["micro_batch"] = o.MicroBatch,
-            ["training"] = o.Student.ToJson(),
-            ["seed"] = o.Seed,
-            ["eval_interval"] = o.EvalInterval,
-            ["accuracy_problems"] = o.AccuracyProblems,
-        };
-        return Run(arm, inputs, (dir, resume) =>
+            settings.Add(("data.ref_scores", score!.Result.Scores));
+        }
+        var recipe = o.Student.With(settings, $"demo: {arm.Name}");
+        return Train(arm.Name, recipe, synth.Key, needsScores ? score!.Key : null, synth, synth.Result.WebTokens, cancel);
+    }
+
+    // One training stage: the recipe with the stage's folders; keyed by the data, the scores and the recipe values that change results.
+    private StageRecord<TrainStageResult> Train(string name, TrainRecipe recipe, string dataKey, string? scoresKey, StageRecord<SynthStageResult> synth, string data, CancellationToken cancel)
+    {
+        var values = recipe.ResultValues();
+        var inputs = new TrainStageInputs(dataKey, scoresKey, values);
+        string key = StageStore.KeyOf(name, inputs, PipelinesJson.Default.TrainStageInputs);
+        return store.Run(name, place(name, key), inputs, PipelinesJson.Default.TrainStageInputs, PipelinesJson.Default.TrainStageResult, (dir, _) =>
         {
-            var recipe = Recipe(o, arm, dir, Str(synth, "web_tokens"), o.Student, arm, arm == "slm" ? Str(score!, "scores") : null,
-                Str(synth, "web_labels"), Str(synth, "eval"), o.EvalInterval);
-            return Train(recipe, cancel);
+            int every = recipe.EvalInterval > 0 ? recipe.EvalInterval * 5 : (int)Math.Max(1, recipe.MaxSteps / 4);
+            var run = recipe.With(
+            [
+                ("out_dir", dir),
+                ("data.train", data),
+                ("data.holdout_every", "0"),
+                ("eval.problems", synth.Result.Eval),
+                // Checkpoints every few evaluations make a killed demo resume mid-run; the last two are kept.
+                ("checkpoint.interval", every.ToString(CultureInfo.InvariantCulture)),
+                ("checkpoint.keep", "2"),
+            ], $"demo: {name}");
+            var s = new TrainingRun(run, _progress).Execute(resume: true, cancel);
+            if (s.Stopped)
+            {
+                throw new OperationCanceledException("training was stopped before its last step");
+            }
+            var config = LlamaConfig.Load(Path.Combine(s.RunDir, "config.json"));
+            return new TrainStageResult
+            {
+                Run = s.RunDir,
+                Model = s.ModelDir,
+                Metrics = Path.Combine(s.RunDir, "metrics.jsonl"),
+                Steps = s.Steps,
+                Tokens = s.Tokens,
+                TrainedTokens = s.TrainedTokens,
+                TrainSeconds = Math.Round(s.Seconds, 3),
+                StepSeconds = Math.Round(s.StepSeconds, 4),
+                ObjectiveSeconds = Math.Round(s.ObjectiveSeconds, 4),
+                TokensPerSecond = Math.Round(s.TokensPerSecond, 1),
+                Parameters = config.ParameterCount,
+                TrainFlops = s.Tokens * FlopCount.TrainPerToken(config, run.SeqLen),
+                FinalEval = s.FinalEval,
+            };
         });
     }
 
-    /// <summary>The recipe of one training stage (the same optimizer settings for every stage).</summary>
-    public static TrainRecipe Recipe(DemoOptions o, string name, string outDir, string trainData, DemoTraining t, string objective,
-        string? refScores, string? labels, string evalProblems, int evalInterval) => new()
-        {
-            Name = name,
-            OutDir = outDir,
-            ModelConfig = "tiny",
-            ModelOverrides = o.Model.Overrides,
-            TrainData = trainData,
-            HoldoutEvery = 0,
-            SeqLen = o.SeqLen,
-            MicroBatch = o.MicroBatch,
-            MaxSteps = t.Steps,
-            Objective = objective,
-            SelectRatio = objective == "clm" ? 1 : o.SelectRatio,
-            SelectScope = o.SelectScope,
-            RefScores = refScores,
-            Labels = labels,
-            Seed = o.Seed,
-            Threads = o.Threads,
-            Schedule = new LearningRateSchedule((float)t.Lr, (float)t.MinLr, t.Warmup, t.Steps, t.Schedule),
-            Adam = new AdamWOptions(),
-            GradClip = 1.0,
-            EvalInterval = evalInterval,
-            EvalProblems = evalProblems,
-            EvalAccuracyProblems = o.AccuracyProblems,
-            // Checkpoints every few evaluations make a killed demo resume mid-run; the last two are kept.
-            CheckpointInterval = evalInterval > 0 ? evalInterval * 5 : Math.Max(1, t.Steps / 4),
-            CheckpointKeep = 2,
-            LogInterval = 10,
-        };
-
-    private JsonObject Train(TrainRecipe recipe, CancellationToken cancel)
+    /// <summary>The corpus and tokenizer settings of <paramref name="o"/> as canonical text (the synth stage's identity).</summary>
+    public static SortedDictionary<string, string> CorpusSettings(DemoOptions o)
     {
-        var run = new TrainingRun(recipe, _progress);
-        var s = run.Execute(resume: true, cancel);
-        if (s.Stopped)
-        {
-            throw new OperationCanceledException("training was stopped before its last step");
-        }
-        var config = LlamaConfig.Load(Path.Combine(s.RunDir, "config.json"));
-        return new JsonObject
-        {
-            ["run"] = s.RunDir,
-            ["model"] = s.ModelDir,
-            ["metrics"] = Path.Combine(s.RunDir, "metrics.jsonl"),
-            ["steps"] = s.Steps,
-            ["tokens"] = s.Tokens,
-            ["trained_tokens"] = s.TrainedTokens,
-            ["train_seconds"] = Math.Round(s.Seconds, 3),
-            ["step_seconds"] = Math.Round(s.StepSeconds, 4),
-            ["objective_seconds"] = Math.Round(s.ObjectiveSeconds, 4),
-            ["tokens_per_s"] = Math.Round(s.TokensPerSecond, 1),
-            ["parameters"] = config.ParameterCount,
-            ["flops"] = s.Tokens * FlopCount.TrainPerToken(config, recipe.SeqLen),
-            ["final_eval"] = s.FinalEval?.DeepClone(),
-        };
+        var own = new DemoSettings.DemoOwn(o.Corpus, o.TokenizerVocab, o.TokenizerChars, o.Arms);
+        var d = DemoSettings.Table.Values(own, _ => true);
+        d.Remove("arms");
+        d["corpus.overlap_n"] = o.Corpus.OverlapN.ToString(CultureInfo.InvariantCulture);
+        d["corpus.max_overlap"] = Kinds.Number(o.Corpus.MaxOverlap);
+        return d;
     }
-
-    /// <summary>A string field of a stage's result (a missing one is a bug in the stage).</summary>
-    public static string Str(StageRecord r, string field) =>
-        r.Result[field]?.GetValue<string>() ?? throw new SiftException($"{r.Folder}/{StageStore.StageFile}: the {r.Name} stage has no '{field}'; delete the folder to redo it");
-
-    private static LlamaConfig ConfigOf(StageRecord trainStage) => LlamaConfig.Load(Path.Combine(Str(trainStage, "model"), "config.json"));
 }

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Demo;
 
@@ -8,27 +10,30 @@ namespace Sift.Pipelines.Demo;
 /// speedup_selected_tokens of SLM against CLM's final clean loss (null when SLM never reaches it),
 /// selected_share per provenance kind, the FLOP accounting with the reference model, and per-stage times.
 /// </summary>
-public static class DemoSummary
+internal static class DemoSummary
 {
     /// <summary>Schema version of summary.json.</summary>
     public const int Version = 1;
 
     /// <summary>Builds the summary.</summary>
-    public static JsonObject Build(DemoResult r)
+    public static JsonObject Build(DemoResult r, bool withFolder = true)
     {
         var o = r.Options;
         var s = new JsonObject
         {
             ["format"] = "sift-demo",
             ["version"] = Version,
-            ["folder"] = r.Folder,
         };
+        if (withFolder)
+        {
+            s["folder"] = r.Folder;
+        }
         foreach (var a in r.Arms)
         {
             s[a.Name] = ArmJson(a);
         }
         s["reference"] = ArmJson(r.Reference);
-        var slm = r.SpeedupOf("slm");
+        var slm = r.SpeedupOf(DemoResult.Slm);
         s["target_clean_loss"] = Round(r.Target);
         s["speedup_tokens"] = Round(slm.Tokens);
         s["speedup_selected_tokens"] = Round(slm.Selected);
@@ -36,10 +41,10 @@ public static class DemoSummary
         s["clm_tokens_to_target"] = Round(slm.Baseline?.Tokens);
         s["slm_tokens_to_target"] = Round(slm.Arm?.Tokens);
         s["slm_trained_tokens_to_target"] = Round(slm.Arm?.TrainedTokens);
-        var rnd = r.SpeedupOf("random");
+        var rnd = r.SpeedupOf(RandomSelectionObjective.Spec.Name);
         s["random_speedup_tokens"] = Round(rnd.Tokens);
         s["random_speedup_selected_tokens"] = Round(rnd.Selected);
-        s["speedup_note"] = slm.Tokens is null && r.Arm("slm") is not null
+        s["speedup_note"] = slm.Tokens is null && r.Arm(DemoResult.Slm) is not null
             ? "SLM never reached CLM's final clean loss within the budget, so both speedups are null"
             : "speedup_tokens counts every token of every batch (tokens processed); speedup_selected_tokens counts only tokens that received gradient (Rho-1's Table 1 accounting)";
 
@@ -49,25 +54,25 @@ public static class DemoSummary
             corpus[kind] = Round(r.CorpusShares.GetValueOrDefault(kind, double.NaN));
         }
         // selected_share is SLM's (the schema); the other selective arms get selected_share_<arm>.
-        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        foreach (var a in r.Arms.Where(a => a != r.Baseline))
         {
             var sel = new JsonObject();
             foreach (string kind in Kinds(r))
             {
                 sel[kind] = Round(a.KeptShare(kind));
             }
-            s[a.Name == "slm" ? "selected_share" : $"selected_share_{a.Name}"] = sel;
+            s[a.Name == DemoResult.Slm ? "selected_share" : $"selected_share_{a.Name}"] = sel;
         }
         s["corpus_token_share"] = corpus;
-        var cleanShare = new JsonObject { ["clm"] = Round(CleanCorpusShare(r)) };
-        foreach (var a in r.Arms.Where(a => a.Name != "clm"))
+        var cleanShare = new JsonObject { [r.Baseline.Name] = Round(CleanCorpusShare(r)) };
+        foreach (var a in r.Arms.Where(a => a != r.Baseline))
         {
             cleanShare[a.Name] = Round(a.CleanShareOfKept);
         }
         s["clean_share_of_trained"] = cleanShare;
-        if (r.Arm("oracle") is not null)
+        if (r.Arm(OracleSelectionObjective.Spec.Name) is not null)
         {
-            var o2 = r.SpeedupOf("oracle");
+            var o2 = r.SpeedupOf(OracleSelectionObjective.Spec.Name);
             s["oracle_speedup_tokens"] = Round(o2.Tokens);
             s["oracle_speedup_selected_tokens"] = Round(o2.Selected);
         }
@@ -81,7 +86,7 @@ public static class DemoSummary
         {
             flops[a.Name] = a.Flops;
         }
-        if (r.Arm("slm") is ArmResult slmArm)
+        if (r.Arm(DemoResult.Slm) is ArmResult slmArm)
         {
             flops["slm_with_reference"] = slmArm.Flops + r.Reference.Flops + r.ScoringFlops;
         }
@@ -105,8 +110,8 @@ public static class DemoSummary
                 ["name"] = st.Name,
                 ["seconds"] = st.Seconds,
                 ["cached"] = st.Cached,
-                ["flops"] = st.Result["flops"]?.DeepClone(),
-                ["sub_seconds"] = st.Name == "synth" ? st.Result["seconds"]?.DeepClone() : null,
+                ["flops"] = st.Output.Flops,
+                ["sub_seconds"] = st.Output is SynthStageResult sy ? new JsonObject(sy.Seconds.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value))) : null,
                 ["folder"] = st.Folder,
             });
         }
@@ -142,7 +147,7 @@ public static class DemoSummary
         ["clean_loss"] = Round(a.CleanLoss),
         ["answer_loss"] = Round(a.AnswerLoss),
         ["accuracy"] = Round(a.Accuracy),
-        ["tiers"] = a.Final["tiers"]?.DeepClone(),
+        ["tiers"] = a.Final.Tiers is { } tiers ? JsonSerializer.SerializeToNode(tiers, PipelinesJson.Default.DictionaryStringTierEval) : null,
         ["flops"] = a.Flops,
         ["seconds"] = Math.Round(a.Seconds, 3),
         ["objective_share"] = Round(a.ObjectiveShare),
@@ -157,25 +162,38 @@ public static class DemoSummary
         }).ToArray()),
     };
 
-    /// <summary>Canonical description of the options (summaries and study keys).</summary>
+    /// <summary>Every setting of the run: corpus and tokenizer, both recipes' values, the arms (summaries and study keys).</summary>
     public static JsonObject OptionsJson(DemoOptions o) => new()
     {
         ["seed"] = o.Seed,
         ["threads"] = o.Threads,
-        ["corpus"] = DemoOptions.CorpusJson(o.SeededCorpus),
-        ["tokenizer_vocab"] = o.TokenizerVocab,
-        ["model"] = o.Model.ToJson(),
-        ["seq_len"] = o.SeqLen,
-        ["micro_batch"] = o.MicroBatch,
+        ["corpus"] = Strings(DemoStages.CorpusSettings(o)),
+        ["reference"] = Strings(o.Reference.ResumeValues()),
+        ["student"] = Strings(o.Student.ResumeValues()),
         ["tokens_per_step"] = o.TokensPerStep,
-        ["reference"] = o.Reference.ToJson(),
-        ["student"] = o.Student.ToJson(),
-        ["select_ratio"] = o.SelectRatio,
-        ["select_scope"] = o.SelectScope,
-        ["eval_interval"] = o.EvalInterval,
-        ["accuracy_problems"] = o.AccuracyProblems,
-        ["arms"] = new JsonArray(o.Arms.Select(a => (JsonNode)JsonValue.Create(a)!).ToArray()),
+        ["arms"] = new JsonArray(o.Arms.Select(a => (JsonNode)JsonValue.Create(a.Name)!).ToArray()),
+        ["settings"] = new JsonArray(o.Layers.Where(l => l.Settings.Count > 0).Select(l => (JsonNode)new JsonObject
+        {
+            ["from"] = l.Where,
+            ["settings"] = new JsonArray(l.Settings.Select(x => (JsonNode)JsonValue.Create(x)!).ToArray()),
+        }).ToArray()),
     };
+
+    /// <summary>What makes two configurations the same experiment: <see cref="OptionsJson"/> without threads and the settings' wording.</summary>
+    public static JsonObject OptionsIdentity(DemoOptions o)
+    {
+        var j = OptionsJson(o);
+        j.Remove("threads");
+        j.Remove("settings");
+        foreach (string run in new[] { "reference", "student" })
+        {
+            ((JsonObject)j[run]!).Remove("train.threads");
+            ((JsonObject)j[run]!).Remove("train.gemm");
+        }
+        return j;
+    }
+
+    private static JsonObject Strings(IReadOnlyDictionary<string, string> d) => new(d.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
 
     /// <summary>Rounds to 6 decimals; non-finite and null become JSON null.</summary>
     public static JsonNode? Round(double? v) => v is double d && double.IsFinite(d) ? JsonValue.Create(Math.Round(d, 6)) : null;

@@ -10,7 +10,7 @@ namespace Sift.Pipelines.Demo;
 /// width. The attention term counts the full T×T score matrix (no causal halving), as the convention does.
 /// Norms, RoPE, softmax and the optimizer are left out (under 2% at these sizes).
 /// </summary>
-public static class FlopCount
+internal static class FlopCount
 {
     /// <summary>Weights a token multiplies through: the decoder projections plus the head.</summary>
     public static long MatmulParameters(LlamaConfig c)

@@ -7,14 +7,14 @@ namespace Sift.Pipelines.Demo;
 /// <param name="CleanLoss">Mean loss on the held-out clean problems (question and solution).</param>
 /// <param name="AnswerLoss">Mean loss on the answer tokens after "####", or NaN.</param>
 /// <param name="Accuracy">Greedy exact-answer accuracy on the decoded held-out problems, or NaN.</param>
-public sealed record EvalPoint(long Step, long Tokens, long TrainedTokens, double CleanLoss, double AnswerLoss, double Accuracy);
+internal sealed record EvalPoint(long Step, long Tokens, long TrainedTokens, double CleanLoss, double AnswerLoss, double Accuracy);
 
 /// <summary>Where a loss curve first reaches a target: tokens processed and tokens trained, interpolated.</summary>
 /// <param name="Tokens">Tokens processed at the crossing.</param>
 /// <param name="TrainedTokens">Tokens that received gradient at the crossing.</param>
 /// <param name="AtFirstEvaluation">The curve was already at the target at its first evaluation, so the true crossing is
 /// at most this many tokens (a speedup computed from it is a lower bound).</param>
-public sealed record Crossing(double Tokens, double TrainedTokens, bool AtFirstEvaluation = false);
+internal sealed record Crossing(double Tokens, double TrainedTokens, bool AtFirstEvaluation = false);
 
 /// <summary>
 /// The demo's headline arithmetic (issue 3, item 7). With L* = CLM's final clean loss:
@@ -24,7 +24,7 @@ public sealed record Crossing(double Tokens, double TrainedTokens, bool AtFirstE
 /// gives null. When a curve is already at the target at its first evaluation, that evaluation is taken as the
 /// crossing and marked (<see cref="Crossing.AtFirstEvaluation"/>).
 /// </summary>
-public static class Speedup
+internal static class Speedup
 {
     /// <summary>The first point where <paramref name="curve"/> (ordered by tokens) is at or below <paramref name="target"/>, or null.</summary>
     public static Crossing? FirstReach(IReadOnlyList<EvalPoint> curve, double target)

@@ -2,6 +2,8 @@ using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
 using Sift.Core;
 using Sift.Core.IO;
 using Sift.Core.Reporting;
@@ -14,8 +16,55 @@ namespace Sift.Pipelines.Demo;
 /// <param name="Key">Hash of everything the outputs depend on.</param>
 /// <param name="Seconds">Wall time of the stage when it ran.</param>
 /// <param name="Cached">True when this invocation found it finished and skipped it.</param>
-/// <param name="Result">The stage's own summary (paths, counts, losses, FLOPs).</param>
-public sealed record StageRecord(string Name, string Folder, string Key, double Seconds, bool Cached, JsonObject Result);
+internal abstract record StageRecord(string Name, string Folder, string Key, double Seconds, bool Cached)
+{
+    /// <summary>The stage's result.</summary>
+    public abstract IStageResult Output { get; }
+}
+
+/// <summary>A stage with its typed result.</summary>
+/// <typeparam name="TResult">The result record.</typeparam>
+internal sealed record StageRecord<TResult>(string Name, string Folder, string Key, double Seconds, bool Cached, TResult Result)
+    : StageRecord(Name, Folder, Key, Seconds, Cached) where TResult : IStageResult
+{
+    /// <inheritdoc />
+    public override IStageResult Output => Result;
+}
+
+/// <summary>What every stage result tells the reports.</summary>
+internal interface IStageResult
+{
+    /// <summary>FLOPs the stage spent, when it counts them.</summary>
+    double? Flops { get; }
+}
+
+/// <summary>The stage.json of a stage folder.</summary>
+internal sealed record StageState
+{
+    /// <summary>Stage name.</summary>
+    [JsonPropertyName("name")]
+    public string Name { get; init; } = "";
+
+    /// <summary>Key of its inputs.</summary>
+    [JsonPropertyName("key")]
+    public string Key { get; init; } = "";
+
+    /// <summary>True once the stage finished.</summary>
+    [JsonPropertyName("complete")]
+    public bool Complete { get; init; }
+
+    /// <summary>Wall time when it ran.</summary>
+    [JsonPropertyName("seconds")]
+    public double Seconds { get; init; }
+
+    /// <summary>The inputs the key was computed from (for people reading the folder).</summary>
+    [JsonPropertyName("inputs")]
+    public JsonElement? Inputs { get; init; }
+
+    /// <summary>The result, as the stage's result type.</summary>
+    [JsonPropertyName("result")]
+    public JsonElement? Result { get; init; }
+}
 
 /// <summary>
 /// Runs pipeline stages so that a rerun skips what is finished. Each stage owns a folder with a
@@ -23,8 +72,9 @@ public sealed record StageRecord(string Name, string Folder, string Key, double 
 /// keys of the stages it reads). A finished stage with the same key is skipped; a different key means an
 /// option it depends on changed, so the folder is deleted and the stage runs again; an unfinished stage with
 /// the same key is resumed (training and scoring continue from their last checkpoint or part record).
+/// Inputs and results are typed records, serialized with source-generated JSON.
 /// </summary>
-public sealed class StageStore(IProgressReporter? progress = null)
+internal sealed class StageStore(IProgressReporter? progress = null)
 {
     /// <summary>File holding a stage's key and state.</summary>
     public const string StageFile = "stage.json";
@@ -32,11 +82,15 @@ public sealed class StageStore(IProgressReporter? progress = null)
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
     /// <summary>Bump when a change in the code makes earlier stage outputs invalid.</summary>
-    public const int CodeVersion = 1;
+    public const int CodeVersion = 2;
 
     /// <summary>The key of a stage: SHA-256 of its name, the code version and its canonical inputs.</summary>
-    public static string KeyOf(string name, JsonNode inputs) =>
+    public static string KeyOf(string name, JsonNode? inputs) =>
         Hashing.Sha256Hex(Encoding.UTF8.GetBytes($"{name}|v{CodeVersion}|{Canonical(inputs)}"));
+
+    /// <summary>The key of typed inputs.</summary>
+    public static string KeyOf<TInputs>(string name, TInputs inputs, JsonTypeInfo<TInputs> info) =>
+        KeyOf(name, JsonSerializer.SerializeToNode(inputs, info));
 
     /// <summary>JSON with object keys sorted, so equal inputs always hash alike.</summary>
     public static string Canonical(JsonNode? node) => node switch
@@ -48,34 +102,44 @@ public sealed class StageStore(IProgressReporter? progress = null)
     };
 
     /// <summary>The finished record of the stage in <paramref name="folder"/> when its key is <paramref name="key"/>; else null.</summary>
-    public static StageRecord? TryFinished(string name, string folder, string key)
+    public static StageRecord<TResult>? TryFinished<TResult>(string name, string folder, string key, JsonTypeInfo<TResult> resultInfo) where TResult : IStageResult
     {
         var state = Read(folder);
-        if (state is null || state["key"]?.GetValue<string>() != key || state["complete"]?.GetValue<bool>() != true)
+        if (state is null || state.Key != key || !state.Complete || state.Result is not JsonElement result)
         {
             return null;
         }
-        return new StageRecord(name, folder, key, state["seconds"]?.GetValue<double>() ?? 0, true, state["result"] as JsonObject ?? []);
+        try
+        {
+            var r = result.Deserialize(resultInfo);
+            return r is null ? null : new StageRecord<TResult>(name, folder, key, state.Seconds, true, r);
+        }
+        catch (JsonException)
+        {
+            return null; // a result of another shape (older code): redo the stage
+        }
     }
 
     /// <summary>
     /// Runs <paramref name="body"/> in <paramref name="folder"/> unless a finished stage with this key is there.
-    /// The body gets the folder and whether earlier partial work with the same key may be resumed, and returns its summary.
+    /// The body gets the folder and whether earlier partial work with the same key may be resumed, and returns its result.
     /// </summary>
-    public StageRecord Run(string name, string folder, JsonNode inputs, Func<string, bool, JsonObject> body)
+    public StageRecord<TResult> Run<TInputs, TResult>(string name, string folder, TInputs inputs, JsonTypeInfo<TInputs> inputInfo, JsonTypeInfo<TResult> resultInfo,
+        Func<string, bool, TResult> body) where TResult : IStageResult
     {
         folder = Path.GetFullPath(folder);
-        string key = KeyOf(name, inputs);
-        if (TryFinished(name, folder, key) is StageRecord done)
+        var inputNode = JsonSerializer.SerializeToElement(inputs, inputInfo);
+        string key = KeyOf(name, JsonSerializer.SerializeToNode(inputs, inputInfo));
+        if (TryFinished(name, folder, key, resultInfo) is { } done)
         {
             _progress.Line($"{name}: finished earlier, skipped ({folder})");
             return done;
         }
         var state = Read(folder);
-        bool resume = state is not null && state["key"]?.GetValue<string>() == key;
+        bool resume = state is not null && state.Key == key;
         if (!resume && Directory.Exists(folder) && Directory.EnumerateFileSystemEntries(folder).Any())
         {
-            if (state is null && !LooksLikeStage(folder))
+            if (state is null && !File.Exists(Path.Combine(folder, StageFile)))
             {
                 throw new SiftException($"{folder}: exists and was not made by this pipeline (no {StageFile}); choose another --out folder or remove it");
             }
@@ -83,25 +147,15 @@ public sealed class StageStore(IProgressReporter? progress = null)
             Directory.Delete(folder, recursive: true);
         }
         Directory.CreateDirectory(folder);
-        Write(folder, new JsonObject { ["name"] = name, ["key"] = key, ["complete"] = false, ["inputs"] = inputs.DeepClone() });
+        Write(folder, new StageState { Name = name, Key = key, Complete = false, Inputs = inputNode });
         var sw = Stopwatch.StartNew();
         var result = body(folder, resume);
         double seconds = Math.Round(sw.Elapsed.TotalSeconds, 3);
-        Write(folder, new JsonObject
-        {
-            ["name"] = name,
-            ["key"] = key,
-            ["complete"] = true,
-            ["seconds"] = seconds,
-            ["inputs"] = inputs.DeepClone(),
-            ["result"] = result.DeepClone(),
-        });
-        return new StageRecord(name, folder, key, seconds, false, result);
+        Write(folder, new StageState { Name = name, Key = key, Complete = true, Seconds = seconds, Inputs = inputNode, Result = JsonSerializer.SerializeToElement(result, resultInfo) });
+        return new StageRecord<TResult>(name, folder, key, seconds, false, result);
     }
 
-    private static bool LooksLikeStage(string folder) => File.Exists(Path.Combine(folder, StageFile));
-
-    private static JsonObject? Read(string folder)
+    private static StageState? Read(string folder)
     {
         string path = Path.Combine(folder, StageFile);
         if (!File.Exists(path))
@@ -110,7 +164,7 @@ public sealed class StageStore(IProgressReporter? progress = null)
         }
         try
         {
-            return JsonNode.Parse(File.ReadAllText(path)) as JsonObject;
+            return JsonSerializer.Deserialize(File.ReadAllText(path), PipelinesJson.Default.StageState);
         }
         catch (JsonException)
         {
@@ -118,6 +172,6 @@ public sealed class StageStore(IProgressReporter? progress = null)
         }
     }
 
-    private static void Write(string folder, JsonObject state) =>
-        AtomicFile.WriteAllText(Path.Combine(folder, StageFile), state.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
+    private static void Write(string folder, StageState state) =>
+        AtomicFile.WriteAllText(Path.Combine(folder, StageFile), JsonSerializer.Serialize(state, PipelinesJson.Indented.StageState) + "\n");
 }

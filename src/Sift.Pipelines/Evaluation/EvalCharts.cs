@@ -4,7 +4,7 @@ using Sift.Eval.Metrics;
 namespace Sift.Pipelines.Evaluation;
 
 /// <summary>SVG of the scaling curves (accuracy against the number of samples, mean ± std over random subsets).</summary>
-public static class EvalCharts
+internal static class EvalCharts
 {
     /// <summary>One line per selector over log2 N, with a mean ± std band.</summary>
     public static string Curves(IReadOnlyList<ScalingCurve> curves, string title) =>

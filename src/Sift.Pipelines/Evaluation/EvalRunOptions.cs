@@ -5,7 +5,7 @@ using Sift.Grading;
 namespace Sift.Pipelines.Evaluation;
 
 /// <summary>Settings of one `sift eval` run over a completion backend.</summary>
-public sealed record EvalRunOptions
+internal sealed record EvalRunOptions
 {
     /// <summary>The benchmark.</summary>
     public required LoadedDataset Dataset { get; init; }

@@ -9,7 +9,7 @@ namespace Sift.Pipelines.Evaluation;
 /// <c>run.json</c>: the settings that determine a run's completions. Resuming with different settings would mix two
 /// experiments in one samples file, so it is refused; the sample count and the problem limit may grow (or shrink).
 /// </summary>
-public static class RunIdentity
+internal static class RunIdentity
 {
     /// <summary>The identity of a run.</summary>
     public static JsonObject Of(EvalRunOptions o, string backend)
@@ -18,7 +18,7 @@ public static class RunIdentity
         {
             ["dataset"] = o.Dataset.Definition.Name,
             ["data_file"] = o.Dataset.Path,
-            ["data_sha256"] = Hashing.Sha256File(o.Dataset.Path),
+            ["data_sha256"] = o.Dataset.ContentSha256(),
             ["prompt"] = o.Prompts.Kind.ToString().ToLowerInvariant(),
             ["few_shot"] = o.Prompts.FewShot,
             ["few_shot_sha256"] = o.Prompts.FewShotSha256,

@@ -15,10 +15,10 @@ namespace Sift.Pipelines.Selective;
 /// <param name="DType">"float16" (half the disk; ample precision for ranking) or "float32".</param>
 /// <param name="Part">This process's part, 0-based.</param>
 /// <param name="Parts">Number of parts the corpus is split into (separate processes or machines).</param>
-public sealed record CorpusScoreOptions(int SeqLen, int Batch = 8, string DType = "float16", int Part = 0, int Parts = 1);
+internal sealed record CorpusScoreOptions(int SeqLen, int Batch = 8, string DType = "float16", int Part = 0, int Parts = 1);
 
 /// <summary>What a scoring call did.</summary>
-public sealed record CorpusScoreResult(long TokensScored, double Seconds, bool Complete, string Folder);
+internal sealed record CorpusScoreResult(long TokensScored, double Seconds, bool Complete, string Folder);
 
 /// <summary>
 /// Step 2 of selective training: the reference model's loss for every token of a packed corpus, aligned 1:1
@@ -28,7 +28,7 @@ public sealed record CorpusScoreResult(long TokensScored, double Seconds, bool C
 /// killed job resumes without repeating or losing work. When every part is done the parts are merged into a
 /// side shard (Sift.Data) whose index ties it to the dataset's fingerprint.
 /// </summary>
-public sealed class CorpusScorer
+internal sealed class CorpusScorer
 {
     private readonly IProgressReporter _progress;
     private readonly Func<CorpusScoreOptions, IWindowScorer> _open;

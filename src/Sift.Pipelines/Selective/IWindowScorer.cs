@@ -5,7 +5,7 @@ namespace Sift.Pipelines.Selective;
 /// (<see cref="LocalWindowScorer"/>) or an OpenAI-compatible server returning prompt logprobs
 /// (<see cref="RemoteWindowScorer"/>). The corpus scorer keeps the windows, parts, resume and merge.
 /// </summary>
-public interface IWindowScorer : IDisposable
+internal interface IWindowScorer : IDisposable
 {
     /// <summary>What identifies the reference model in scores.json (parts scored by different sources must agree).</summary>
     string Identity { get; }

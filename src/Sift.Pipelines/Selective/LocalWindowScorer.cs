@@ -5,7 +5,7 @@ using Sift.Engine.Ops;
 namespace Sift.Pipelines.Selective;
 
 /// <summary>Window losses from the local engine: the training graph's forward pass, <c>batch</c> windows at a time.</summary>
-public sealed class LocalWindowScorer(LlamaModel model, Compute compute, string modelDir, int batch = 8) : IWindowScorer
+internal sealed class LocalWindowScorer(LlamaModel model, Compute compute, string modelDir, int batch = 8) : IWindowScorer
 {
     private TrainingGraph? _graph;
     private int _graphLen;

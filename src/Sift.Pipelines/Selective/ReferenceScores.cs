@@ -7,7 +7,7 @@ namespace Sift.Pipelines.Selective;
 /// Reads reference losses aligned with a dataset's token stream for training windows; refuses scores that
 /// were computed for other data, another window length, or that are incomplete (naming both folders).
 /// </summary>
-public sealed class ReferenceScores : ISideData<float>, IDisposable
+internal sealed class ReferenceScores : ISideData<float>, IDisposable
 {
     private readonly SideShardReader<Half>? _half;
     private readonly SideShardReader<float>? _single;

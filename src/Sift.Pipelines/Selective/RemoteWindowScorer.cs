@@ -11,7 +11,7 @@ namespace Sift.Pipelines.Selective;
 /// used when present (no token-string ambiguity), else the legacy token_logprobs. The served model must use the
 /// dataset's tokenizer; prompt_token_ids, when returned, are checked against the window.
 /// </summary>
-public sealed class RemoteWindowScorer : IWindowScorer
+internal sealed class RemoteWindowScorer : IWindowScorer
 {
     private readonly CompletionsClient _client;
     private readonly bool _ownsEndpoint;

@@ -9,7 +9,7 @@ namespace Sift.Pipelines.Selective;
 /// scores.json: what a reference-score folder was computed from. Training refuses scores whose dataset,
 /// window length or completeness do not match.
 /// </summary>
-public sealed record ScoresManifest
+internal sealed record ScoresManifest
 {
     /// <summary>File name inside the scores folder.</summary>
     public const string FileName = "scores.json";

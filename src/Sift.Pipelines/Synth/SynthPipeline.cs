@@ -13,7 +13,7 @@ using Sift.Text.Bpe;
 namespace Sift.Pipelines.Synth;
 
 /// <summary>Settings of <see cref="SynthPipeline"/> beyond the corpus itself.</summary>
-public sealed record SynthPipelineOptions
+internal sealed record SynthPipelineOptions
 {
     /// <summary>What to generate.</summary>
     public SynthOptions Corpus { get; init; } = new();
@@ -37,10 +37,24 @@ public sealed record SynthPipelineOptions
     public bool Overwrite { get; init; }
 }
 
-/// <summary>Where a synth run put things (all absolute).</summary>
-public sealed record SynthResult(
+/// <summary>Where a synth run put things (all absolute), what it made, and the manifest it wrote (synth.json).</summary>
+internal sealed record SynthResult(
     string Folder, string Manifest, string EvalJsonl, string CleanJsonl, string WebJsonl,
-    string? TokenizerDir, string? CleanTokens, string? WebTokens, string? WebLabels, JsonObject Summary);
+    string? TokenizerDir, string? CleanTokens, string? WebTokens, string? WebLabels, SynthStats Stats, JsonObject Summary);
+
+/// <summary>Counts and shares of a synth run (the typed part of synth.json that other stages read).</summary>
+/// <param name="EvalProblems">Held-out problems written.</param>
+/// <param name="CleanDocuments">Clean documents written.</param>
+/// <param name="CleanChars">Their characters.</param>
+/// <param name="WebDocuments">Web pages written.</param>
+/// <param name="WebChars">Their characters.</param>
+/// <param name="WebCharShares">Share of web characters per provenance kind.</param>
+/// <param name="CleanTokenCount">Packed clean tokens (null when not packed).</param>
+/// <param name="WebTokenCount">Packed web tokens.</param>
+/// <param name="WebTokenShares">Share of web tokens per provenance kind.</param>
+/// <param name="Seconds">Seconds per step (generate, tokenizer, pack, labels, total).</param>
+internal sealed record SynthStats(int EvalProblems, long CleanDocuments, long CleanChars, long WebDocuments, long WebChars, Dictionary<string, double> WebCharShares,
+    long? CleanTokenCount, long? WebTokenCount, Dictionary<string, double>? WebTokenShares, Dictionary<string, double> Seconds);
 
 /// <summary>
 /// `sift data synth`: writes the built-in corpus into one folder:
@@ -57,7 +71,7 @@ public sealed record SynthResult(
 /// The evaluation set is checked for word n-gram overlap with all training text and the run fails when an
 /// item exceeds the threshold.
 /// </summary>
-public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporter? progress = null)
+internal sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporter? progress = null)
 {
     /// <summary>Manifest file name.</summary>
     public const string ManifestName = "synth.json";
@@ -82,7 +96,7 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
         Directory.CreateDirectory(folder);
         File.Delete(manifestPath); // first, so an interrupted rewrite never looks complete
         var total = Stopwatch.StartNew();
-        var seconds = new JsonObject();
+        var seconds = new Dictionary<string, double>(StringComparer.Ordinal);
         string evalPath = Path.Combine(folder, "eval.jsonl"), cleanPath = Path.Combine(folder, "clean", "train.jsonl"), webPath = Path.Combine(folder, "web", "train.jsonl");
         Directory.CreateDirectory(Path.GetDirectoryName(cleanPath)!);
         Directory.CreateDirectory(Path.GetDirectoryName(webPath)!);
@@ -121,10 +135,12 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
                 ["web_documents"] = webCounts.Docs,
                 ["web_chars"] = webCounts.Chars,
             },
-            ["web_char_shares"] = charShares,
+            ["web_char_shares"] = Json(charShares),
             ["overlap"] = overlapJson,
         };
         string? tokDir = null, cleanTokens = null, webTokens = null, webLabels = null;
+        long? cleanTokenCount = null, webTokenCount = null;
+        Dictionary<string, double>? webTokenShares = null;
         if (o.Pack)
         {
             // 2. Tokenizer.
@@ -165,12 +181,14 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
             var labels = WebLabelWriter.Write(webPath, webTokens, webLabels, tok, Math.Max(1, o.Threads), _progress, cancel);
             seconds["labels"] = Math.Round(sw.Elapsed.TotalSeconds, 3);
             summary["tokens"] = new JsonObject { ["clean"] = ci.TotalTokens, ["web"] = wi.TotalTokens };
-            summary["web_token_shares"] = labels.Shares;
+            summary["web_token_shares"] = Json(labels.Shares);
+            webTokenShares = labels.Shares;
+            (cleanTokenCount, webTokenCount) = (ci.TotalTokens, wi.TotalTokens);
             summary["label_rule"] = "a token takes the label of its first non-whitespace character (whitespace-only tokens: their first character); EOS separators are labelled separator";
             summary["mixed_label_tokens"] = labels.MixedShare;
         }
         seconds["total"] = Math.Round(total.Elapsed.TotalSeconds, 3);
-        summary["seconds"] = seconds;
+        summary["seconds"] = Json(seconds);
         summary["paths"] = new JsonObject
         {
             ["eval"] = evalPath,
@@ -182,7 +200,8 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
             ["web_labels"] = webLabels,
         };
         AtomicFile.WriteAllText(manifestPath, summary.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n");
-        return new SynthResult(folder, manifestPath, evalPath, cleanPath, webPath, tokDir, cleanTokens, webTokens, webLabels, summary);
+        var stats = new SynthStats(corpus.Eval.Count, cleanCounts.Docs, cleanCounts.Chars, webCounts.Docs, webCounts.Chars, charShares, cleanTokenCount, webTokenCount, webTokenShares, seconds);
+        return new SynthResult(folder, manifestPath, evalPath, cleanPath, webPath, tokDir, cleanTokens, webTokens, webLabels, stats, summary);
     }
 
     private static void WriteEval(string path, IReadOnlyList<SynthProblem> eval) =>
@@ -242,7 +261,9 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
         return (docs, problems, prose, chars);
     }
 
-    private ((long Docs, long Chars) Counts, JsonObject Shares) WriteWeb(string path, SynthCorpus corpus, OverlapChecker checker, CancellationToken cancel)
+    private static JsonObject Json(IReadOnlyDictionary<string, double> d) => new(d.Select(kv => KeyValuePair.Create(kv.Key, (JsonNode?)kv.Value)));
+
+    private ((long Docs, long Chars) Counts, Dictionary<string, double> Shares) WriteWeb(string path, SynthCorpus corpus, OverlapChecker checker, CancellationToken cancel)
     {
         long docs = 0, chars = 0;
         var byLabel = new long[256];
@@ -272,7 +293,7 @@ public sealed class SynthPipeline(SynthPipelineOptions options, IProgressReporte
             }
         });
         _progress.Done();
-        var shares = new JsonObject();
+        var shares = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var p in ProvenanceInfo.TextKinds)
         {
             shares[p.Name()] = chars > 0 ? Math.Round((double)byLabel[(int)p] / chars, 6) : 0;

@@ -13,7 +13,7 @@ namespace Sift.Pipelines.Synth;
 /// each token on its own, which is exact for byte-level tokenizers on ASCII text (synthetic text is ASCII);
 /// anything else is refused rather than mislabelled.
 /// </summary>
-public sealed class TokenLabeler
+internal sealed class TokenLabeler
 {
     private readonly ITokenizer _tok;
     private readonly string?[] _pieces;

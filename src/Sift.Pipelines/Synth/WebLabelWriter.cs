@@ -11,14 +11,14 @@ namespace Sift.Pipelines.Synth;
 /// <summary>What <see cref="WebLabelWriter.Write"/> produced.</summary>
 /// <param name="Shares">Share of tokens per provenance name (separators included).</param>
 /// <param name="MixedShare">Share of tokens whose characters carried more than one label.</param>
-public sealed record WebLabelStats(JsonObject Shares, double MixedShare);
+internal sealed record WebLabelStats(Dictionary<string, double> Shares, double MixedShare);
 
 /// <summary>
 /// Writes the per-token provenance side shard of a packed web corpus from its JSONL (text + character spans).
 /// Documents are re-tokenised in input order and every token id is compared with the packed stream, so a
 /// label can never be attached to the wrong token; the side shard records the dataset's fingerprint.
 /// </summary>
-public static class WebLabelWriter
+internal static class WebLabelWriter
 {
     /// <summary>Labels <paramref name="packedFolder"/> (packed from <paramref name="jsonl"/> with <paramref name="tokenizer"/>) into <paramref name="labelsFolder"/>.</summary>
     public static WebLabelStats Write(string jsonl, string packedFolder, string labelsFolder, ITokenizer tokenizer, int threads, IProgressReporter progress, CancellationToken cancel = default)
@@ -93,7 +93,7 @@ public static class WebLabelWriter
         progress.Done();
         writer.Complete();
         long total = counts.Sum();
-        var shares = new JsonObject();
+        var shares = new Dictionary<string, double>(StringComparer.Ordinal);
         foreach (var p in ProvenanceInfo.TextKinds.Append(Provenance.Separator))
         {
             shares[p.Name()] = total > 0 ? Math.Round((double)counts[(int)p] / total, 6) : 0;

@@ -10,7 +10,7 @@ namespace Sift.Pipelines.Training;
 /// time and verified before a resume, so a truncated or corrupted checkpoint fails naming the file and what
 /// was expected instead of resuming from damaged weights or moments.
 /// </summary>
-public static class CheckpointChecksums
+internal static class CheckpointChecksums
 {
     /// <summary>The file name inside a checkpoint folder.</summary>
     public const string FileName = "checksums.json";

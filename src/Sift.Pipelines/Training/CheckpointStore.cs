@@ -15,7 +15,7 @@ namespace Sift.Pipelines.Training;
 /// <c>checkpoints/latest</c> is updated atomically: a crash never leaves a half-written checkpoint as latest.
 /// <c>checksums.json</c> records the size and SHA-256 of every file and is verified on resume.
 /// </summary>
-public sealed class CheckpointStore
+internal sealed class CheckpointStore
 {
     /// <summary>Creates a store for a run folder.</summary>
     public CheckpointStore(string runDir) => Root = Path.Combine(runDir, "checkpoints");

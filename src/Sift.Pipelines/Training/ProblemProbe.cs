@@ -7,25 +7,26 @@ using Sift.Core;
 using Sift.Engine;
 using Sift.Engine.Inference;
 using Sift.Engine.Model;
+using Sift.Pipelines.Training.Metrics;
 using Sift.Text;
 
 namespace Sift.Pipelines.Training;
 
 /// <summary>A held-out word problem with its worked solution (GSM8K layout: the solution ends in "#### answer").</summary>
-public sealed record HeldOutProblem(string Question, string Solution, string Answer, string Tier);
+internal sealed record HeldOutProblem(string Question, string Solution, string Answer, string Tier);
 
 /// <summary>Settings of <see cref="ProblemProbe"/>.</summary>
 /// <param name="AccuracyProblems">Problems decoded for accuracy, taken round-robin over tiers (0 = all); losses always use all.</param>
 /// <param name="MaxNewTokens">Completion budget per problem; 0 = automatic (1.25 × the reference solution's tokens + 16).</param>
 /// <param name="Batch">Completions decoded together.</param>
-public sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 32);
+internal sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 32);
 
 /// <summary>One decoded problem of the last evaluation.</summary>
 /// <param name="Index">Index in the problem list.</param>
 /// <param name="Completion">The generated solution text.</param>
 /// <param name="Predicted">The number after "####", or null.</param>
 /// <param name="Correct">Whether it equals the reference answer.</param>
-public sealed record ProbeCompletion(int Index, string Completion, string? Predicted, bool Correct);
+internal sealed record ProbeCompletion(int Index, string Completion, string? Predicted, bool Correct);
 
 /// <summary>
 /// Judges a model on held-out problems, as the demo's students are judged. Each problem is the document
@@ -38,7 +39,7 @@ public sealed record ProbeCompletion(int Index, string Completion, string? Predi
 /// </list>
 /// Every figure is also reported per difficulty tier (<c>tiers</c>), and <c>accuracy_problems</c> says how many were decoded.
 /// </summary>
-public sealed partial class ProblemProbe : IEvalProbe
+internal sealed partial class ProblemProbe : IEvalProbe
 {
     private readonly IReadOnlyList<HeldOutProblem> _problems;
     private readonly ITokenizer _tok;
@@ -138,7 +139,7 @@ public sealed partial class ProblemProbe : IEvalProbe
     }
 
     /// <inheritdoc />
-    public void Evaluate(LlamaModel model, Compute compute, JsonObject record)
+    public ProbeResult Evaluate(LlamaModel model, Compute compute)
     {
         int ctx = model.Config.MaxPositionEmbeddings;
         int T = _tiers.Length;
@@ -210,23 +211,19 @@ public sealed partial class ProblemProbe : IEvalProbe
 
         static double? Mean((double Sum, long N) a) => a.N > 0 ? Math.Round(a.Sum / a.N, 6) : null;
         static (double, long) Total((double Sum, long N)[] xs) => (xs.Sum(x => x.Sum), xs.Sum(x => x.N));
-        record["clean_loss"] = Mean(Total(clean));
-        record["answer_loss"] = Mean(Total(answer));
         int allRight = right.Sum(), allDecoded = decoded.Sum();
-        record["accuracy"] = allDecoded > 0 ? Math.Round((double)allRight / allDecoded, 6) : null;
-        record["accuracy_problems"] = allDecoded;
-        var byTier = new JsonObject();
+        var byTier = new Dictionary<string, TierEval>(StringComparer.Ordinal);
         for (int t = 0; t < T; t++)
         {
-            byTier[_tiers[t]] = new JsonObject
+            byTier[_tiers[t]] = new TierEval
             {
-                ["clean_loss"] = Mean(clean[t]),
-                ["answer_loss"] = Mean(answer[t]),
-                ["accuracy"] = decoded[t] > 0 ? Math.Round((double)right[t] / decoded[t], 6) : null,
-                ["accuracy_problems"] = decoded[t],
+                CleanLoss = Mean(clean[t]),
+                AnswerLoss = Mean(answer[t]),
+                Accuracy = decoded[t] > 0 ? Math.Round((double)right[t] / decoded[t], 6) : null,
+                AccuracyProblems = decoded[t],
             };
         }
-        record["tiers"] = byTier;
+        return new ProbeResult(Mean(Total(clean)), Mean(Total(answer)), allDecoded > 0 ? Math.Round((double)allRight / allDecoded, 6) : null, allDecoded, byTier);
     }
 
     /// <summary>True once the text has a "####" followed by a line break.</summary>

@@ -5,7 +5,7 @@ using Sift.Core;
 namespace Sift.Pipelines.Training;
 
 /// <summary>What besides weights and optimizer moments a resumed run needs to continue exactly.</summary>
-public sealed record TrainerState
+internal sealed record TrainerState
 {
     /// <summary>Optimizer steps completed.</summary>
     [JsonPropertyName("step")]
@@ -38,6 +38,10 @@ public sealed record TrainerState
     /// <summary>SHA-256 of the resolved recipe: resuming with a different recipe is refused.</summary>
     [JsonPropertyName("recipe_sha256")]
     public string RecipeSha256 { get; init; } = "";
+
+    /// <summary>The recipe values compared on resume (key → canonical text); null in checkpoints of earlier versions.</summary>
+    [JsonPropertyName("recipe")]
+    public SortedDictionary<string, string>? Recipe { get; init; }
 
     private static readonly JsonSerializerOptions Options = new() { WriteIndented = true };
 

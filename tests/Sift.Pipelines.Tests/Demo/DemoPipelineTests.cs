@@ -9,21 +9,16 @@ namespace Sift.Pipelines.Tests.Demo;
 public sealed class DemoPipelineTests
 {
     /// <summary>Every stage of the real demo, shrunk: 300 clean documents, a 32-wide one-layer model, 20 steps.</summary>
-    internal static DemoOptions Micro => DemoOptions.Quick with
-    {
-        Corpus = new SynthOptions { CleanDocuments = 300, WebChars = 30_000, EvalPerTier = 3 },
-        TokenizerVocab = 300,
-        TokenizerChars = 60_000,
-        Model = new DemoModel(32, 1, 2, 64),
-        SeqLen = 64,
-        MicroBatch = 4,
-        Reference = new DemoTraining(20, Warmup: 4),
-        Student = new DemoTraining(20, Warmup: 4, Schedule: "constant"),
-        EvalInterval = 10,
-        AccuracyProblems = 3,
-        Threads = 1,
-        SelectRatio = 0.5, // the assertions below count halves
-    };
+    internal static DemoOptions Micro => DemoSettings.Build(quick: true,
+    [
+        "corpus.clean_documents=300", "corpus.web_chars=30000", "corpus.eval_per_tier=3", "tokenizer.vocab_size=300", "tokenizer.train_chars=60000",
+        "model.hidden_size=32", "model.num_hidden_layers=1", "model.num_attention_heads=2", "model.intermediate_size=64",
+        "train.seq_len=64", "train.micro_batch=4", "train.max_steps=20", "optim.warmup_steps=4", "eval.interval=10", "eval.accuracy_problems=3",
+        "train.threads=1",
+        "train.select_ratio=0.5", // the assertions below count halves
+    ], "micro");
+
+    internal static DemoOptions With(DemoOptions o, params string[] settings) => DemoSettings.Apply(o, settings, "test");
 
     [Fact]
     public void Demo_RunsEveryStage_WritesTheSummary_AndARerunSkipsWhatIsFinished()
@@ -57,7 +52,7 @@ public sealed class DemoPipelineTests
         Assert.Equal(r.Arms.Select(a => a.CleanLoss), again.Arms.Select(a => a.CleanLoss));
 
         // Changing the select ratio redoes only the selective students.
-        var changed = new DemoPipeline(Micro with { SelectRatio = 0.3 }).Run(dir);
+        var changed = new DemoPipeline(With(Micro, "train.select_ratio=0.3")).Run(dir);
         Assert.Equal(["synth", "reference", "score", "clm"], changed.Stages.Where(st => st.Cached).Select(st => st.Name));
         Assert.InRange((double)changed.Arm("slm")!.TrainedTokens / tokens, 0.27, 0.33);
         Assert.Equal(r.Arm("clm")!.CleanLoss, changed.Arm("clm")!.CleanLoss);
@@ -67,7 +62,7 @@ public sealed class DemoPipelineTests
     public void Demo_KilledMidStudent_ResumesToTheSameNumbers()
     {
         string root = Directory.CreateTempSubdirectory("sift-demo-kill").FullName;
-        var o = Micro with { Arms = ["clm", "slm"] };
+        var o = With(Micro, "arms=clm,slm");
         var whole = new DemoPipeline(o).Run(Path.Combine(root, "whole"));
 
         using var cts = new CancellationTokenSource();
@@ -77,9 +72,9 @@ public sealed class DemoPipelineTests
         Assert.False(File.Exists(Path.Combine(dir, "summary.json")));
         var resumed = new DemoPipeline(o).Run(dir);
         Assert.Equal(["synth", "reference", "score", "clm"], resumed.Stages.Where(s => s.Cached).Select(s => s.Name));
-        foreach (string arm in o.Arms)
+        foreach (var arm in o.Arms)
         {
-            Assert.Equal(whole.Arm(arm)!.Curve, resumed.Arm(arm)!.Curve);
+            Assert.Equal(whole.Arm(arm.Name)!.Curve, resumed.Arm(arm.Name)!.Curve);
         }
     }
 
@@ -117,10 +112,10 @@ public sealed class DemoPipelineTests
     public void Study_ReusesStages_AndReadsShorterBudgetsOffTheLongestRun()
     {
         string dir = Directory.CreateTempSubdirectory("sift-study").FullName;
-        var grid = new StudyGrid(Micro, [new StudyAxis("student.steps", ["10", "20"]), new StudyAxis("corpus.noise_share", ["0.7"])], []);
+        var grid = new StudyGrid(Micro, [new StudyAxis("student.train.max_steps", ["10", "20"]), new StudyAxis("corpus.noise_share", ["0.7"])], []);
         var r = new StudyPipeline(grid).Run(Path.Combine(dir, "study"));
         Assert.Equal(4, r.Points.Count); // base, steps=10, steps=20 (= base), noise=0.7
-        var p10 = r.Points.Single(p => p.Point.Label == "student.steps=10");
+        var p10 = r.Points.Single(p => p.Point.Label == "student.train.max_steps=10");
         Assert.Equal(20, p10.RunSteps);
         Assert.Equal(10L * 4 * 64, p10.Result.Arm("clm")!.Tokens);
         // Two corpora (base and 0.7 noise) share the tokenizer and therefore the reference model.
@@ -131,10 +126,10 @@ public sealed class DemoPipelineTests
         Assert.Equal(4, json["points"]!.AsArray().Count);
         AssertSchema(json["points"]![1]!["summary"]!.AsObject());
         Assert.True(File.Exists(Path.Combine(dir, "study", "study.md")));
-        Assert.True(File.Exists(Path.Combine(dir, "study", "study-student-steps.svg")));
+        Assert.True(File.Exists(Path.Combine(dir, "study", "study-student-train-max_steps.svg")));
 
         // The 10-step point read off the 20-step run equals a real 10-step demo (constant LR: a prefix).
-        var ten = new DemoPipeline(Micro with { Student = Micro.Student with { Steps = 10 } }).Run(Path.Combine(dir, "ten"));
+        var ten = new DemoPipeline(With(Micro, "student.train.max_steps=10")).Run(Path.Combine(dir, "ten"));
         foreach (string arm in new[] { "clm", "slm", "random" })
         {
             Assert.Equal(ten.Arm(arm)!.CleanLoss, p10.Result.Arm(arm)!.CleanLoss);
@@ -146,7 +141,7 @@ public sealed class DemoPipelineTests
     public void Oracle_KeepsOnlyCleanLabelledTokens_WhenTheRatioIsBelowTheCleanShare()
     {
         string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-oracle").FullName, "demo");
-        var r = new DemoPipeline(Micro with { Arms = ["clm", "oracle"], SelectRatio = 0.2 }).Run(dir);
+        var r = new DemoPipeline(With(Micro, "arms=clm,oracle", "train.select_ratio=0.2")).Run(dir);
         var o = r.Arm("oracle")!;
         Assert.Equal(["synth", "reference", "clm", "oracle"], r.Stages.Select(s => s.Name)); // no scoring without slm
         // Noise is kept only from the few 256-token batches that hold fewer clean tokens than k.

@@ -1,11 +1,23 @@
+using System.Text.Json;
 using System.Text.Json.Nodes;
+using System.Text.Json.Serialization.Metadata;
 using Sift.Core;
 using Sift.Pipelines.Demo;
 
 namespace Sift.Pipelines.Tests.Demo;
 
+public sealed record StageIn(int K, string J);
+
+public sealed record StageOut(int N) : IStageResult
+{
+    public double? Flops => null;
+}
+
 public sealed class StageStoreTests
 {
+    private static readonly JsonTypeInfo<StageIn> In = (JsonTypeInfo<StageIn>)JsonSerializerOptions.Default.GetTypeInfo(typeof(StageIn));
+    private static readonly JsonTypeInfo<StageOut> Out = (JsonTypeInfo<StageOut>)JsonSerializerOptions.Default.GetTypeInfo(typeof(StageOut));
+
     [Fact]
     public void Finished_IsSkipped_ChangedInputsRedo_UnfinishedResumes()
     {
@@ -13,40 +25,40 @@ public sealed class StageStoreTests
         var store = new StageStore();
         int runs = 0;
         bool? lastResume = null;
-        JsonObject Body(string d, bool resume)
+        StageOut Body(string d, bool resume)
         {
             runs++;
             lastResume = resume;
             File.WriteAllText(Path.Combine(d, "out.txt"), $"run {runs}");
-            return new JsonObject { ["n"] = runs };
+            return new StageOut(runs);
         }
-        var a = store.Run("x", dir, new JsonObject { ["k"] = 1, ["j"] = "a" }, Body);
+        var a = store.Run("x", dir, new StageIn(1, "a"), In, Out, Body);
         Assert.False(a.Cached);
         Assert.Equal(1, runs);
         Assert.False(lastResume);
 
-        // Same inputs in another key order: skipped, with the stored result.
-        var b = store.Run("x", dir, new JsonObject { ["j"] = "a", ["k"] = 1 }, Body);
+        // Same inputs: skipped, with the stored result read back as its type.
+        var b = store.Run("x", dir, new StageIn(1, "a"), In, Out, Body);
         Assert.True(b.Cached);
         Assert.Equal(1, runs);
-        Assert.Equal(1, (int)b.Result["n"]!);
+        Assert.Equal(new StageOut(1), b.Result);
         Assert.Equal(a.Key, b.Key);
 
         // A changed input deletes the folder's old outputs and runs again.
         File.WriteAllText(Path.Combine(dir, "stale.txt"), "old");
-        var c = store.Run("x", dir, new JsonObject { ["k"] = 2, ["j"] = "a" }, Body);
+        var c = store.Run("x", dir, new StageIn(2, "a"), In, Out, Body);
         Assert.False(c.Cached);
         Assert.Equal(2, runs);
         Assert.False(File.Exists(Path.Combine(dir, "stale.txt")));
         Assert.NotEqual(a.Key, c.Key);
 
         // A stage killed mid-way (stage.json says not complete, same key) is resumed, not wiped.
-        Assert.Throws<InvalidOperationException>(() => store.Run("x", dir, new JsonObject { ["k"] = 3 }, (d, r) =>
+        Assert.Throws<InvalidOperationException>(() => store.Run<StageIn, StageOut>("x", dir, new StageIn(3, "a"), In, Out, (d, r) =>
         {
             File.WriteAllText(Path.Combine(d, "partial.txt"), "half");
             throw new InvalidOperationException("killed");
         }));
-        var e = store.Run("x", dir, new JsonObject { ["k"] = 3 }, Body);
+        var e = store.Run("x", dir, new StageIn(3, "a"), In, Out, Body);
         Assert.True(lastResume);
         Assert.True(File.Exists(Path.Combine(dir, "partial.txt")));
         Assert.False(e.Cached);
@@ -57,7 +69,7 @@ public sealed class StageStoreTests
     {
         string dir = Directory.CreateTempSubdirectory("sift-stage").FullName;
         File.WriteAllText(Path.Combine(dir, "precious.txt"), "keep me");
-        var ex = Assert.Throws<SiftException>(() => new StageStore().Run("x", dir, new JsonObject(), (_, _) => []));
+        var ex = Assert.Throws<SiftException>(() => new StageStore().Run("x", dir, new StageIn(0, ""), In, Out, (_, _) => new StageOut(0)));
         Assert.Contains(dir, ex.Message);
         Assert.True(File.Exists(Path.Combine(dir, "precious.txt")));
     }

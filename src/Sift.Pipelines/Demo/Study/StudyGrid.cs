@@ -6,43 +6,43 @@ namespace Sift.Pipelines.Demo.Study;
 /// <summary>One setting varied by the study: a demo setting key and the values it takes.</summary>
 /// <param name="Key">A <see cref="DemoSettings"/> key, e.g. corpus.noise_share.</param>
 /// <param name="Values">Its values, as written on the command line.</param>
-public sealed record StudyAxis(string Key, IReadOnlyList<string> Values);
+internal sealed record StudyAxis(string Key, IReadOnlyList<string> Values);
 
 /// <summary>One configuration the study measures.</summary>
 /// <param name="Label">Short name, e.g. "base" or "corpus.noise_share=0.7".</param>
 /// <param name="Options">The demo options of this point.</param>
 /// <param name="Settings">The settings that make it differ from the base (empty for the base).</param>
 /// <param name="Axis">The axis it belongs to (null for the base and named variants).</param>
-public sealed record StudyPoint(string Label, DemoOptions Options, IReadOnlyList<string> Settings, string? Axis);
+internal sealed record StudyPoint(string Label, DemoOptions Options, IReadOnlyList<string> Settings, string? Axis);
 
 /// <summary>
 /// What `sift demo --study` sweeps: a base configuration, axes (each a setting with a list of values) and
 /// named variants (several settings at once). In "one-at-a-time" mode each axis is varied alone around the
 /// base; in "product" mode every combination of axis values is a point.
 /// <code>
-/// quick: false                      # start from the --quick sizes instead of the default demo
-/// mode: one-at-a-time               # or product
-/// base:                             # settings applied to every point
-///   student.steps: 800
+/// quick: false                              # start from the --quick sizes instead of the default demo
+/// mode: one-at-a-time                       # or product
+/// base:                                     # settings applied to every point (any `sift demo --set` key)
+///   student.train.max_steps: 800
 /// axis:
 ///   corpus.noise_share: [0.3, 0.5, 0.7]
-///   select_ratio: [0.3, 0.5, 0.7]
-///   student.steps: [200, 400, 800]  # read off the longest run when the schedule is constant
+///   train.select_ratio: [0.3, 0.5, 0.7]
+///   student.train.max_steps: [200, 400, 800] # read off the longest run when the schedule is constant
 /// variant:
-///   small-noisy: "model.hidden=64 model.ffn=192 corpus.noise_share=0.7 select_ratio=0.25"
+///   small-noisy: "model.hidden_size=64 model.intermediate_size=192 corpus.noise_share=0.7 train.select_ratio=0.25"
 /// </code>
 /// </summary>
-public sealed record StudyGrid(DemoOptions Base, IReadOnlyList<StudyAxis> Axes, IReadOnlyList<(string Name, IReadOnlyList<string> Settings)> Variants, string Mode = "one-at-a-time")
+internal sealed record StudyGrid(DemoOptions Base, IReadOnlyList<StudyAxis> Axes, IReadOnlyList<(string Name, IReadOnlyList<string> Settings)> Variants, string Mode = "one-at-a-time")
 {
     /// <summary>The built-in grid: the hypotheses of slm-toy-simulation.md ("what would be needed for ≥ 2x").</summary>
     public static StudyGrid Default(DemoOptions b, bool quick) => quick
-        ? new StudyGrid(b, [new StudyAxis("select_ratio", ["0.3", "0.6"]), new StudyAxis("student.steps", ["40", "60"])], [])
+        ? new StudyGrid(b, [new StudyAxis("train.select_ratio", ["0.3", "0.6"]), new StudyAxis("student.train.max_steps", ["40", "60"])], [])
         : new StudyGrid(b,
         [
             new StudyAxis("corpus.noise_share", ["0.3", "0.5", "0.7"]),
-            new StudyAxis("select_ratio", ["0.3", "0.5", "0.7"]),
-            new StudyAxis("model.hidden", ["64", "128"]),
-            new StudyAxis("student.steps", ["200", "400", "800"]),
+            new StudyAxis("train.select_ratio", ["0.3", "0.5", "0.7"]),
+            new StudyAxis("model.hidden_size", ["64", "128"]),
+            new StudyAxis("student.train.max_steps", ["200", "400", "800"]),
         ], []);
 
     /// <summary>Reads a grid file (or the built-in grid when <paramref name="path"/> is null) on top of <paramref name="baseOptions"/>.</summary>
@@ -54,7 +54,7 @@ public sealed record StudyGrid(DemoOptions Base, IReadOnlyList<StudyAxis> Axes, 
         }
         var tree = ConfigTree.Load(path);
         bool q = tree.Bool("quick", quick);
-        var b = q && !quick ? DemoOptions.Quick with { Seed = baseOptions.Seed, Threads = baseOptions.Threads } : baseOptions;
+        var b = q && !quick ? DemoSettings.WithQuick(baseOptions) : baseOptions;
         string mode = tree.Choice("mode", "one-at-a-time", "one-at-a-time", "product");
         var axes = new List<StudyAxis>();
         var variants = new List<(string, IReadOnlyList<string>)>();
@@ -62,7 +62,7 @@ public sealed record StudyGrid(DemoOptions Base, IReadOnlyList<StudyAxis> Axes, 
         {
             if (key.StartsWith("base.", StringComparison.Ordinal))
             {
-                b = DemoSettings.Apply(b, key["base.".Length..], tree.String(key) ?? "", $"{path}: {key}");
+                b = DemoSettings.Apply(b, [$"{key["base.".Length..]}={tree.String(key) ?? ""}"], $"{path}: {key}");
             }
             else if (key.StartsWith("axis.", StringComparison.Ordinal))
             {
@@ -78,7 +78,7 @@ public sealed record StudyGrid(DemoOptions Base, IReadOnlyList<StudyAxis> Axes, 
                 var settings = (tree.String(key) ?? "").Split(' ', StringSplitOptions.RemoveEmptyEntries);
                 if (settings.Length == 0)
                 {
-                    throw tree.Error(key, "expected settings such as \"model.hidden=64 select_ratio=0.3\"");
+                    throw tree.Error(key, "expected settings such as \"model.hidden_size=64 train.select_ratio=0.3\"");
                 }
                 variants.Add((key["variant.".Length..], settings));
             }

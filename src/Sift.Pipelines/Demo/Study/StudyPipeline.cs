@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text.Json.Nodes;
 using Sift.Core.IO;
 using Sift.Core.Reporting;
 
@@ -9,7 +8,7 @@ namespace Sift.Pipelines.Demo.Study;
 /// <param name="Point">The configuration.</param>
 /// <param name="Result">What the demo measured for it.</param>
 /// <param name="RunSteps">Steps the students actually ran (more than the point's own when it was read off a longer run).</param>
-public sealed record StudyPointResult(StudyPoint Point, DemoResult Result, long RunSteps);
+internal sealed record StudyPointResult(StudyPoint Point, DemoResult Result, long RunSteps);
 
 /// <summary>What a study measured.</summary>
 /// <param name="Grid">The grid.</param>
@@ -17,7 +16,7 @@ public sealed record StudyPointResult(StudyPoint Point, DemoResult Result, long 
 /// <param name="Points">Results in grid order.</param>
 /// <param name="WallSeconds">Wall time of this invocation.</param>
 /// <param name="ComputeSeconds">Wall time of every stage the study needed (cached ones at the time of the run that made them).</param>
-public sealed record StudyResult(StudyGrid Grid, string Folder, IReadOnlyList<StudyPointResult> Points, double WallSeconds, double ComputeSeconds)
+internal sealed record StudyResult(StudyGrid Grid, string Folder, IReadOnlyList<StudyPointResult> Points, double WallSeconds, double ComputeSeconds)
 {
     /// <summary>The command line (for the report).</summary>
     public string Command { get; init; } = "./sift demo --study";
@@ -31,7 +30,7 @@ public sealed record StudyResult(StudyGrid Grid, string Folder, IReadOnlyList<St
 /// read off the longest run (a shorter run with the same seed is its exact prefix). Writes OUT/study.md,
 /// OUT/study.json and OUT/study-*.svg.
 /// </summary>
-public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = null)
+internal sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -39,7 +38,7 @@ public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = 
     public string Command { get; init; } = "./sift demo --study";
 
     /// <summary>Canonical identity of a configuration.</summary>
-    public static string OptionsKey(DemoOptions o) => StageStore.Canonical(DemoSummary.OptionsJson(o));
+    public static string OptionsKey(DemoOptions o) => StageStore.Canonical(DemoSummary.OptionsIdentity(o));
 
     /// <summary>Runs (or resumes) the study into <paramref name="outDir"/> and writes its report.</summary>
     public StudyResult Run(string outDir, CancellationToken cancel = default)
@@ -63,16 +62,18 @@ public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = 
         {
             var p = points[i];
             var run = RunOptions(p.Options, points);
-            _progress.Line($"[point {i + 1}/{points.Count}] {p.Label}" + (run.Student.Steps != p.Options.Student.Steps ? $" (read off the {run.Student.Steps}-step run)" : ""));
+            _progress.Line($"[point {i + 1}/{points.Count}] {p.Label}" + (run.Steps != p.Options.Steps ? $" (read off the {run.Steps}-step run)" : ""));
             double load0 = DemoPipeline.LoadAverage();
             var sw = Stopwatch.StartNew();
             // One tokenizer per tokenizer setting, trained on the base corpus, so web variants share the reference model.
             var tokSource = stages.Synth(run with { Corpus = grid.Base.Corpus }, cancel: cancel);
             var synth = OptionsKey(run with { Corpus = grid.Base.Corpus }) == OptionsKey(run) ? tokSource : stages.Synth(run, tokSource, cancel);
             var reference = stages.Reference(run, synth, cancel);
-            var score = run.Arms.Contains("slm") ? stages.Score(run, synth, reference, cancel) : null;
+            var score = run.NeedsScores ? stages.Score(run, synth, reference, cancel) : null;
             var arms = run.Arms.Select(a => stages.Student(run, a, synth, score, cancel)).ToList();
             var records = new List<StageRecord> { tokSource };
+            long steps = p.Options.Steps;
+            var armResults = run.Arms.Zip(arms, (spec, stage) => ArmResult.FromStage(stage, spec)).Select(a => a.Curve[^1].Step == steps ? a : a.Truncate(steps)).ToList();
             if (synth != tokSource)
             {
                 records.Add(synth);
@@ -84,31 +85,22 @@ public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = 
             }
             records.AddRange(arms);
             records.ForEach(Count);
-            var shares = new Dictionary<string, double>(StringComparer.Ordinal);
-            if (synth.Result["web_token_shares"] is JsonObject ws)
-            {
-                foreach (var (k, v) in ws)
-                {
-                    shares[k] = (double)v!;
-                }
-            }
-            long steps = p.Options.Student.Steps;
             var result = new DemoResult
             {
                 Options = p.Options,
                 Folder = outDir,
                 Stages = records,
-                Reference = ArmResult.FromStage(reference),
-                Arms = arms.Select(a => ArmResult.FromStage(a)).Select(a => a.Curve[^1].Step == steps ? a : a.Truncate(steps)).ToList(),
-                CorpusShares = shares,
-                ScoringFlops = score?.Result["flops"] is JsonValue f ? (double)f : 0,
+                Reference = ArmResult.FromStage(reference, null),
+                Arms = armResults,
+                CorpusShares = synth.Result.WebTokenShares,
+                ScoringFlops = score?.Result.ScoringFlops ?? 0,
                 WallSeconds = sw.Elapsed.TotalSeconds,
                 Load = (load0, DemoPipeline.LoadAverage()),
                 Command = Command,
             };
-            results.Add(new StudyPointResult(p, result, run.Student.Steps));
-            var s = result.SpeedupOf("slm");
-            _progress.Line($"    clean loss clm {DemoReport.F3(result.Arm("clm")!.CleanLoss)} slm {DemoReport.F3(result.Arm("slm")?.CleanLoss ?? double.NaN)} random {DemoReport.F3(result.Arm("random")?.CleanLoss ?? double.NaN)}; " +
+            results.Add(new StudyPointResult(p, result, run.Steps));
+            var s = result.SpeedupOf(DemoResult.Slm);
+            _progress.Line("    clean loss " + string.Join(" ", result.Arms.Select(a => $"{a.Name} {DemoReport.F3(a.CleanLoss)}")) + "; " +
                 $"speedup tokens {(s.Tokens is double t ? $"{t:0.00}x" : "never")}, selected {(s.Selected is double x ? $"{x:0.00}x" : "never")}");
             // Partial reports after every point: a long study can be read while it runs.
             StudyReport.WriteAll(new StudyResult(grid, outDir, results, clock.Elapsed.TotalSeconds, compute) { Command = Command });
@@ -124,14 +116,16 @@ public sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress = 
     /// </summary>
     public static DemoOptions RunOptions(DemoOptions o, IReadOnlyList<StudyPoint> all)
     {
-        if (o.Student.Schedule != "constant")
+        if (o.Student.ScheduleKind != "constant")
         {
             return o;
         }
-        string Sans(DemoOptions x) => OptionsKey(x with { Student = x.Student with { Steps = 0 } });
+        string Sans(DemoOptions x) => OptionsKey(x with { Student = x.Student with { MaxSteps = 0 } });
         string me = Sans(o);
-        int steps = all.Select(p => p.Options).Where(x => x.Student.Schedule == "constant" && Sans(x) == me && x.Student.Steps % x.EvalInterval == 0)
-            .Select(x => x.Student.Steps).DefaultIfEmpty(o.Student.Steps).Max();
-        return o.Student.Steps % o.EvalInterval == 0 ? o with { Student = o.Student with { Steps = Math.Max(steps, o.Student.Steps) } } : o;
+        long steps = all.Select(p => p.Options).Where(x => x.Student.ScheduleKind == "constant" && Sans(x) == me && x.Steps % x.EvalInterval == 0)
+            .Select(x => x.Steps).DefaultIfEmpty(o.Steps).Max();
+        return o.Steps % o.EvalInterval == 0 && steps > o.Steps
+            ? o with { Student = o.Student.With([("train.max_steps", steps.ToString(System.Globalization.CultureInfo.InvariantCulture))], "study: the longest run of this point") }
+            : o;
     }
 }

@@ -4,11 +4,12 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core.IO;
 using Sift.Core.Reporting;
+using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Demo.Study;
 
 /// <summary>The study's outputs: study.json (every point's demo summary), study.md and one chart per axis.</summary>
-public static class StudyReport
+internal static class StudyReport
 {
     /// <summary>Writes study.json, study.md and the charts.</summary>
     public static void WriteAll(StudyResult r)
@@ -27,8 +28,7 @@ public static class StudyReport
         var points = new JsonArray();
         foreach (var p in r.Points)
         {
-            var summary = DemoSummary.Build(p.Result);
-            summary.Remove("folder");
+            var summary = DemoSummary.Build(p.Result, withFolder: false);
             points.Add(new JsonObject
             {
                 ["label"] = p.Point.Label,
@@ -45,8 +45,8 @@ public static class StudyReport
             ["version"] = 1,
             ["mode"] = r.Grid.Mode,
             ["axes"] = new JsonArray(r.Grid.Axes.Select(a => (JsonNode)new JsonObject { ["key"] = a.Key, ["values"] = new JsonArray(a.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) }).ToArray()),
-            ["best_speedup_tokens"] = best is null ? null : new JsonObject { ["label"] = best.Point.Label, ["speedup_tokens"] = DemoSummary.Round(best.Result.SpeedupOf("slm").Tokens) },
-            ["reached_2x_tokens"] = r.Points.Any(p => p.Result.SpeedupOf("slm").Tokens >= 2),
+            ["best_speedup_tokens"] = best is null ? null : new JsonObject { ["label"] = best.Point.Label, ["speedup_tokens"] = DemoSummary.Round(best.Result.SpeedupOf(Slm).Tokens) },
+            ["reached_2x_tokens"] = r.Points.Any(p => p.Result.SpeedupOf(Slm).Tokens >= 2),
             ["wall_seconds"] = Math.Round(r.WallSeconds, 3),
             ["compute_seconds"] = Math.Round(r.ComputeSeconds, 3),
             ["points"] = points,
@@ -55,19 +55,23 @@ public static class StudyReport
 
     /// <summary>The point with the largest tokens-processed speedup, or null when SLM never reached CLM's loss.</summary>
     public static StudyPointResult? Best(StudyResult r) =>
-        r.Points.Where(p => p.Result.SpeedupOf("slm").Tokens is not null).OrderByDescending(p => p.Result.SpeedupOf("slm").Tokens!.Value).FirstOrDefault();
+        r.Points.Where(p => p.Result.SpeedupOf(Slm).Tokens is not null).OrderByDescending(p => p.Result.SpeedupOf(Slm).Tokens!.Value).FirstOrDefault();
 
-    /// <summary>One line per point.</summary>
+    /// <summary>One line per point: each arm's final clean loss, then the baseline's and SLM's accuracy and SLM's speedups.</summary>
     public static string ConsoleTable(StudyResult r)
     {
+        var arms = Arms(r);
         var sb = new StringBuilder();
-        sb.AppendLine(CultureInfo.InvariantCulture, $"{"point",-40} {"clm",7} {"slm",7} {"random",7} {"acc clm",8} {"acc slm",8} {"x tokens",9} {"x selected",10}");
+        sb.Append(CultureInfo.InvariantCulture, $"{"point",-40}");
+        arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {Trim(a.Name, 7),7}"));
+        sb.AppendLine(CultureInfo.InvariantCulture, $" {"acc " + Trim(ObjectiveRegistry.Clm.Name, 4),8} {"acc " + Trim(Slm, 4),8} {"x tokens",9} {"x selected",10}");
         foreach (var p in r.Points)
         {
             var d = p.Result;
-            var s = d.SpeedupOf("slm");
-            sb.Append(CultureInfo.InvariantCulture, $"{Trim(p.Point.Label, 40),-40} {DemoReport.F3(d.Arm("clm")!.CleanLoss),7} {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN),7} {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN),7} ");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy),8} {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN),8} {X(s.Tokens, s.Arm),9} {X(s.Selected, s.Arm),10}");
+            var s = d.SpeedupOf(Slm);
+            sb.Append(CultureInfo.InvariantCulture, $"{Trim(p.Point.Label, 40),-40}");
+            arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Arm(a.Name)?.CleanLoss ?? double.NaN),7}"));
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Baseline.Accuracy),8} {DemoReport.Pct(d.Arm(Slm)?.Accuracy ?? double.NaN),8} {X(s.Tokens, s.Arm),9} {X(s.Selected, s.Arm),10}");
         }
         return sb.ToString();
     }
@@ -79,14 +83,14 @@ public static class StudyReport
         sb.AppendLine("# Sift study: where does selective language modeling pay off?");
         sb.AppendLine();
         var best = Best(r);
-        bool twoX = r.Points.Any(p => p.Result.SpeedupOf("slm").Tokens >= 2);
+        bool twoX = r.Points.Any(p => p.Result.SpeedupOf(Slm).Tokens >= 2);
         if (best is null)
         {
             sb.AppendLine("In no point did SLM reach CLM's final clean loss within the budget.");
         }
         else
         {
-            var s = best.Result.SpeedupOf("slm");
+            var s = best.Result.SpeedupOf(Slm);
             sb.Append(CultureInfo.InvariantCulture, $"Largest speedup in tokens processed: **{X(s.Tokens, s.Arm)}** at `{best.Point.Label}` (selected tokens: {X(s.Selected, s.Arm)}). ");
             sb.AppendLine((twoX ? "At least one point reaches 2x in tokens processed." : "**No point reaches 2x in tokens processed.**"));
         }
@@ -95,19 +99,31 @@ public static class StudyReport
             "Speedup = tokens CLM needed to reach its own final held-out clean loss ÷ tokens SLM needed to reach it (linear interpolation between evaluations); *x tokens* counts every token processed, *x selected* only tokens that received gradient. " +
             "*oracle* (when run) keeps the same share of tokens, clean-labelled ones first: a perfect filter, which separates what the noise costs CLM from how well excess loss finds it; *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
         sb.AppendLine();
-        sb.AppendLine("| point | clean share | clean loss CLM | SLM | random | oracle | reference | accuracy CLM | SLM | random | x tokens | x selected | random x tokens | oracle x tokens | clean kept (SLM / corpus) | FLOPs to target, SLM+ref ÷ CLM |");
-        sb.AppendLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|");
+        var arms = Arms(r);
+        var others = arms.Where(a => a != ObjectiveRegistry.Clm).ToList();
+        sb.Append("| point | clean share |");
+        arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" clean loss {a.Name} |"));
+        sb.Append(" reference |");
+        arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" accuracy {a.Name} |"));
+        others.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {a.Name} x tokens |"));
+        sb.AppendLine(CultureInfo.InvariantCulture, $" {Slm} x selected | clean kept ({Slm} / corpus) | FLOPs to target, {Slm}+ref ÷ {ObjectiveRegistry.Clm.Name} |");
+        sb.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * arms.Count + 1 + others.Count + 3)));
         foreach (var p in r.Points)
         {
             var d = p.Result;
-            var s = d.SpeedupOf("slm");
-            var rs = d.SpeedupOf("random");
-            var os = d.SpeedupOf("oracle");
             var f = d.FlopsToTarget();
             double cs = DemoSummary.CleanCorpusShare(d);
-            sb.Append(CultureInfo.InvariantCulture, $"| {p.Point.Label}{(p.RunSteps != p.Point.Options.Student.Steps ? $" (of {p.RunSteps})" : "")} | {DemoReport.Pct(cs)} | {DemoReport.F3(d.Arm("clm")!.CleanLoss)} | {DemoReport.F3(d.Arm("slm")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("random")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Arm("oracle")?.CleanLoss ?? double.NaN)} | {DemoReport.F3(d.Reference.CleanLoss)} | ");
-            sb.Append(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("clm")!.Accuracy)} | {DemoReport.Pct(d.Arm("slm")?.Accuracy ?? double.NaN)} | {DemoReport.Pct(d.Arm("random")?.Accuracy ?? double.NaN)} | {X(s.Tokens, s.Arm)} | {X(s.Selected, s.Arm)} | {X(rs.Tokens, rs.Arm)} | {(d.Arm("oracle") is null ? "–" : X(os.Tokens, os.Arm))} | ");
-            sb.AppendLine(CultureInfo.InvariantCulture, $"{DemoReport.Pct(d.Arm("slm")?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
+            sb.Append(CultureInfo.InvariantCulture, $"| {p.Point.Label}{(p.RunSteps != p.Point.Options.Steps ? $" (of {p.RunSteps})" : "")} | {DemoReport.Pct(cs)} |");
+            arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Arm(a.Name)?.CleanLoss ?? double.NaN)} |"));
+            sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Reference.CleanLoss)} |");
+            arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Arm(a.Name)?.Accuracy ?? double.NaN)} |"));
+            others.ForEach(a =>
+            {
+                var sp = d.SpeedupOf(a.Name);
+                sb.Append(CultureInfo.InvariantCulture, $" {(d.Arm(a.Name) is null ? "–" : X(sp.Tokens, sp.Arm))} |");
+            });
+            var s = d.SpeedupOf(Slm);
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {X(s.Selected, s.Arm)} | {DemoReport.Pct(d.Arm(Slm)?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
         foreach (var axis in AxesWithPoints(r))
@@ -131,7 +147,7 @@ public static class StudyReport
     {
         var parts = pts.Select(p =>
         {
-            var s = p.Result.SpeedupOf("slm");
+            var s = p.Result.SpeedupOf(Slm);
             return $"{Value(p, key)}: {X(s.Tokens, s.Arm)} (selected {X(s.Selected, s.Arm)})";
         });
         return "Speedup in tokens processed by value: " + string.Join("; ", parts) + ".";
@@ -149,19 +165,18 @@ public static class StudyReport
     {
         bool numeric = pts.All(p => double.TryParse(Value(p, key), NumberStyles.Float, CultureInfo.InvariantCulture, out _));
         double Xv(StudyPointResult p, int i) => numeric ? double.Parse(Value(p, key), CultureInfo.InvariantCulture) : i;
-        var tokens = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("slm").Tokens ?? double.NaN)).ToList();
-        var selected = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("slm").Selected ?? double.NaN)).ToList();
-        var random = pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("random").Tokens ?? double.NaN)).ToList();
-        double x0 = tokens.Count > 0 ? tokens.Min(t => t.Item1) : 0, x1 = tokens.Count > 0 ? tokens.Max(t => t.Item1) : 1;
-        var series = new List<ChartSeries>
+        double x0 = pts.Count > 0 ? pts.Select((p, i) => Xv(p, i)).Min() : 0, x1 = pts.Count > 0 ? pts.Select((p, i) => Xv(p, i)).Max() : 1;
+        var series = new List<ChartSeries>();
+        foreach (var a in Arms(r).Where(a => a != ObjectiveRegistry.Clm))
         {
-            new("SLM, tokens processed", tokens, Color: "#d62728"),
-            new("SLM, selected tokens", selected, Dashed: true, Color: "#d62728"),
-            new("random, tokens processed", random, Color: "#2ca02c"),
-            new("oracle, tokens processed", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf("oracle").Tokens ?? double.NaN)).ToList(), Color: "#9467bd"),
-            new("1x (CLM)", [(x0, 1), (x1, 1)], Dashed: true, Color: "#999999"),
-            new("2x", [(x0, 2), (x1, 2)], Dashed: true, Color: "#bbbbbb"),
-        };
+            series.Add(new($"{a.Name}, tokens processed", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf(a.Name).Tokens ?? double.NaN)).ToList(), Color: a.Color));
+            if (a.Name == Slm)
+            {
+                series.Add(new($"{a.Name}, selected tokens", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf(a.Name).Selected ?? double.NaN)).ToList(), Dashed: true, Color: a.Color));
+            }
+        }
+        series.Add(new($"1x ({ObjectiveRegistry.Clm.Label})", [(x0, 1), (x1, 1)], Dashed: true, Color: "#999999"));
+        series.Add(new("2x", [(x0, 2), (x1, 2)], Dashed: true, Color: "#bbbbbb"));
         return new SvgLineChart
         {
             Title = $"Speedup to CLM's final clean loss against {key}",
@@ -170,6 +185,12 @@ public static class StudyReport
             LegendWidth = 200,
         }.Render(series);
     }
+
+    private static string Slm => DemoResult.Slm;
+
+    // Every objective trained by some point, in registry order.
+    private static List<ObjectiveSpec> Arms(StudyResult r) =>
+        ObjectiveRegistry.All.Where(o => r.Points.Any(p => p.Result.Arm(o.Name) is not null)).ToList();
 
     private static string X(double? v, Crossing? c) => v is double d ? (c?.AtFirstEvaluation == true ? "≥" : "") + d.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "never";
 
