@@ -23,6 +23,7 @@ public static class CliApp
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
+            BonCommand.Create(),
             ServeCommand.Create(),
         };
         OverviewHelpAction.Install(root);

@@ -15,7 +15,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ("Run the whole loop", ["demo"]),
         ("Data", ["data", "tokenizer"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
-        ("Generate, evaluate, serve", ["generate", "eval", "grade", "serve"]),
+        ("Generate, evaluate, serve", ["generate", "eval", "bon", "grade", "serve"]),
         ("Measure", ["bench"]),
     ];
 
@@ -30,6 +30,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
         ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",
         ["eval"] = "run a math benchmark (cot, pal, tool, chat; maj@k, pass@k), or re-grade completions; resumable",
+        ["bon"] = "best-of-N, majority and reward-weighted voting curves (mean ± std over random subsets) from scored samples",
         ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",
         ["serve"] = "serve a model with the OpenAI API: /v1/completions, /v1/chat/completions, batching, streaming",
         ["bench"] = "engine throughput: training, forward-only and decode tokens/s against sgemm and memory bandwidth",
