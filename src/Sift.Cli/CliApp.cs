@@ -27,6 +27,7 @@ public static class CliApp
             DecontaminateCommand.Create(),
             SynthCommand.Create(),
             ServeCommand.Create(),
+            RmCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

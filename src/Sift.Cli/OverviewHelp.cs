@@ -16,6 +16,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ("Data", ["data", "tokenizer", "decontaminate", "synth"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
         ("Generate, evaluate, serve", ["generate", "eval", "bon", "grade", "serve"]),
+        ("Reward models", ["rm"]),
         ("Measure", ["bench"]),
     ];
 
@@ -35,6 +36,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["bon"] = "best-of-N, majority and reward-weighted voting curves (mean ± std over random subsets) from scored samples",
         ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",
         ["serve"] = "serve a model with the OpenAI API: /v1/completions, /v1/chat/completions, batching, streaming",
+        ["rm"] = "reward models: score solutions (RLHFlow, Math-Shepherd, tagged PRMs; local or endpoint), Monte-Carlo step labels",
         ["bench"] = "engine throughput: training, forward-only and decode tokens/s against sgemm and memory bandwidth",
     };
 
