@@ -23,6 +23,9 @@ public static class CliApp
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
+            BonCommand.Create(),
+            DecontaminateCommand.Create(),
+            SynthCommand.Create(),
             ServeCommand.Create(),
             RmCommand.Create(),
         };

@@ -26,7 +26,8 @@ public sealed class ArchitectureTests
         ["Sift.Pipelines"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Data", "Sift.Grading", "Sift.Eval", "Sift.Sandbox", "Sift.Synth", "Sift.Inference"],
         ["Sift.Serving"] = ["Sift.Core", "Sift.Inference", "Sift.Remote"],
         ["Sift.Bench"] = ["Sift.Inference", "Sift.Serving", "Sift.Rewards"],
-        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench", "Sift.Hub", "Sift.Rewards"],
+        ["Sift.Curation"] = ["Sift.Core", "Sift.Eval", "Sift.Synth"],
+        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench", "Sift.Hub", "Sift.Curation", "Sift.Rewards"],
     };
 
     [Fact]

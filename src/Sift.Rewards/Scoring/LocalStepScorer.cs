@@ -23,6 +23,7 @@ internal sealed class LocalStepScorer : IStepScorer
     /// <summary>Over bare weights (the benchmark).</summary>
     public LocalStepScorer(LlamaModel model, Compute compute, string identity, int maxRows = 512)
     {
+        model.Config.RequireCausalLm("reward scoring by label tokens");
         Identity = identity;
         MaxTokens = model.Config.MaxPositionEmbeddings;
         _session = new InferenceSession(model, 1, MaxTokens, compute, maxRows: Math.Max(1, Math.Min(maxRows, MaxTokens)));
