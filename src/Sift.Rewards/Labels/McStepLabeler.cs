@@ -78,9 +78,9 @@ internal sealed class McStepLabeler(ICompletionBackend completer, McLabelOptions
             var (pi, i) = owner[c];
             var p = problems[pi];
             drawn[pi][i]++;
-            // The answer is looked for in the solution as the completer continued it: the prefix, then the completion.
-            string solution = string.Join(StepJoin, p.Steps.Take(i + 1)) + StepJoin + done[c].Text;
-            if (Grader.GradeResponse(p.Gold, solution, options.Mode, cancellationToken: cancel).Equal)
+            // The completion's own final answer is graded: a completion that gives none is wrong, rather than the
+            // extractor falling back on a number in the prefix (which would label a stalled completer's steps "+").
+            if (Grader.GradeResponse(p.Gold, done[c].Text, options.Mode, cancellationToken: cancel).Equal)
             {
                 correct[pi][i]++;
             }

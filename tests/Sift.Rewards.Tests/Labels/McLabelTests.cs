@@ -63,6 +63,16 @@ public sealed class McLabelTests : IDisposable
     }
 
     [Fact]
+    public async Task ACompletionWithoutAnAnswer_IsWrong_EvenWhenThePrefixEndsWithTheGold()
+    {
+        // "6+4=10" is step 2 of 3 here: the prefix already shows 10, but the completions say nothing.
+        var p = Problem(1, "1+2=3", "3+3=6+4=10", "so 10");
+        var labels = await new McStepLabeler(new RuleCompleter(4, silent: true), Options(4)).LabelAsync([p]);
+        Assert.Equal([false, false, true], labels[0].Hard);
+        Assert.Equal([0, 0, 1], labels[0].Correct);
+    }
+
+    [Fact]
     public void Records_HaveEachSourceLayout()
     {
         var p = Problem(1, "1+2=3", "3+3=7");

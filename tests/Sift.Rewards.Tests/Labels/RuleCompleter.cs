@@ -7,9 +7,9 @@ namespace Sift.Rewards.Tests.Labels;
 /// A completer whose continuations follow a rule, so the expected labels can be counted by hand: it reads the last
 /// step "a+b=c" of the prompt and finishes the sum with c as the running total; completion j (by its seed) slips and
 /// adds one when seed % 4 == 0. A prefix with a wrong step therefore never reaches the gold, a right one reaches it
-/// in 3 of every 4 seeds.
+/// in 3 of every 4 seeds. A silent one gives no answer at all.
 /// </summary>
-internal sealed partial class RuleCompleter(int addend) : ICompletionBackend
+internal sealed partial class RuleCompleter(int addend, bool silent = false) : ICompletionBackend
 {
     public List<TextPrompt> Seen { get; } = [];
 
@@ -22,7 +22,7 @@ internal sealed partial class RuleCompleter(int addend) : ICompletionBackend
         {
             var last = StepPattern().Matches(p.Text!).Last();
             int total = int.Parse(last.Groups[3].Value) + addend + (p.Seed % 4 == 0 ? 1 : 0);
-            var c = new TextCompletion($"{last.Groups[3].Value}+{addend}={total}\n\nThe answer is \\boxed{{{total}}}.", [], [], "stop", 0);
+            var c = silent ? new TextCompletion("and so on.", [], [], "stop", 0) : new TextCompletion($"{last.Groups[3].Value}+{addend}={total}\n\nThe answer is \\boxed{{{total}}}.", [], [], "stop", 0);
             onDone?.Invoke(i, c);
             return c;
         }).ToArray();
