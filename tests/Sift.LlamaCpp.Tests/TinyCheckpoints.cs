@@ -17,7 +17,7 @@ internal static class TinyCheckpoints
     /// A folder with a random model of <paramref name="arch"/>; byte-level BPE unless <paramref name="sentencePiece"/>.
     /// Row lengths are multiples of 32 so every matrix can be q8_0.
     /// </summary>
-    public static LlamaConfig Write(string dir, ModelArchitecture arch, bool sentencePiece = false, RopeScaling? rope = null, bool tied = false, int layers = 2)
+    public static LlamaConfig Write(string dir, ModelArchitecture arch, bool sentencePiece = false, RopeScaling? rope = null, bool tied = false, int layers = 2, float std = 0.3f)
     {
         Directory.CreateDirectory(dir);
         int vocab;
@@ -55,7 +55,7 @@ internal static class TinyCheckpoints
             SlidingWindow = arch == ModelArchitecture.MistralForCausalLM ? 4096 : null,
         };
         using var m = new LlamaModel(config.Validate());
-        m.InitRandom(11, std: 0.3f);
+        m.InitRandom(11, std: std);
         if (config.Spec.QkvBias)
         {
             foreach (var t in m.Layout.Tensors.Where(t => t.Kind == ParamKind.Bias))

@@ -134,6 +134,30 @@ public sealed class LlamaCppModel : IDisposable
         }
     }
 
+    /// <summary>llama.cpp's tokenization of <paramref name="text"/> (BOS and other specials only when asked for).</summary>
+    public int[] Tokenize(string text, bool addSpecial = false, bool parseSpecial = false) =>
+        [.. _weights.NativeHandle.Tokenize(text, addSpecial, parseSpecial, System.Text.Encoding.UTF8).Select(t => (int)t)];
+
+    /// <summary>llama.cpp's detokenization of <paramref name="tokens"/> (special tokens rendered as nothing).</summary>
+    public string Detokenize(IEnumerable<int> tokens)
+    {
+        var decoder = new StreamingTokenDecoder(System.Text.Encoding.UTF8, _weights);
+        foreach (int t in tokens)
+        {
+            decoder.Add(t);
+        }
+        return decoder.Read();
+    }
+
+    /// <summary>BOS id of the GGUF vocabulary, when it has one.</summary>
+    public int? BosId => _weights.Vocab.BOS is { } b ? (int)b : null;
+
+    /// <summary>EOS id of the GGUF vocabulary, when it has one.</summary>
+    public int? EosId => _weights.Vocab.EOS is { } e ? (int)e : null;
+
+    /// <summary>Whether the GGUF asks for BOS before text (tokenizer.ggml.add_bos_token).</summary>
+    public bool AddsBos => _weights.Vocab.ShouldAddBOS;
+
     /// <summary>Logits [tokens.Length, VocabSize] for every position of one sequence (the cache is cleared first).</summary>
     public float[] Logits(ReadOnlySpan<int> tokens)
     {
