@@ -28,6 +28,7 @@ public static class CliApp
             SynthCommand.Create(),
             ServeCommand.Create(),
             RmCommand.Create(),
+            ExportCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

@@ -71,6 +71,7 @@ public sealed class LlamaCppModel : IDisposable
             TypeV = GGMLType.GGML_TYPE_F32,
             FlashAttention = false,
         };
+        int? Id(string key) => header.Metadata.TryGetValue(key, out var v) ? (int)v.AsU32() : null;
         LLamaWeights weights;
         try
         {
@@ -82,7 +83,12 @@ public sealed class LlamaCppModel : IDisposable
         }
         try
         {
-            return new LlamaCppModel(ggufPath, weights, weights.CreateContext(p));
+            return new LlamaCppModel(ggufPath, weights, weights.CreateContext(p))
+            {
+                BosId = Id("tokenizer.ggml.bos_token_id"),
+                EosId = Id("tokenizer.ggml.eos_token_id"),
+                Architecture = header.Metadata.TryGetValue("general.architecture", out var arch) ? (string)arch.Value : "",
+            };
         }
         catch (Exception e)
         {
@@ -149,14 +155,14 @@ public sealed class LlamaCppModel : IDisposable
         return decoder.Read();
     }
 
-    /// <summary>BOS id of the GGUF vocabulary, when it has one.</summary>
-    public int? BosId => _weights.Vocab.BOS is { } b ? (int)b : null;
+    /// <summary>tokenizer.ggml.bos_token_id as written in the file (llama.cpp's own default ids are not used).</summary>
+    public int? BosId { get; private init; }
 
-    /// <summary>EOS id of the GGUF vocabulary, when it has one.</summary>
-    public int? EosId => _weights.Vocab.EOS is { } e ? (int)e : null;
+    /// <summary>tokenizer.ggml.eos_token_id as written in the file.</summary>
+    public int? EosId { get; private init; }
 
-    /// <summary>Whether the GGUF asks for BOS before text (tokenizer.ggml.add_bos_token).</summary>
-    public bool AddsBos => _weights.Vocab.ShouldAddBOS;
+    /// <summary>general.architecture.</summary>
+    public string Architecture { get; private init; } = "";
 
     /// <summary>Logits [tokens.Length, VocabSize] for every position of one sequence (the cache is cleared first).</summary>
     public float[] Logits(ReadOnlySpan<int> tokens)
