@@ -215,4 +215,48 @@ public sealed class CrossCheckTests(ITestOutputHelper output)
             Directory.Delete(dir, true);
         }
     }
+
+    /// <summary>A GGUF llama.cpp cannot load (corrupt header, a tensor missing) is a clear error, not a crash.</summary>
+    [Fact]
+    public void UnloadableGguf_ClearError()
+    {
+        if (Skip(out string why))
+        {
+            output.WriteLine($"SKIPPED: {why}");
+            return;
+        }
+        string dir = TinyCheckpoints.TempDir("unloadable");
+        try
+        {
+            string junk = Path.Combine(dir, "junk.gguf");
+            File.WriteAllBytes(junk, [.. "GGUF"u8, 3, 0, 0, 0, 1, 2]);
+            var e = Assert.Throws<Sift.Core.SiftException>(() => LlamaCppModel.Open(junk));
+            Assert.Contains("truncated", e.Message);
+
+            // A well-formed file that lacks blk.0.ffn_down.weight: llama.cpp refuses it, and the error says so.
+            Build("llama", dir);
+            string full = Path.Combine(dir, "full.gguf");
+            GgufExporter.Export(dir, full, GgmlType.F32);
+            var f = GgufFile.Read(full);
+            var w = new GgufWriter();
+            foreach (var (k, v) in f.Metadata.Where(kv => kv.Key != "general.alignment"))
+            {
+                w.Add(k, v);
+            }
+            foreach (var t in f.Tensors.Where(t => t.Name != "blk.0.ffn_down.weight"))
+            {
+                float[] data = f.ReadTensor(t.Name);
+                w.AddTensor(t.Name, t.Dims, t.Type, (r, dst) => data.AsSpan((int)(r * t.Dims[0]), (int)t.Dims[0]).CopyTo(dst));
+            }
+            string broken = Path.Combine(dir, "broken.gguf");
+            w.Write(broken);
+            e = Assert.Throws<Sift.Core.SiftException>(() => LlamaCppModel.Open(broken));
+            Assert.Contains("llama.cpp could not load", e.Message);
+            Assert.Contains(broken, e.Message);
+        }
+        finally
+        {
+            Directory.Delete(dir, true);
+        }
+    }
 }
