@@ -94,6 +94,25 @@ public sealed unsafe class InferenceSession : IDisposable
     public void Reset(int seq) => _lengths[seq] = 0;
 
     /// <summary>
+    /// Makes slot <paramref name="to"/> hold the first <paramref name="length"/> cached positions of slot
+    /// <paramref name="from"/> (a copy of their keys and values): N samples of one prompt compute the prompt once. A
+    /// slot's rows never change once written, so any slot whose sequence starts with the prompt can give it, and
+    /// <paramref name="from"/> == <paramref name="to"/> just drops the positions after <paramref name="length"/>.
+    /// </summary>
+    public void ForkPrefix(int from, int to, int length)
+    {
+        if ((uint)length > (uint)_lengths[from])
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"slot {from} holds {_lengths[from]} positions; cannot fork {length}");
+        }
+        if (from != to)
+        {
+            _cache.CopyPrefix(from, to, length);
+        }
+        _lengths[to] = length;
+    }
+
+    /// <summary>
     /// Appends <paramref name="tokens"/> to slot <paramref name="seq"/> (in chunks of MaxRows) and returns the
     /// head outputs after the last one in <paramref name="lastLogits"/> [W]. When <paramref name="losses"/> is given
     /// (LM head only), losses[i] = −log p(tokens[i+1] | everything before) for i &lt; tokens.Length − 1.
