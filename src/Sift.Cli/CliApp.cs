@@ -30,6 +30,7 @@ public static class CliApp
             ServeCommand.Create(),
             RmCommand.Create(),
             IntegrativeCommand.Create(),
+            ExportCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

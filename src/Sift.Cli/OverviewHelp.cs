@@ -18,6 +18,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ("Generate, evaluate, serve", ["generate", "integrative", "eval", "bon", "grade", "serve"]),
         ("Reward models", ["rm"]),
         ("Measure", ["bench"]),
+        ("Export", ["export"]),
     ];
 
     // One line each; the commands' own descriptions (shown by `sift <command> --help`) run to several.
@@ -39,6 +40,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",
         ["serve"] = "serve a model with the OpenAI API: /v1/completions, /v1/chat/completions, batching, streaming",
         ["rm"] = "reward models: score solutions (RLHFlow, Math-Shepherd, tagged PRMs; local or endpoint), Monte-Carlo step labels",
+        ["export"] = "write a model folder as a GGUF file for llama.cpp (f32, f16, q8_0); run it with --backend llamacpp",
         ["bench"] = "engine throughput: training, forward-only and decode tokens/s against sgemm and memory bandwidth",
     };
 

@@ -167,6 +167,15 @@ public sealed class HfTokenizer : ITokenizer
     /// <summary>Number of merge rules.</summary>
     public int MergeCount => _def.Merges.Count;
 
+    /// <summary>The merge rules in rank order (what a GGUF export writes as tokenizer.ggml.merges).</summary>
+    public IReadOnlyList<(string Left, string Right)> Merges => _def.Merges;
+
+    /// <summary>The model's unk_token, when it has one.</summary>
+    public string? UnkToken => _def.UnkToken;
+
+    /// <summary>The byte-level pre-tokenisation regex, or null (SentencePiece style or no split).</summary>
+    public string? PreTokenizerPattern => _pipe.SplitPattern;
+
     /// <inheritdoc />
     public string Fingerprint => _fingerprint ??= Hashing.Sha256Hex(CanonicalJson());
 

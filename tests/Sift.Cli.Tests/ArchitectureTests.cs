@@ -27,7 +27,8 @@ public sealed class ArchitectureTests
         ["Sift.Serving"] = ["Sift.Core", "Sift.Inference", "Sift.Remote"],
         ["Sift.Bench"] = ["Sift.Inference", "Sift.Serving", "Sift.Rewards"],
         ["Sift.Curation"] = ["Sift.Core", "Sift.Eval", "Sift.Synth"],
-        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench", "Sift.Hub", "Sift.Curation", "Sift.Rewards"],
+        ["Sift.LlamaCpp"] = ["Sift.Core", "Sift.Inference"],
+        ["Sift.Cli"] = ["Sift.Pipelines", "Sift.Serving", "Sift.Bench", "Sift.Hub", "Sift.Curation", "Sift.Rewards", "Sift.LlamaCpp"],
     };
 
     [Fact]

@@ -55,6 +55,7 @@ public static class EvalCommand
         var trials = new Option<int>("--trials") { Description = "Random subsets per N for the scaling curves", DefaultValueFactory = _ => 400 };
         var list = new Option<bool>("--list") { Description = "List the benchmarks and where their files are" };
         var remote = new RemoteCliOptions();
+        var backendOpt = BackendOption.Create();
         var cmd = new Command("eval", """
             Evaluate a model on a math benchmark, or re-grade completions made elsewhere. Every completion is graded in
             strict and compat mode and appended to samples.jsonl as it arrives; running the same command again resumes.
@@ -64,7 +65,7 @@ public static class EvalCommand
             """)
         {
             dataset, data, model, completions, prompt, chatTemplate, fewShot, samples, temperature, topP, topK, maxTokens, seed,
-            limit, output, mode, json, badLines, batch, threads, weights, maxRounds, execTimeout, budget, trials, list,
+            limit, output, mode, json, badLines, batch, threads, weights, maxRounds, execTimeout, budget, trials, list, backendOpt,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -90,16 +91,20 @@ public static class EvalCommand
             {
                 throw new SiftException("give --model DIR (a local model) or --endpoint URL (an OpenAI-compatible server) to evaluate, or --completions FILE to re-grade completions");
             }
-            var md = hub.Model(pr, model);
+            string? gguf = BackendOption.GgufPath(pr, backendOpt, model);
+            var md = gguf is null ? hub.Model(pr, model) : null;
             var kind = PromptKinds.Parse(pr.GetValue(prompt)!);
             var progress = new ConsoleProgress();
             var ds = DatasetLoader.Load(def, HubCliOptions.Resolve(hub.Settings(pr), false, r => DatasetLoader.Locate(def, pr.GetValue(data), r)), policy, progress.Line);
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
-            using var backend = md is not null
+            using ICompletionBackend backend = gguf is not null
+                ? Sift.LlamaCpp.Backend.LlamaCppCompletionBackend.Open(gguf, pr.GetValue(threads))
+                : md is not null
                 ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch), WeightsOption.Get(pr, weights))
                 : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
-            string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model),
+            string modelName = gguf is not null ? SafeName(Path.GetFileNameWithoutExtension(gguf)) : md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model);
+            string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", modelName,
                 string.Create(CultureInfo.InvariantCulture, $"{def.Name}-{kind.Name()}-t{t:0.###}-seed{pr.GetValue(seed)}"));
             var options = new EvalRunOptions
             {

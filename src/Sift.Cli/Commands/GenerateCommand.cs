@@ -29,13 +29,14 @@ public static class GenerateCommand
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per completion" };
         var weights = WeightsOption.Create();
+        var backend = BackendOption.Create();
         var cmd = new Command("generate", """
             Generate completions with a KV cache: greedy, temperature, top-k, top-p, stop strings, many prompts batched.
             With --endpoint URL the prompts go to an OpenAI-compatible server (vLLM, sift serve) as /v1/completions
             requests instead (raw prompts, no chat template; --concurrency in flight, retried on 429/5xx/timeouts).
             """)
         {
-            model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json, weights,
+            model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json, weights, backend,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -71,7 +72,12 @@ public static class GenerateCommand
             }
             prompts = prompts.Select((p, i) => p with { MaxTokens = pr.GetValue(maxTokens), Sampling = sampling, Seed = s0 + (ulong)i, Stop = stops }).ToList();
             TextCompletion[] results;
-            if (hub.Model(pr, model, quiet: pr.GetValue(json)) is { } modelDir)
+            if (BackendOption.GgufPath(pr, backend, model) is { } gguf)
+            {
+                using var cpp = Sift.LlamaCpp.Backend.LlamaCppCompletionBackend.Open(gguf, pr.GetValue(threads));
+                results = cpp.CompleteAsync(prompts, cancel: CommandRunner.CtrlC()).GetAwaiter().GetResult();
+            }
+            else if (hub.Model(pr, model, quiet: pr.GetValue(json)) is { } modelDir)
             {
                 using var lm = LoadedModel.Open(modelDir.Path, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
                 results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());

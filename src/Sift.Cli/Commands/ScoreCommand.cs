@@ -28,6 +28,7 @@ public static class ScoreCommand
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
         var weights = WeightsOption.Create();
+        var backend = BackendOption.Create();
         var cmd = new Command("score", """
             Score tokens with a model: losses[i] = -log p(tokens[i+1] | tokens[..i]).
               --input IN.jsonl --output OUT.jsonl   lines keep their fields and gain "tokens" and "losses"
@@ -40,7 +41,7 @@ public static class ScoreCommand
             context of at least --seq-len + 1; a fleet scores a corpus with one --part per server.
             """)
         {
-            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json, weights,
+            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json, weights, backend,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -54,6 +55,21 @@ public static class ScoreCommand
             }
             bool asJson = pr.GetValue(json);
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
+            if (BackendOption.GgufPath(pr, backend, model) is { } gguf)
+            {
+                if (inFile is null)
+                {
+                    throw new SiftException("--backend llamacpp scores --input JSONL; corpus scoring (--data) runs on the local engine or an --endpoint");
+                }
+                var watch = System.Diagnostics.Stopwatch.StartNew();
+                string outFile = Path.GetFullPath(pr.GetRequiredValue(output));
+                using var cpp = Sift.LlamaCpp.Backend.LlamaCppModel.Open(gguf, pr.GetValue(threads));
+                var cppScorer = new Sift.LlamaCpp.Backend.LlamaCppJsonlScorer(cpp, progress) { AddBos = !pr.GetValue(noBos) };
+                var (cl, ct) = ParquetInput.AsJsonl(inFile.FullName, outFile, ["text", "tokens"], jsonl => cppScorer.Run(jsonl, outFile, CommandRunner.CtrlC()));
+                Report(asJson, new JsonObject { ["lines"] = cl, ["tokens_scored"] = ct, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["output"] = outFile },
+                    $"scored {cl} lines, {ct:N0} tokens in {watch.Elapsed.TotalSeconds:0.0}s -> {outFile}");
+                return 0;
+            }
             var modelOpt = hub.Model(pr, model, quiet: asJson);
             if ((modelOpt is null) == !remote.Given(pr))
             {
