@@ -109,8 +109,8 @@ internal sealed class ExampleEncoder(ITokenizer tokenizer, IChatEncoder? chat, b
         {
             throw new SiftException($"{line.Where}: field \"{field}\" has a {bad.Role} message; a completion holds assistant messages only");
         }
-        int[] promptIds = enc.Encode(promptTurns, addGenerationPrompt: true);
-        int[] full = enc.Encode([.. promptTurns, .. completionTurns], addGenerationPrompt: false);
+        int[] promptIds = Render(enc, line.Where, promptTurns, addGenerationPrompt: true);
+        int[] full = Render(enc, line.Where, [.. promptTurns, .. completionTurns], addGenerationPrompt: false);
         RequirePrefix(promptIds, full, line.Where, $"the prompt (with the generation prompt) does not render as a prefix of the prompt + {field} conversation");
         return MaskedSequence.Join(promptIds, full.AsSpan(promptIds.Length));
     }
@@ -118,7 +118,7 @@ internal sealed class ExampleEncoder(ITokenizer tokenizer, IChatEncoder? chat, b
     private MaskedSequence EncodeMessages(string where, IReadOnlyList<ChatTurn> messages)
     {
         var enc = RequireChat(where);
-        int[] full = enc.Encode(messages, addGenerationPrompt: false);
+        int[] full = Render(enc, where, messages, addGenerationPrompt: false);
         var mask = new byte[full.Length];
         for (int k = 0; k < messages.Count; k++)
         {
@@ -127,13 +127,26 @@ internal sealed class ExampleEncoder(ITokenizer tokenizer, IChatEncoder? chat, b
                 continue;
             }
             var before = messages.Take(k).ToList();
-            int[] pre = enc.Encode(before, addGenerationPrompt: true);
-            int[] upto = enc.Encode([.. before, messages[k]], addGenerationPrompt: false);
+            int[] pre = Render(enc, where, before, addGenerationPrompt: true);
+            int[] upto = Render(enc, where, [.. before, messages[k]], addGenerationPrompt: false);
             RequirePrefix(pre, full, where, $"messages[{k}]: the conversation before it (with the generation prompt) does not render as a prefix of the whole conversation");
             RequirePrefix(upto, full, where, $"messages[{k}]: the conversation up to it does not render as a prefix of the whole conversation");
             mask.AsSpan(pre.Length, upto.Length - pre.Length).Fill(1);
         }
         return new MaskedSequence(full, mask);
+    }
+
+    // Template errors (raise_exception, roles that do not alternate) name the line.
+    private static int[] Render(IChatEncoder enc, string where, IReadOnlyList<ChatTurn> turns, bool addGenerationPrompt)
+    {
+        try
+        {
+            return enc.Encode(turns, addGenerationPrompt);
+        }
+        catch (Exception ex) when (ex is not SiftException and not OperationCanceledException)
+        {
+            throw new SiftException($"{where}: the chat template refused the messages: {ex.Message}", ex);
+        }
     }
 
     private IChatEncoder RequireChat(string where) => chat
