@@ -12,7 +12,7 @@ using Microsoft.Extensions.Logging;
 using Sift.Core;
 using Sift.Engine.Model;
 using Sift.Inference;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 using Sift.Serving.Endpoints;
 using Sift.Serving.Engine;
 using Sift.Serving.Protocol;

@@ -1,6 +1,6 @@
-using Sift.Serving.Chat.Jinja;
+using Sift.Inference.Chat.Jinja;
 
-namespace Sift.Serving.Tests;
+namespace Sift.Inference.Tests.Chat;
 
 /// <summary>Chat templates of well-known models rendered as Hugging Face's apply_chat_template renders them.</summary>
 public sealed class JinjaTemplateTests

@@ -1,4 +1,4 @@
-namespace Sift.Serving.Chat.Jinja;
+namespace Sift.Inference.Chat.Jinja;
 
 // Expressions --------------------------------------------------------------------------------------------------
 

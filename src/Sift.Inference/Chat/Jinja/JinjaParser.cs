@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Sift.Serving.Chat.Jinja;
+namespace Sift.Inference.Chat.Jinja;
 
 /// <summary>
 /// Parses the Jinja subset that Hugging Face chat templates use: for (with loop, else, filter, tuple targets),

@@ -1,14 +1,20 @@
-using Sift.Inference;
-using Sift.Serving.Chat.Jinja;
-using Sift.Serving.Protocol;
+using Sift.Core;
+using Sift.Inference.Chat.Jinja;
 using Sift.Text;
 
-namespace Sift.Serving.Chat;
+namespace Sift.Inference.Chat;
 
 /// <summary>A chat message as the template sees it.</summary>
 /// <param name="Role">system, user or assistant (developer is passed on as system).</param>
 /// <param name="Content">The text.</param>
 public sealed record ChatMessageIn(string Role, string Content);
+
+/// <summary>Messages a chat template cannot render; <see cref="Field"/> names the request field at fault.</summary>
+public sealed class ChatTemplateException(string message, string field) : SiftException(message)
+{
+    /// <summary>The request field at fault ("messages", "continue_final_message").</summary>
+    public string Field { get; } = field;
+}
 
 /// <summary>
 /// Turns chat messages into prompt tokens. The model's own chat template (tokenizer_config.json "chat_template") is
@@ -66,6 +72,22 @@ public sealed class ChatPrompt
         return new ChatPrompt(tok, bos, null, "the default ChatML template", [ImEnd]);
     }
 
+    /// <summary>
+    /// A chat prompt from a given template, without the ChatML fallback: reward-model formats are defined by one
+    /// model's template, so a template that does not parse here is an error.
+    /// </summary>
+    public static ChatPrompt FromTemplate(ITokenizer tok, string template, string description)
+    {
+        try
+        {
+            return new ChatPrompt(tok, null, JinjaTemplate.Parse(template), description, []);
+        }
+        catch (JinjaException ex)
+        {
+            throw new SiftException($"{description}: the chat template cannot be rendered here: {ex.Message}");
+        }
+    }
+
     /// <summary>The prompt text (for logs and tests).</summary>
     public string Render(IReadOnlyList<ChatMessageIn> messages, bool addGenerationPrompt, bool continueFinal)
     {
@@ -105,7 +127,7 @@ public sealed class ChatPrompt
         catch (JinjaException ex)
         {
             // raise_exception in a template reports a bad conversation (e.g. roles that do not alternate).
-            throw ApiException.Bad($"the chat template refused the messages: {ex.Message}", "messages");
+            throw new ChatTemplateException($"the chat template refused the messages: {ex.Message}", "messages");
         }
         if (continueFinal && messages.Count > 0)
         {
@@ -114,7 +136,7 @@ public sealed class ChatPrompt
             int at = last.Length == 0 ? -1 : text.LastIndexOf(last, StringComparison.Ordinal);
             if (at < 0)
             {
-                throw ApiException.Bad("continue_final_message: the final message's content does not appear in the rendered template", "continue_final_message");
+                throw new ChatTemplateException("continue_final_message: the final message's content does not appear in the rendered template", "continue_final_message");
             }
             text = text[..(at + last.Length)];
         }

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sift.Serving.Chat.Jinja;
+namespace Sift.Inference.Chat.Jinja;
 
 /// <summary>Jinja's undefined value: renders as "", is false, and "is defined" is false.</summary>
 internal sealed class Undefined

@@ -1,7 +1,7 @@
 using System.Globalization;
 using System.Text;
 
-namespace Sift.Serving.Chat.Jinja;
+namespace Sift.Inference.Chat.Jinja;
 
 /// <summary>A template error (parse or render), with the position in the template where known.</summary>
 public sealed class JinjaException(string message) : Exception(message);
