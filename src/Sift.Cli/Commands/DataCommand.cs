@@ -4,7 +4,7 @@ using Sift.Core;
 using Sift.Core.Reporting;
 using Sift.Data;
 using Sift.Data.Examples;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 using Sift.Text;
 
 namespace Sift.Cli.Commands;
