@@ -202,6 +202,7 @@ public sealed class ExampleSampler
             int need = _set.Document(rec.FirstDocument).Length - 1;
             if (col + need > T)
             {
+                RestartPadding(d.Positions, row, col);
                 row++;
                 col = 0;
                 continue;
@@ -226,7 +227,21 @@ public sealed class ExampleSampler
                 break;
             }
         }
+        if (row < rows)
+        {
+            RestartPadding(d.Positions, row, col);
+        }
         return taken;
+    }
+
+    // A packed row's padding after its last document counts from 0 as a document of its own (the engine requires each
+    // position to be 0 or the previous + 1), so no document attends to padding and padding carries no loss.
+    private void RestartPadding(Span<int> positions, int row, int col)
+    {
+        for (int j = col; j < SeqLen; j++)
+        {
+            positions[(row * SeqLen) + j] = j - col;
+        }
     }
 
     // Document `slot` of example `ex` into row `row` from column `col`: inputs tok[0..n−1), targets tok[1..n) where the mask is 1.

@@ -15,7 +15,13 @@ public sealed class ExampleSamplerTests
 
         public ExampleBatchSpans Spans => new()
         {
-            Inputs = Inputs, Targets = Targets, Positions = Positions, Rows = Rows, AuxInputs = AuxIn, AuxTargets = AuxTg, AuxRows = AuxRows,
+            Inputs = Inputs,
+            Targets = Targets,
+            Positions = Positions,
+            Rows = Rows,
+            AuxInputs = AuxIn,
+            AuxTargets = AuxTg,
+            AuxRows = AuxRows,
         };
     }
 
@@ -142,6 +148,11 @@ public sealed class ExampleSamplerTests
             }
         }
         Assert.True(placed >= 3, $"{placed} documents in two rows of {T}");
+        // Padding after a row's last document restarts at 0 too: every position is 0 or the previous + 1 (the engine's rule).
+        for (int i = 0; i < 2 * T; i++)
+        {
+            Assert.True(b.Positions[i] == 0 || (i % T != 0 && b.Positions[i] == b.Positions[i - 1] + 1), $"position {i} = {b.Positions[i]}");
+        }
         Assert.Equal(placed, s.Cursor.Position);
         Assert.Throws<SiftException>(() => new ExampleSampler(Pack(ExampleKind.Pairs, new JsonObject { ["prompt"] = "p", ["chosen"] = "a", ["rejected"] = "b" }), 8, 1, pack: true));
     }
