@@ -212,10 +212,11 @@ internal sealed class TrainingSession : IDisposable
         _graph.ZeroGrad();
         double lossSum = 0;
         int kept = 0;
+        double? exampleLoss = null; // example objectives report their own loss (a mean over completion tokens or examples)
         if (_examples is not null)
         {
             var s = _examples.Step(_graph, _weights);
-            (lossSum, kept) = (s.Loss * StepTokens, s.Kept);
+            (exampleLoss, kept) = (s.Loss, s.Kept);
             _objectiveTicks += s.ObjectiveTicks;
         }
         for (int a = 0; a < _r.GradAccum && _examples is null; a++)
@@ -231,7 +232,7 @@ internal sealed class TrainingSession : IDisposable
             _objectiveTicks += Stopwatch.GetTimestamp() - objectiveStart;
             _graph.Backward(_weights);
         }
-        double loss = lossSum / StepTokens;
+        double loss = exampleLoss ?? lossSum / StepTokens;
         _gradientMask?.Apply(_graph.Grads, _r.GradientMask.At(_step, _r.MaxSteps), _r.Threads);
         double norm = GradientClipping.ClipGlobalNorm(_graph.Grads, _r.GradClip, _r.Threads);
         if (!double.IsFinite(loss) || !double.IsFinite(norm))
