@@ -55,6 +55,10 @@ internal static class RecipeKeys
             r => r.SelectScope == SelectScope.Batch ? "batch" : "sequence", (r, v) => r with { SelectScope = v == "batch" ? SelectScope.Batch : SelectScope.Sequence }, _ => "batch"),
         Key("train.pack", "sft: pack several whole examples per row (positions restart and attention stays inside each example)", Kinds.Bool,
             r => r.FineTune.Pack, (r, v) => r with { FineTune = r.FineTune with { Pack = v } }, _ => false),
+        Key("train.seed", "seed of initialisation, data order and sampling", Kinds.Long(0), r => (long)r.Seed, (r, v) => r with { Seed = (ulong)v }, _ => 1),
+        Key("train.threads", "compute threads", Kinds.Int(1, 256), r => r.Threads, (r, v) => r with { Threads = v }, _ => Math.Min(Environment.ProcessorCount, 2), role: SettingRole.Runtime, rule: "min(cores, 2)"),
+        Key("train.gemm", "GEMM backend", Kinds.Choice([.. GemmFactory.Backends]), r => r.Gemm, (r, v) => r with { Gemm = v }, _ => "auto", role: SettingRole.Runtime),
+
         Key("pref.beta", "β of dpo, kto and ipo (τ)", Kinds.Double(0, 1000, openMin: true), r => r.FineTune.Beta, (r, v) => r with { FineTune = r.FineTune with { Beta = v } }, _ => 0.1),
         Key("pref.loss", "dpo's loss: sigmoid (with pref.label_smoothing) or hinge", Kinds.Choice("sigmoid", "hinge"),
             r => r.FineTune.DpoLoss == DpoLoss.Hinge ? "hinge" : "sigmoid", (r, v) => r with { FineTune = r.FineTune with { DpoLoss = v == "hinge" ? DpoLoss.Hinge : DpoLoss.Sigmoid } }, _ => "sigmoid"),
@@ -64,9 +68,6 @@ internal static class RecipeKeys
             (r, v) => r with { FineTune = r.FineTune with { DesirableWeight = v } }, _ => 1.0),
         Key("kto.undesirable_weight", "kto: λ_U, the weight of undesirable examples' losses", Kinds.Double(0), r => r.FineTune.UndesirableWeight,
             (r, v) => r with { FineTune = r.FineTune with { UndesirableWeight = v } }, _ => 1.0),
-        Key("train.seed", "seed of initialisation, data order and sampling", Kinds.Long(0), r => (long)r.Seed, (r, v) => r with { Seed = (ulong)v }, _ => 1),
-        Key("train.threads", "compute threads", Kinds.Int(1, 256), r => r.Threads, (r, v) => r with { Threads = v }, _ => Math.Min(Environment.ProcessorCount, 2), role: SettingRole.Runtime, rule: "min(cores, 2)"),
-        Key("train.gemm", "GEMM backend", Kinds.Choice([.. GemmFactory.Backends]), r => r.Gemm, (r, v) => r with { Gemm = v }, _ => "auto", role: SettingRole.Runtime),
 
         Key("optim.lr", "peak learning rate", Kinds.Double(0, 10), r => r.Lr, (r, v) => r with { Lr = v }, _ => 3e-3),
         Key("optim.min_lr", "final learning rate of cosine/linear decay", Kinds.Double(0, 10), r => r.MinLr, (r, v) => r with { MinLr = v }, r => r.Lr / 10, rule: "optim.lr / 10"),
