@@ -1,5 +1,4 @@
 using Sift.Core;
-using Sift.Core.Random;
 
 namespace Sift.Data;
 
@@ -142,17 +141,5 @@ public sealed class WindowSampler
     }
 
     /// <summary>Refills <see cref="_order"/> with the Fisher–Yates permutation for the current epoch.</summary>
-    private void Shuffle()
-    {
-        for (int i = 0; i < _order.Length; i++)
-        {
-            _order[i] = i;
-        }
-        var rng = new Rng(unchecked(Seed + (ulong)_epoch));
-        for (int i = _order.Length - 1; i > 0; i--)
-        {
-            int j = (int)rng.NextBelow((ulong)i + 1);
-            (_order[i], _order[j]) = (_order[j], _order[i]);
-        }
-    }
+    private void Shuffle() => EpochShuffle.Fill(_order, Seed, _epoch);
 }

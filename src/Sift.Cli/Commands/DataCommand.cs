@@ -3,6 +3,8 @@ using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.Reporting;
 using Sift.Data;
+using Sift.Data.Examples;
+using Sift.Inference.Chat;
 using Sift.Text;
 
 namespace Sift.Cli.Commands;
@@ -19,22 +21,43 @@ public static class DataCommand
         var output = new Option<DirectoryInfo>("--output", "-o") { Description = "Dataset folder to create", Required = true };
         var tokenizer = new Option<string>("--tokenizer") { Description = "tokenizer.json, or a folder holding one", Required = true };
         var field = new Option<string>("--field") { Description = "JSONL field or Parquet column holding the text", DefaultValueFactory = _ => "text" };
-        var format = new Option<string>("--format") { Description = "auto (by extension: .jsonl/.ndjson, .parquet, else text), jsonl, parquet or text", DefaultValueFactory = _ => "auto" };
-        format.AcceptOnlyFromAmong("auto", "jsonl", "parquet", "text");
+        var format = new Option<string>("--format")
+        {
+            Description = "auto (by extension: .jsonl/.ndjson, .parquet, else text), jsonl, parquet or text; or an example format for fine-tuning: " +
+                "sft (prompt/completion or messages), pairs (prompt/chosen/rejected), kto (prompt/completion/label)",
+            DefaultValueFactory = _ => "auto",
+        };
+        format.AcceptOnlyFromAmong("auto", "jsonl", "parquet", "text", "sft", "pairs", "kto");
+        var maxLength = new Option<int>("--max-length") { Description = "Example formats: most tokens per sequence (prompt + completion), as TRL's max_length", DefaultValueFactory = _ => 1024 };
+        var truncation = new Option<string>("--truncation") { Description = "Example formats: keep_start (cut the end, TRL's default) or keep_end (cut the start of the prompt)", DefaultValueFactory = _ => "keep_start" };
+        truncation.AcceptOnlyFromAmong("keep_start", "keep_end");
+        var noBos = new Option<bool>("--no-bos") { Description = "Example formats: no BOS before plain-text prompts (default: BOS when the tokenizer adds one)" };
         var split = new Option<string>("--text-split") { Description = "For text input: one document per blank-line block, or per file", DefaultValueFactory = _ => "blank-line" };
         split.AcceptOnlyFromAmong("blank-line", "file");
         var maxShard = new Option<long>("--max-shard-tokens") { Description = "Tokens per shard file", DefaultValueFactory = _ => 64L << 20 };
         var threads = new Option<int>("--threads") { Description = "Tokenizer threads (output is identical for any count)", DefaultValueFactory = _ => Environment.ProcessorCount };
         var overwrite = new Option<bool>("--overwrite") { Description = "Replace an existing dataset folder" };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
-        var cmd = new Command("pack", "Tokenise JSONL, Parquet or text into uint16/uint32 token shards with an index (EOS between documents, checksums).")
+        var cmd = new Command("pack", """
+            Tokenise JSONL, Parquet or text into uint16/uint32 token shards with an index (EOS between documents, checksums).
+            With --format sft|pairs|kto, JSONL examples become an example dataset for `train.objective: sft|dpo|ipo|kto`:
+            one document per sequence, a per-token loss mask (prompt tokens are not trained), the example records and
+            examples.json. Fields are TRL's: prompt/completion or messages; prompt/chosen/rejected; prompt/completion/label
+            (strings, or lists of {role, content} messages rendered with the tokenizer's chat template, else ChatML).
+            """)
         {
-            input, output, tokenizer, field, format, split, maxShard, threads, overwrite, json,
+            input, output, tokenizer, field, format, split, maxShard, threads, overwrite, json, maxLength, truncation, noBos,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             string tokPath = pr.GetRequiredValue(tokenizer);
             ITokenizer tok = Directory.Exists(tokPath) ? TokenizerFactory.Load(tokPath) : HfTokenizer.Load(tokPath);
+            if (pr.GetValue(format) is "sft" or "pairs" or "kto")
+            {
+                return PackExamples(tok, tokPath, ExampleKinds.Parse(pr.GetValue(format)!, "--format"), pr.GetValue(maxLength),
+                    pr.GetValue(truncation) == "keep_end" ? Truncation.KeepEnd : Truncation.KeepStart, pr.GetValue(noBos) ? false : null,
+                    pr.GetRequiredValue(input), pr.GetRequiredValue(output).FullName, pr.GetValue(maxShard), Math.Max(1, pr.GetValue(threads)), pr.GetValue(overwrite), pr.GetValue(json));
+            }
             var options = new PackOptions
             {
                 TextField = pr.GetValue(field)!,
@@ -70,6 +93,59 @@ public static class DataCommand
             return 0;
         }));
         return cmd;
+    }
+
+    private static int PackExamples(ITokenizer tok, string tokPath, ExampleKind kind, int maxLength, Truncation truncation, bool? bos,
+        string[] inputs, string outDir, long maxShard, int threads, bool overwrite, bool json)
+    {
+        var progress = json ? (IProgressReporter)NullProgress.Instance : new ConsoleProgress();
+        var options = new ExamplePackOptions
+        {
+            Kind = kind,
+            MaxLength = maxLength,
+            Truncation = truncation,
+            AddBos = bos,
+            Chat = new ChatPromptEncoder(ChatPrompt.For(tok, tok.BosId, _ => { })),
+            MaxShardTokens = maxShard,
+            Threads = threads,
+            Overwrite = overwrite,
+        };
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var m = new ExamplePacker(tok, options).Pack(inputs, outDir,
+            p => progress.Report("pack", p.BytesRead, Math.Max(1, p.BytesTotal), $"{p.Examples:N0} examples {p.Tokens:N0} tokens"), CommandRunner.CtrlC());
+        progress.Done();
+        CopyTokenizer(tokPath, outDir);
+        if (json)
+        {
+            CommandRunner.WriteJson(new JsonObject
+            {
+                ["output"] = outDir,
+                ["kind"] = m.Kind,
+                ["examples"] = m.Examples,
+                ["documents"] = m.Documents,
+                ["dropped_examples"] = m.DroppedExamples,
+                ["truncated_documents"] = m.TruncatedDocuments,
+                ["longest_document"] = m.LongestDocument,
+                ["prompt_tokens"] = m.PromptTokens,
+                ["completion_targets"] = m.CompletionTargets,
+                ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3),
+            });
+        }
+        else
+        {
+            string labels = kind == ExampleKind.Kto ? $" ({m.Desirable:N0} desirable, {m.Undesirable:N0} undesirable)" : "";
+            Console.WriteLine($"packed {m.Examples:N0} {m.Kind} examples{labels} into {m.Documents:N0} documents at {outDir}; " +
+                $"{m.CompletionTargets:N0} completion targets, {m.PromptTokens:N0} prompt tokens, longest {m.LongestDocument} tokens; " +
+                $"{m.TruncatedDocuments:N0} truncated, {m.DroppedExamples:N0} dropped (no completion token within --max-length {maxLength})");
+        }
+        return 0;
+    }
+
+    /// <summary>The server's chat template renderer as the packer's <see cref="IChatEncoder"/>.</summary>
+    private sealed class ChatPromptEncoder(ChatPrompt prompt) : IChatEncoder
+    {
+        public int[] Encode(IReadOnlyList<ChatTurn> messages, bool addGenerationPrompt) =>
+            prompt.Encode(messages.Select(m => new ChatMessageIn(m.Role, m.Content)).ToList(), addGenerationPrompt, continueFinal: false);
     }
 
     // The dataset keeps a copy of its tokenizer so training and generation find it without extra flags.

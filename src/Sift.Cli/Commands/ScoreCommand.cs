@@ -21,9 +21,14 @@ public static class ScoreCommand
         var output = new Option<string>("--output", "-o") { Description = "JSONL output (with --input) or a scores folder (with --data)", Required = true };
         var seqLen = new Option<int>("--seq-len") { Description = "With --data: window length; must equal the student's train.seq_len", DefaultValueFactory = _ => 256 };
         var part = new Option<string>("--part") { Description = "With --data: score part i of n (e.g. 2/8) so several processes or machines share the corpus", DefaultValueFactory = _ => "1/1" };
-        var dtype = new Option<string>("--dtype") { Description = "With --data: stored precision", DefaultValueFactory = _ => "float16" };
+        var dtype = new Option<string?>("--dtype") { Description = "With --data: stored precision (default float16; float32 with --per-document)" };
         dtype.AcceptOnlyFromAmong("float16", "float32");
         var batch = new Option<int?>("--batch") { Description = "With --data: windows per forward pass (local, default 8) or per progress record (--endpoint, default 4 × --concurrency)" };
+        var perDocument = new Option<bool>("--per-document")
+        {
+            Description = "With --data: score each document alone from position 0 (the reference log-probs of an example dataset, for " +
+                "train.objective dpo|ipo|kto); --seq-len is then the longest document. Stored as float32 unless --dtype is given",
+        };
         var noBos = new Option<bool>("--no-bos") { Description = "With --input: do not prepend the BOS token to text" };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
@@ -35,13 +40,15 @@ public static class ScoreCommand
               --data DIR --output SCORES            every token of a packed corpus, in the training windows,
                                                     resumable and splittable with --part i/n (reference
                                                     scoring for `train.objective: slm`)
+              --data EXAMPLES --per-document        every document of an example dataset scored alone: the
+                                                    stored reference log-probs of `train.objective: dpo|ipo|kto`
             With --data and --endpoint URL the reference model is an OpenAI-compatible server (vLLM, sift serve):
             each window is sent as token ids with echo, max_tokens 0 and logprobs 0, and the returned prompt
             logprobs are the losses. The server must serve the reference model with the dataset's tokenizer and a
             context of at least --seq-len + 1; a fleet scores a corpus with one --part per server.
             """)
         {
-            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json, weights, backend,
+            model, input, data, output, seqLen, part, dtype, batch, perDocument, noBos, threads, json, weights, backend,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -87,7 +94,7 @@ public static class ScoreCommand
                 using var endpoint = remote.Create(pr);
                 using var scorer = RemoteWindowScorer.ConnectAsync(endpoint, pr.GetValue(batch) ?? 4 * pr.GetValue(remote.Concurrency)).GetAwaiter().GetResult();
                 var rr = new CorpusScorer(scorer, progress).Run(dataDir!.FullName, outPath,
-                    new CorpusScoreOptions(pr.GetValue(seqLen), scorer.PreferredBatch, pr.GetValue(dtype)!, i, n), CommandRunner.CtrlC());
+                    new CorpusScoreOptions(pr.GetValue(seqLen), scorer.PreferredBatch, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument)), CommandRunner.CtrlC());
                 ReportCorpus(asJson, rr, outPath, i, n, endpoint.Retries);
                 return 0;
             }
@@ -101,13 +108,16 @@ public static class ScoreCommand
                     $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
                 return 0;
             }
-            var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch) ?? 8, pr.GetValue(dtype)!, i, n);
+            var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch) ?? 8, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument));
             var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, progress).Run(dataDir!.FullName, outPath, opts, CommandRunner.CtrlC());
             ReportCorpus(asJson, r, outPath, i, n, null);
             return 0;
         }));
         return cmd;
     }
+
+    // Sequence log-probs sum hundreds of per-token values, so per-document scores default to float32.
+    private static string DType(string? given, bool perDocument) => given ?? (perDocument ? "float32" : "float16");
 
     private static void ReportCorpus(bool asJson, CorpusScoreResult r, string outPath, int i, int n, long? retries)
     {

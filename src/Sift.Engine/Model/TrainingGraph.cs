@@ -28,7 +28,8 @@ public sealed unsafe class TrainingGraph : IDisposable
 
     // The head's activations and the backward's single-layer working buffers.
     private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch, _vec;
-    private readonly int[] _inputs, _targets;
+    private readonly int[] _inputs, _targets, _positions;
+    private bool _packed; // the last forward had per-document positions (the backward's RoPE reads them)
     private Pending _pending;
 
     // What the last forward left for a backward.
@@ -117,6 +118,7 @@ public sealed unsafe class TrainingGraph : IDisposable
         Losses = new float[_n];
         _inputs = new int[_n];
         _targets = new int[_n];
+        _positions = new int[_n];
     }
 
     /// <summary>When set, Forward and Backward add their time per op kind to it.</summary>
@@ -157,8 +159,11 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// Positions restart at 0 in every sequence. Fills <see cref="Losses"/>. With <paramref name="forBackward"/>
     /// false (scoring, evaluation) the pass skips what only a backward needs (attention probabilities stay in a
     /// per-thread scratch, the loss does not turn logits into probabilities); the losses are the same.
+    /// <paramref name="positions"/> [B·T] packs several documents per row: each document's positions run 0, 1, 2, ...
+    /// from its first token, and a token attends only to earlier tokens of its own document, so every document's
+    /// losses and gradients equal those of the document run alone (see <see cref="CheckPositions"/>).
     /// </summary>
-    public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, bool forBackward = true)
+    public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, bool forBackward = true, ReadOnlySpan<int> positions = default)
     {
         _m.Config.RequireCausalLm("a next-token loss");
         if (inputs.Length != _n || targets.Length != _n)
@@ -166,7 +171,7 @@ public sealed unsafe class TrainingGraph : IDisposable
             throw new ArgumentException($"expected {_n} inputs and targets (batch {Batch} × seq {SeqLen}), got {inputs.Length} and {targets.Length}");
         }
         targets.CopyTo(_targets);
-        ForwardTrunk(inputs, forBackward);
+        ForwardTrunk(inputs, forBackward, positions);
         fixed (float* lp = Losses)
         {
             using (StepProfile.Time(Profile, StepOp.Loss))
@@ -189,25 +194,60 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// (LM logits, or a score head's outputs, which a reward model reads at the last non-pad token). With
     /// <paramref name="forBackward"/> a <see cref="BackwardHead"/> may follow.
     /// </summary>
-    public void ForwardHead(ReadOnlySpan<int> inputs, bool forBackward = true)
+    public void ForwardHead(ReadOnlySpan<int> inputs, bool forBackward = true, ReadOnlySpan<int> positions = default)
     {
         if (inputs.Length != _n)
         {
             throw new ArgumentException($"expected {_n} inputs (batch {Batch} × seq {SeqLen}), got {inputs.Length}");
         }
-        ForwardTrunk(inputs, forBackward);
+        ForwardTrunk(inputs, forBackward, positions);
         _pending = forBackward ? Pending.Head : Pending.None;
     }
 
     // Embedding, decoder layers, final norm and the head GEMM into _logits [n, W].
-    private void ForwardTrunk(ReadOnlySpan<int> inputs, bool forBackward)
+    private void ForwardTrunk(ReadOnlySpan<int> inputs, bool forBackward, ReadOnlySpan<int> positions)
     {
         if (forBackward && ForwardOnly)
         {
             throw new InvalidOperationException("this graph is forward-only: call Forward/ForwardHead with forBackward: false");
         }
         _pending = Pending.None;
+        _packed = !positions.IsEmpty;
+        if (_packed)
+        {
+            CheckPositions(positions, Batch, SeqLen);
+            positions.CopyTo(_positions);
+        }
         inputs.CopyTo(_inputs);
+        fixed (int* pos = _positions)
+        {
+            ForwardLayers(inputs, forBackward, _packed ? pos : null);
+        }
+    }
+
+    /// <summary>
+    /// Checks packed positions [B·T]: every row starts at 0 and each position is either 0 (a new document) or the
+    /// previous one + 1, so the documents of a row are contiguous and token i's document starts at i − positions[i].
+    /// </summary>
+    public static void CheckPositions(ReadOnlySpan<int> positions, int batch, int seqLen)
+    {
+        if (positions.Length != batch * seqLen)
+        {
+            throw new ArgumentException($"expected {batch * seqLen} positions (batch {batch} × seq {seqLen}), got {positions.Length}", nameof(positions));
+        }
+        for (int r = 0; r < positions.Length; r++)
+        {
+            int p = positions[r];
+            bool ok = r % seqLen == 0 ? p == 0 : p == 0 || p == positions[r - 1] + 1;
+            if (!ok)
+            {
+                throw new ArgumentException($"positions[{r}] = {p}: each row starts at 0 and each position is 0 (a new document) or the previous + 1", nameof(positions));
+            }
+        }
+    }
+
+    private void ForwardLayers(ReadOnlySpan<int> inputs, bool forBackward, int* pos)
+    {
         var c = _m.Config;
         var lay = _m.Layout;
         var W = _m.View;
@@ -243,11 +283,11 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
+                _rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th, pos);
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l]);
+                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l], pos);
             }
             using (StepProfile.Time(Profile, StepOp.Other))
             {
@@ -406,7 +446,10 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+                fixed (int* pos = _positions)
+                {
+                    _rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th, _packed ? pos : null);
+                }
             }
             if (o.HasQkvBias)
             {

@@ -35,10 +35,12 @@ public static unsafe class Attention
     /// Forward pass; stores the probabilities for the backward in <paramref name="probs"/>, or, when it is null
     /// (forward-only scoring), keeps each head's probabilities in a per-thread scratch that stays in cache.
     /// <paramref name="window"/> &gt; 0 limits each query to the last <paramref name="window"/> keys (itself included).
+    /// <paramref name="positions"/> [B·T] (packed rows, null = 0 .. T − 1 per row): row i attends only to keys from
+    /// i − positions[i] on, the start of its own document, so documents packed into one row do not see each other.
     /// </summary>
-    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0)
+    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0, int* positions = null)
     {
-        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim, window);
+        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim, window, positions);
         Par.ForEach(batch * heads, threads, &a, &ForwardTask);
     }
 
@@ -51,9 +53,10 @@ public static unsafe class Attention
         Par.ForEach(batch * kvHeads, threads, &a, &BackwardTask);
     }
 
-    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int window = 0)
+    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int window = 0, int* positions = null)
     {
         public readonly float* Out = outOrDOut, Probs = probs, Qkv = qkv, Dqkv = dqkv;
+        public readonly int* Positions = positions;
         public readonly int Batch = batch, T = seqLen, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Window = window;
         public readonly int QDim = heads * headDim, RowStride = (heads + 2 * kvHeads) * headDim, Group = heads / kvHeads;
         public readonly float Scale = 1f / MathF.Sqrt(headDim);
@@ -75,10 +78,12 @@ public static unsafe class Attention
         CausalGemm.PackB(true, k0, rowStride, hd, T, kp);  // Kᵀ [hd, T]
         CausalGemm.PackB(false, v0, rowStride, T, hd, vp); // V [T, hd]
         CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, hd, kp, a->Scale, 0f, p0, T, aPanel);
+        int* pos = a->Positions == null ? null : a->Positions + (long)b * T;
         for (int i = 0; i < T; i++)
         {
             float* row = p0 + (long)i * T;
-            int lo = WindowStart(i, a->Window);
+            // Keys before the window or before the query's own document get probability exactly 0.
+            int lo = pos == null ? WindowStart(i, a->Window) : Math.Max(WindowStart(i, a->Window), i - pos[i]);
             SoftmaxRow(row + lo, i + 1 - lo);
             new Span<float>(row, lo).Clear();
             new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();

@@ -205,9 +205,10 @@ public sealed unsafe class Rope
 
     /// <summary>
     /// Applies to q (the first <paramref name="qHeads"/> heads) and k (the next <paramref name="kvHeads"/>)
-    /// of every row of a [B·T, rowStride] qkv buffer; the position of row r is r mod T.
+    /// of every row of a [B·T, rowStride] qkv buffer; the position of row r is r mod T, or
+    /// <paramref name="positions"/>[r] when given (packed rows restart at 0 per document; each is &lt; T).
     /// </summary>
-    public void ApplyQk(float* qkv, int rows, int seqLen, int rowStride, int qHeads, int kvHeads, bool inverse, int threads)
+    public void ApplyQk(float* qkv, int rows, int seqLen, int rowStride, int qHeads, int kvHeads, bool inverse, int threads, int* positions = null)
     {
         if (seqLen > MaxPositions)
         {
@@ -216,7 +217,7 @@ public sealed unsafe class Rope
         var t = TableFor(seqLen);
         fixed (float* cp = t.Cos, sp = t.Sin)
         {
-            var a = new QkArgs { Qkv = qkv, Cos = cp, Sin = sp, SeqLen = seqLen, RowStride = rowStride, Heads = qHeads + kvHeads, HeadDim = HeadDim, Inverse = inverse };
+            var a = new QkArgs { Qkv = qkv, Cos = cp, Sin = sp, Positions = positions, SeqLen = seqLen, RowStride = rowStride, Heads = qHeads + kvHeads, HeadDim = HeadDim, Inverse = inverse };
             Kernels.Par.For(rows, threads, &a, &QkRows);
         }
     }
@@ -224,6 +225,7 @@ public sealed unsafe class Rope
     private struct QkArgs
     {
         public float* Qkv, Cos, Sin;
+        public int* Positions;
         public int SeqLen, RowStride, Heads, HeadDim;
         public bool Inverse;
     }
@@ -233,7 +235,7 @@ public sealed unsafe class Rope
         int half = a->HeadDim / 2;
         for (int r = s; r < e; r++)
         {
-            int pos = r % a->SeqLen;
+            int pos = a->Positions == null ? r % a->SeqLen : a->Positions[r];
             Rotate(a->Qkv + (long)r * a->RowStride, a->Heads, a->HeadDim, a->Cos + pos * half, a->Sin + pos * half, a->Inverse);
         }
     }

@@ -51,25 +51,25 @@ public sealed class ChatPrompt
     public IReadOnlyList<string> Stops { get; }
 
     /// <summary>Picks the template for a model; null when it has no tokenizer (chat then answers 400).</summary>
-    public static ChatPrompt? For(LoadedModel model, Action<string> log)
+    public static ChatPrompt? For(LoadedModel model, Action<string> log) =>
+        model.Tokenizer is { } tok ? For(tok, model.BosId, log) : null;
+
+    /// <summary>Picks the template for a tokenizer (its chat_template, else the default ChatML); <paramref name="bos"/> leads the default template's prompts.</summary>
+    public static ChatPrompt For(ITokenizer tok, int? bos, Action<string> log)
     {
-        if (model.Tokenizer is not { } tok)
-        {
-            return null;
-        }
         if (tok is HfTokenizer { ChatTemplate: { Length: > 0 } source })
         {
             try
             {
                 var t = JinjaTemplate.Parse(source);
-                return new ChatPrompt(tok, model.BosId, t, "the model's chat_template (tokenizer_config.json)", []);
+                return new ChatPrompt(tok, bos, t, "the model's chat_template (tokenizer_config.json)", []);
             }
             catch (JinjaException ex)
             {
                 log($"the model's chat_template cannot be rendered here ({ex.Message}); using the default ChatML template");
             }
         }
-        return new ChatPrompt(tok, model.BosId, null, "the default ChatML template", [ImEnd]);
+        return new ChatPrompt(tok, bos, null, "the default ChatML template", [ImEnd]);
     }
 
     /// <summary>

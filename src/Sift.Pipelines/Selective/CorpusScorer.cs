@@ -15,7 +15,9 @@ namespace Sift.Pipelines.Selective;
 /// <param name="DType">"float16" (half the disk; ample precision for ranking) or "float32".</param>
 /// <param name="Part">This process's part, 0-based.</param>
 /// <param name="Parts">Number of parts the corpus is split into (separate processes or machines).</param>
-internal sealed record CorpusScoreOptions(int SeqLen, int Batch = 8, string DType = "float16", int Part = 0, int Parts = 1);
+/// <param name="PerDocument">Score each document alone from position 0 (reference log-probs of an example dataset for
+/// preference objectives) instead of stride-T windows; the window is then the longest document and SeqLen is ignored.</param>
+internal sealed record CorpusScoreOptions(int SeqLen, int Batch = 8, string DType = "float16", int Part = 0, int Parts = 1, bool PerDocument = false);
 
 /// <summary>What a scoring call did.</summary>
 internal sealed record CorpusScoreResult(long TokensScored, double Seconds, bool Complete, string Folder);
@@ -26,7 +28,9 @@ internal sealed record CorpusScoreResult(long TokensScored, double Seconds, bool
 /// student's windows (stride T, positions restarting at 0 per window). Work is split into parts by window
 /// range; each part appends to its own file and records its progress atomically after every batch, so a
 /// killed job resumes without repeating or losing work. When every part is done the parts are merged into a
-/// side shard (Sift.Data) whose index ties it to the dataset's fingerprint.
+/// side shard (Sift.Data) whose index ties it to the dataset's fingerprint. With <see cref="CorpusScoreOptions.PerDocument"/>
+/// the units are documents instead of windows: each is scored alone from position 0 (score[first token] = 0), as the
+/// example rows of fine-tuning and preference training see them.
 /// </summary>
 internal sealed class CorpusScorer
 {
@@ -60,6 +64,9 @@ internal sealed class CorpusScorer
         {
             throw new SiftException($"--dtype '{o.DType}': expected float16 or float32");
         }
+        using var ds = TokenDataset.Open(datasetFolder);
+        var units = o.PerDocument ? ScoringUnits.Documents(ds) : ScoringUnits.Windows(ds.TotalTokens, o.SeqLen);
+        o = o with { SeqLen = units.SeqLen };
         var scorer = _open(o);
         using var owned = _ownsScorer ? scorer : null;
         if (o.SeqLen < 1)
@@ -72,7 +79,6 @@ internal sealed class CorpusScorer
                 ? $"--seq-len {o.SeqLen} needs prompts of {o.SeqLen + 1} tokens, more than the server's max_model_len {maxWindow + 1}; start it with a longer context"
                 : $"--seq-len {o.SeqLen} exceeds the reference model's max_position_embeddings {maxWindow}");
         }
-        using var ds = TokenDataset.Open(datasetFolder);
         if (scorer.VocabSize is int vocab && ds.VocabSize > vocab)
         {
             throw new SiftException($"{datasetFolder}: the data's vocabulary ({ds.VocabSize}) is larger than the reference model's ({vocab})");
@@ -88,6 +94,7 @@ internal sealed class CorpusScorer
             SeqLen = o.SeqLen,
             DType = o.DType,
             Parts = o.Parts,
+            Layout = units.Layout,
         };
         var existing = ScoresManifest.TryLoad(outFolder);
         if (existing is not null)
@@ -105,8 +112,7 @@ internal sealed class CorpusScorer
         }
 
         int T = o.SeqLen;
-        long total = ds.TotalTokens;
-        long windows = (total - 1 + T - 1) / T; // includes a final partial window
+        long windows = units.Count;
         long w0 = windows * o.Part / o.Parts, w1 = windows * (o.Part + 1) / o.Parts;
         string partsDir = Path.Combine(outFolder, "parts");
         Directory.CreateDirectory(partsDir);
@@ -120,45 +126,46 @@ internal sealed class CorpusScorer
         {
             using var file = new FileStream(stem + ".bin", FileMode.OpenOrCreate, FileAccess.ReadWrite, FileShare.Read);
             // Drop anything written after the last recorded progress (a kill between append and record).
-            // Only the corpus's last window can be partial, and it is never followed by more work.
-            long expectBytes = ((o.Part == 0 && done > 0 ? 1 : 0) + done * T) * sizeof(float);
+            long expectBytes = (units.ValueStart(w0 + done) - units.ValueStart(w0)) * sizeof(float);
             file.SetLength(expectBytes);
             file.Seek(expectBytes, SeekOrigin.Begin);
-            if (o.Part == 0 && done == 0)
-            {
-                file.Write(BitConverter.GetBytes(0f)); // position 0 is never a target
-                file.Flush(flushToDisk: true);
-            }
             int batch = Math.Max(1, scorer.PreferredBatch);
-            var bytes = new byte[batch * T * sizeof(float)];
+            var values = new List<float>();
             for (long w = wStart; w < w1; w += batch)
             {
                 cancel.ThrowIfCancellationRequested();
                 int nb = (int)Math.Min(batch, w1 - w);
-                var batchWindows = new int[nb][];
+                var batchUnits = new int[nb][];
                 for (int b = 0; b < nb; b++)
                 {
-                    long start = (w + b) * T;
-                    int len = (int)Math.Min(T, total - 1 - start); // targets in this window
-                    batchWindows[b] = new int[len + 1];
-                    ds.ReadTokens(start, batchWindows[b]);
+                    var (start, length) = units.Tokens(w + b);
+                    batchUnits[b] = new int[length];
+                    ds.ReadTokens(start, batchUnits[b]);
                 }
-                var losses = scorer.Score(batchWindows, T, cancel);
-                int count = 0;
-                for (int b = 0; b < nb; b++)
+                // A one-token document has no target: nothing to score.
+                var scorable = Enumerable.Range(0, nb).Where(b => batchUnits[b].Length >= 2).ToList();
+                var losses = scorable.Count == 0 ? [] : scorer.Score(scorable.Select(b => batchUnits[b]).ToList(), T, cancel);
+                values.Clear();
+                for (int b = 0, k = 0; b < nb; b++)
                 {
-                    if (losses[b].Length != batchWindows[b].Length - 1)
+                    if (units.LeadingZero(w + b))
                     {
-                        throw new SiftException($"window {w + b}: the scorer returned {losses[b].Length} losses for {batchWindows[b].Length - 1} targets");
+                        values.Add(0f); // the first value of the stream (or of a document) is never a target
                     }
-                    foreach (float l in losses[b])
+                    if (batchUnits[b].Length < 2)
                     {
-                        BitConverter.TryWriteBytes(bytes.AsSpan(count++ * sizeof(float)), l);
+                        continue;
                     }
+                    var l = losses[k++];
+                    if (l.Length != batchUnits[b].Length - 1)
+                    {
+                        throw new SiftException($"{units.Name} {w + b}: the scorer returned {l.Length} losses for {batchUnits[b].Length - 1} targets");
+                    }
+                    values.AddRange(l);
                 }
-                file.Write(bytes, 0, count * sizeof(float));
+                file.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(values)));
                 file.Flush(flushToDisk: true);
-                scored += count;
+                scored += values.Count;
                 done += nb;
                 AtomicFile.WriteAllText(stem + ".json", new JsonObject { ["windows_done"] = done, ["windows"] = w1 - w0 }.ToJsonString() + "\n");
                 double tps = scored / Math.Max(1e-9, sw.Elapsed.TotalSeconds);
@@ -289,5 +296,6 @@ internal sealed class CorpusScorer
         Same("seq_len", a.SeqLen, b.SeqLen);
         Same("dtype", a.DType, b.DType);
         Same("parts", a.Parts, b.Parts);
+        Same("layout", a.Layout, b.Layout);
     }
 }

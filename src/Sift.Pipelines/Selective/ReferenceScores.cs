@@ -26,7 +26,30 @@ internal sealed class ReferenceScores : ISideData<float>, IDisposable
     /// <summary>Opens a scores folder for <paramref name="dataset"/> scored with windows of <paramref name="seqLen"/>.</summary>
     public static ReferenceScores Open(string folder, TokenDataset dataset, int seqLen)
     {
-        var m = ScoresManifest.TryLoad(folder) ?? throw new SiftException($"{folder}: not a scores folder (no {ScoresManifest.FileName}); make one with `sift score --data ... --output {folder}`");
+        var m = Load(folder, dataset, "windows", "sift score --data DATA --seq-len T");
+        if (m.SeqLen != seqLen)
+        {
+            throw new SiftException($"scores {folder} used windows of {m.SeqLen} tokens but training uses train.seq_len={seqLen}; rescore with --seq-len {seqLen} so contexts match");
+        }
+        return OpenShards(folder, dataset, m);
+    }
+
+    /// <summary>
+    /// Opens per-document reference losses of an example dataset (<c>sift score --per-document</c>): value p is
+    /// −log p_ref(token p | its document's prefix), 0 at each document's first token.
+    /// </summary>
+    public static ReferenceScores OpenPerDocument(string folder, TokenDataset dataset) =>
+        OpenShards(folder, dataset, Load(folder, dataset, "documents", "sift score --data EXAMPLES --per-document"));
+
+    private static ScoresManifest Load(string folder, TokenDataset dataset, string layout, string make)
+    {
+        var m = ScoresManifest.TryLoad(folder) ?? throw new SiftException($"{folder}: not a scores folder (no {ScoresManifest.FileName}); make one with `{make} --output {folder}`");
+        if (m.Layout != layout)
+        {
+            throw new SiftException(layout == "windows"
+                ? $"scores {folder} were computed per document (reference log-probs of an example dataset); selective training needs window scores (`{make}`)"
+                : $"scores {folder} were computed over stride-{m.SeqLen} windows; example training needs each document scored alone (`{make}`)");
+        }
         if (!m.Complete)
         {
             throw new SiftException($"{folder}: scoring is not complete (parts still missing); finish every --part before training");
@@ -35,10 +58,11 @@ internal sealed class ReferenceScores : ISideData<float>, IDisposable
         {
             throw new SiftException($"scores {folder} were computed for {m.Dataset} ({m.TotalTokens} tokens), which does not match the training data {dataset.Folder} ({dataset.TotalTokens} tokens)");
         }
-        if (m.SeqLen != seqLen)
-        {
-            throw new SiftException($"scores {folder} used windows of {m.SeqLen} tokens but training uses train.seq_len={seqLen}; rescore with --seq-len {seqLen} so contexts match");
-        }
+        return m;
+    }
+
+    private static ReferenceScores OpenShards(string folder, TokenDataset dataset, ScoresManifest m)
+    {
         try
         {
             return m.DType == "float16"

@@ -54,6 +54,10 @@ internal sealed record ScoresManifest
     [JsonPropertyName("parts")]
     public int Parts { get; init; } = 1;
 
+    /// <summary>"windows" (stride-T windows, for SLM) or "documents" (each document from position 0, for example training).</summary>
+    [JsonPropertyName("layout")]
+    public string Layout { get; init; } = "windows";
+
     /// <summary>True once every part is merged into the side shard.</summary>
     [JsonPropertyName("complete")]
     public bool Complete { get; init; }

@@ -1,6 +1,7 @@
 using Sift.Engine.Kernels.Gemm;
 using Sift.Pipelines.Config;
 using Sift.Pipelines.Selective;
+using Sift.Pipelines.Training.FineTuning;
 using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Training;
@@ -52,9 +53,21 @@ internal static class RecipeKeys
         Key("train.select_ratio", "share of tokens selective objectives keep", Kinds.Double(0, 1, openMin: true), r => r.SelectRatio, (r, v) => r with { SelectRatio = v }, _ => 0.6),
         Key("train.select_scope", "where tokens are ranked: batch (the micro-batch) or sequence", Kinds.Choice("batch", "sequence"),
             r => r.SelectScope == SelectScope.Batch ? "batch" : "sequence", (r, v) => r with { SelectScope = v == "batch" ? SelectScope.Batch : SelectScope.Sequence }, _ => "batch"),
+        Key("train.pack", "sft: pack several whole examples per row (positions restart and attention stays inside each example)", Kinds.Bool,
+            r => r.FineTune.Pack, (r, v) => r with { FineTune = r.FineTune with { Pack = v } }, _ => false),
         Key("train.seed", "seed of initialisation, data order and sampling", Kinds.Long(0), r => (long)r.Seed, (r, v) => r with { Seed = (ulong)v }, _ => 1),
         Key("train.threads", "compute threads", Kinds.Int(1, 256), r => r.Threads, (r, v) => r with { Threads = v }, _ => Math.Min(Environment.ProcessorCount, 2), role: SettingRole.Runtime, rule: "min(cores, 2)"),
         Key("train.gemm", "GEMM backend", Kinds.Choice([.. GemmFactory.Backends]), r => r.Gemm, (r, v) => r with { Gemm = v }, _ => "auto", role: SettingRole.Runtime),
+
+        Key("pref.beta", "β of dpo, kto and ipo (τ)", Kinds.Double(0, 1000, openMin: true), r => r.FineTune.Beta, (r, v) => r with { FineTune = r.FineTune with { Beta = v } }, _ => 0.1),
+        Key("pref.loss", "dpo's loss: sigmoid (with pref.label_smoothing) or hinge", Kinds.Choice("sigmoid", "hinge"),
+            r => r.FineTune.DpoLoss == DpoLoss.Hinge ? "hinge" : "sigmoid", (r, v) => r with { FineTune = r.FineTune with { DpoLoss = v == "hinge" ? DpoLoss.Hinge : DpoLoss.Sigmoid } }, _ => "sigmoid"),
+        Key("pref.label_smoothing", "dpo sigmoid loss: label smoothing ε (cDPO), below 0.5", Kinds.Double(0, 0.5), r => r.FineTune.LabelSmoothing,
+            (r, v) => r with { FineTune = r.FineTune with { LabelSmoothing = v } }, _ => 0.0),
+        Key("kto.desirable_weight", "kto: λ_D, the weight of desirable examples' losses", Kinds.Double(0), r => r.FineTune.DesirableWeight,
+            (r, v) => r with { FineTune = r.FineTune with { DesirableWeight = v } }, _ => 1.0),
+        Key("kto.undesirable_weight", "kto: λ_U, the weight of undesirable examples' losses", Kinds.Double(0), r => r.FineTune.UndesirableWeight,
+            (r, v) => r with { FineTune = r.FineTune with { UndesirableWeight = v } }, _ => 1.0),
 
         Key("optim.lr", "peak learning rate", Kinds.Double(0, 10), r => r.Lr, (r, v) => r with { Lr = v }, _ => 3e-3),
         Key("optim.min_lr", "final learning rate of cosine/linear decay", Kinds.Double(0, 10), r => r.MinLr, (r, v) => r with { MinLr = v }, r => r.Lr / 10, rule: "optim.lr / 10"),
@@ -66,6 +79,10 @@ internal static class RecipeKeys
         Key("optim.weight_decay", "decoupled weight decay", Kinds.Double(0, 10), r => (double)r.Adam.WeightDecay, (r, v) => r with { Adam = r.Adam with { WeightDecay = (float)v } }, _ => 0.1),
         Key("optim.decay_norms", "also decay RMSNorm gains", Kinds.Bool, r => r.Adam.DecayNorms, (r, v) => r with { Adam = r.Adam with { DecayNorms = v } }, _ => false),
         Key("optim.decay_embeddings", "also decay the embeddings (and a tied head)", Kinds.Bool, r => r.Adam.DecayEmbeddings, (r, v) => r with { Adam = r.Adam with { DecayEmbeddings = v } }, _ => false),
+        Key("optim.gmt_percentile", "gradient-mask tuning: per tensor and step, zero the gradient entries below this magnitude percentile (0 = off)",
+            Kinds.Double(0, 1), r => r.GradientMask.Percentile, (r, v) => r with { GradientMask = r.GradientMask with { Percentile = v } }, _ => 0.0),
+        Key("optim.gmt_schedule", "gradient-mask tuning: constant percentile, or linear from 0 to it over the run", Kinds.Choice("constant", "linear"),
+            r => r.GradientMask.Schedule, (r, v) => r with { GradientMask = r.GradientMask with { Schedule = v } }, _ => "constant"),
         Key("optim.grad_clip", "global gradient-norm clip (0 = off)", Kinds.Double(0), r => r.GradClip, (r, v) => r with { GradClip = v }, _ => 1.0),
 
         Key("eval.interval", "steps between evaluations (0 = only at the end)", Kinds.Int(0), r => r.EvalInterval, (r, v) => r with { EvalInterval = v }, _ => 100),

@@ -5,6 +5,7 @@ using Sift.Engine.Model;
 using Sift.Engine.Optim;
 using Sift.Pipelines.Config;
 using Sift.Pipelines.Selective;
+using Sift.Pipelines.Training.FineTuning;
 using Sift.Pipelines.Training.Objectives;
 
 namespace Sift.Pipelines.Training;
@@ -75,6 +76,12 @@ internal sealed record TrainRecipe
 
     /// <summary>Where tokens are ranked.</summary>
     public SelectScope SelectScope { get; init; }
+
+    /// <summary>Example training settings (packing, preference losses).</summary>
+    public FineTuneOptions FineTune { get; init; } = new();
+
+    /// <summary>Gradient-mask tuning settings (off by default).</summary>
+    public GradientMaskOptions GradientMask { get; init; } = new();
 
     /// <summary>Seed for initialisation, data order and sampling.</summary>
     public ulong Seed { get; init; }
@@ -194,6 +201,10 @@ internal sealed record TrainRecipe
             {
                 throw error(key, $"train.objective={Objective.Name} needs {how}");
             }
+        }
+        if (FineTune.Pack && Objective.Examples != Sift.Data.Examples.ExampleKind.Sft)
+        {
+            throw error("train.pack", $"packing applies to train.objective=sft; {Objective.Name} keeps one example per row");
         }
         if (HoldoutEvery == 1)
         {

@@ -4,12 +4,14 @@ using Sift.Core.IO;
 using Sift.Core.Random;
 using Sift.Core.Reporting;
 using Sift.Data;
+using Sift.Data.Examples;
 using Sift.Engine;
 using Sift.Engine.Checkpoint;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Engine.Optim;
 using Sift.Pipelines.Selective;
+using Sift.Pipelines.Training.FineTuning;
 using Sift.Pipelines.Training.Metrics;
 using Sift.Pipelines.Training.Objectives;
 
@@ -28,7 +30,9 @@ internal sealed class TrainingSession : IDisposable
     private readonly IProgressReporter _progress;
     private readonly List<IDisposable> _owned = [];
 
-    private readonly WindowSampler _sampler;
+    private readonly WindowSampler? _sampler;
+    private readonly ExampleTraining? _examples;
+    private readonly GradientMask? _gradientMask;
     private readonly WindowSampler? _validSampler;
     private readonly string? _tokenizerDir;
     private readonly ProblemProbe? _probe;
@@ -38,7 +42,7 @@ internal sealed class TrainingSession : IDisposable
     private readonly AdamW _adam;
     private readonly Rng _rng;
     private readonly MetricsLog _metrics;
-    private readonly ITokenObjective _objective;
+    private readonly ITokenObjective? _objective;
     private readonly string _fingerprint;
 
     // Step buffers, declared once.
@@ -67,9 +71,14 @@ internal sealed class TrainingSession : IDisposable
         _progress = progress;
         try
         {
-            var train = Own(TokenDataset.Open(r.TrainData));
-            TokenDataset? valid = r.ValidData is null ? null : Own(TokenDataset.Open(r.ValidData));
-            (_sampler, _validSampler) = Samplers(train, valid);
+            bool examples = r.Objective.Examples is not null;
+            var trainExamples = examples ? Own(ExampleSet.Open(r.TrainData)) : null;
+            var train = trainExamples?.Tokens ?? Own(TokenDataset.Open(r.TrainData));
+            if (!examples)
+            {
+                TokenDataset? valid = r.ValidData is null ? null : Own(TokenDataset.Open(r.ValidData));
+                (_sampler, _validSampler) = Samplers(train, valid);
+            }
             _tokenizerDir = FindTokenizerDir();
             _probe = CreateProbe(_tokenizerDir);
             _model = Own(CreateModel(train));
@@ -78,7 +87,16 @@ internal sealed class TrainingSession : IDisposable
             _adam = Own(new AdamW(_model.Layout, r.Adam));
             _rng = new Rng(r.Seed ^ 0x5EED_0B7EC71EUL);
             _metrics = new MetricsLog(Path.Combine(runDir, "metrics.jsonl"));
-            _objective = CreateObjective(train);
+            if (trainExamples is not null)
+            {
+                var validExamples = r.ValidData is null ? null : Own(ExampleSet.Open(r.ValidData));
+                _examples = new ExampleTraining(r, trainExamples, validExamples, runDir, _graph, progress);
+            }
+            else
+            {
+                _objective = CreateObjective(train);
+            }
+            _gradientMask = r.GradientMask.Percentile > 0 ? new GradientMask(_model.Layout) : null;
             _fingerprint = r.Fingerprint();
             int n = r.MicroBatch * r.SeqLen;
             (_inputs, _targets, _weights, _starts) = (new int[n], new int[n], new float[n], new long[r.MicroBatch]);
@@ -94,6 +112,8 @@ internal sealed class TrainingSession : IDisposable
     public static TrainingSession Open(TrainRecipe recipe, string runDir, CheckpointStore store, IProgressReporter progress) =>
         new(recipe, runDir, store, progress);
 
+    private bool HasEvaluation => _validSampler is not null || _probe is not null || _examples is { HasValidation: true };
+
     private int StepTokens => _r.MicroBatch * _r.SeqLen * _r.GradAccum;
 
     /// <summary>A new run: an empty metrics log.</summary>
@@ -104,7 +124,15 @@ internal sealed class TrainingSession : IDisposable
     {
         var st = CheckpointStore.Restore(checkpoint, _model, _adam);
         CheckSameRecipe(checkpoint, st);
-        _sampler.Restore(SamplerCursor.FromJson(st.DataCursor, checkpoint));
+        var cursor = SamplerCursor.FromJson(st.DataCursor, checkpoint);
+        if (_examples is not null)
+        {
+            _examples.Restore(cursor);
+        }
+        else
+        {
+            _sampler!.Restore(cursor);
+        }
         _rng.State = st.RngState;
         (_step, _tokens, _trained, _priorSeconds) = (st.Step, st.Tokens, st.TrainedTokens, st.ElapsedSeconds);
         _metrics.TruncateAfter(_step);
@@ -136,7 +164,7 @@ internal sealed class TrainingSession : IDisposable
                 LogTraining(loss, norm, lr);
             }
             bool last = _step == _r.MaxSteps;
-            if ((_validSampler is not null || _probe is not null) && _r.EvalInterval > 0 && _step % _r.EvalInterval == 0 && !last)
+            if (HasEvaluation && _r.EvalInterval > 0 && _step % _r.EvalInterval == 0 && !last)
             {
                 Evaluate();
             }
@@ -152,7 +180,7 @@ internal sealed class TrainingSession : IDisposable
     public TrainSummary Finish(bool stopped, bool firstInvocation)
     {
         _progress.Done();
-        if (!stopped && (_validSampler is not null || _probe is not null))
+        if (!stopped && HasEvaluation)
         {
             Evaluate();
         }
@@ -184,20 +212,28 @@ internal sealed class TrainingSession : IDisposable
         _graph.ZeroGrad();
         double lossSum = 0;
         int kept = 0;
-        for (int a = 0; a < _r.GradAccum; a++)
+        double? exampleLoss = null; // example objectives report their own loss (a mean over completion tokens or examples)
+        if (_examples is not null)
         {
-            _sampler.NextBatch(_r.MicroBatch, _inputs, _targets, _starts);
+            var s = _examples.Step(_graph, _weights);
+            (exampleLoss, kept) = (s.Loss, s.Kept);
+            _objectiveTicks += s.ObjectiveTicks;
+        }
+        for (int a = 0; a < _r.GradAccum && _examples is null; a++)
+        {
+            _sampler!.NextBatch(_r.MicroBatch, _inputs, _targets, _starts);
             _graph.Forward(_inputs, _targets);
             foreach (float l in _graph.Losses)
             {
                 lossSum += l;
             }
             long objectiveStart = Stopwatch.GetTimestamp();
-            kept += _objective.ComputeWeights(new MicroBatch(_graph.Losses, _targets, _starts, _r.SeqLen, StepTokens), _weights);
+            kept += _objective!.ComputeWeights(new MicroBatch(_graph.Losses, _targets, _starts, _r.SeqLen, StepTokens), _weights);
             _objectiveTicks += Stopwatch.GetTimestamp() - objectiveStart;
             _graph.Backward(_weights);
         }
-        double loss = lossSum / StepTokens;
+        double loss = exampleLoss ?? lossSum / StepTokens;
+        _gradientMask?.Apply(_graph.Grads, _r.GradientMask.At(_step, _r.MaxSteps), _r.Threads);
         double norm = GradientClipping.ClipGlobalNorm(_graph.Grads, _r.GradClip, _r.Threads);
         if (!double.IsFinite(loss) || !double.IsFinite(norm))
         {
@@ -238,7 +274,7 @@ internal sealed class TrainingSession : IDisposable
             // Share of the interval's step time spent choosing the per-token weights (selection's cost).
             ObjectiveShare = _stepTicks > _loggedStepTicks ? Math.Round((double)(_objectiveTicks - _loggedObjectiveTicks) / (_stepTicks - _loggedStepTicks), 5) : null,
         };
-        if (_objective is IObjectiveMetrics om)
+        if ((_objective as IObjectiveMetrics ?? _examples?.Objective as IObjectiveMetrics) is { } om)
         {
             line = om.AddTo(line);
         }
@@ -253,9 +289,9 @@ internal sealed class TrainingSession : IDisposable
     private void Evaluate()
     {
         var line = new MetricsLine { Step = _step, Tokens = _tokens, TrainedTokens = _trained };
-        if (_validSampler is not null)
+        if (_validSampler is not null || _examples is { HasValidation: true })
         {
-            _lastEval = ValidationLoss(_validSampler);
+            _lastEval = _examples?.ValidationLoss(_graph, _r.EvalBatches) ?? ValidationLoss(_validSampler!);
             line = line with { EvalLoss = MetricsLog.Round(_lastEval.Value) };
         }
         if (_probe is not null)
@@ -285,7 +321,7 @@ internal sealed class TrainingSession : IDisposable
         Tokens = _tokens,
         TrainedTokens = _trained,
         AdamStep = _adam.Step,
-        DataCursor = _sampler.Cursor.ToJson(),
+        DataCursor = (_examples?.Cursor ?? _sampler!.Cursor).ToJson(),
         RngState = _rng.State,
         ElapsedSeconds = _priorSeconds + _clock.Elapsed.TotalSeconds,
         RecipeSha256 = _fingerprint,

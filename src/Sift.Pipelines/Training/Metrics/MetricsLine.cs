@@ -108,6 +108,10 @@ internal sealed record MetricsLine
     [JsonPropertyName("error")]
     public string? Error { get; init; }
 
+    /// <summary>Preference objectives (dpo, ipo, kto): rewards, accuracy, margin, KL.</summary>
+    [JsonPropertyName("preference")]
+    public FineTuning.PreferenceStats? Preference { get; init; }
+
     /// <summary>True for a record with held-out problem results.</summary>
     [JsonIgnore]
     public bool HasProbe => CleanLoss is not null;

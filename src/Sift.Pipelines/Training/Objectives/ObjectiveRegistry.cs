@@ -14,6 +14,10 @@ internal static class ObjectiveRegistry
         SlmObjective.Spec,
         RandomSelectionObjective.Spec,
         OracleSelectionObjective.Spec,
+        SftObjective.Spec,
+        DpoObjective.Spec,
+        IpoObjective.Spec,
+        KtoObjective.Spec,
     ];
 
     private static readonly Lock s_gate = new();

@@ -1,3 +1,4 @@
+using Sift.Core;
 using Sift.Core.Random;
 using Sift.Data;
 using Sift.Pipelines.Selective;
@@ -38,4 +39,15 @@ internal sealed record ObjectiveContext(TrainRecipe Recipe, Rng Rng, SideShardRe
 /// <param name="Create">Builds the objective for a run.</param>
 /// <param name="Describe">What the demo prints for a student trained with it, given the recipe.</param>
 internal sealed record ObjectiveSpec(string Name, string Label, string Color, string Help, ObjectiveNeeds Needs, bool Selective,
-    Func<ObjectiveContext, ITokenObjective> Create, Func<TrainRecipe, string> Describe);
+    Func<ObjectiveContext, ITokenObjective> Create, Func<TrainRecipe, string> Describe)
+{
+    /// <summary>The example dataset kind it trains on (<c>sift data pack --format</c>); null for the token stream.</summary>
+    public Sift.Data.Examples.ExampleKind? Examples { get; init; }
+
+    /// <summary>Builds the objective of an example run (set with <see cref="Examples"/>).</summary>
+    public Func<ExampleObjectiveContext, IExampleObjective>? CreateForExamples { get; init; }
+
+    /// <summary>The <see cref="Create"/> of an example objective: it has no token-stream form.</summary>
+    public static Func<ObjectiveContext, ITokenObjective> ExamplesOnly(string name) =>
+        _ => throw new SiftException($"train.objective={name} trains on an example dataset (`sift data pack --format ...`), not a token stream");
+}
