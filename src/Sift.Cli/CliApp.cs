@@ -24,7 +24,10 @@ public static class CliApp
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
             BonCommand.Create(),
+            DecontaminateCommand.Create(),
+            SynthCommand.Create(),
             ServeCommand.Create(),
+            RmCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

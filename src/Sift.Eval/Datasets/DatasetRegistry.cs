@@ -12,7 +12,7 @@ namespace Sift.Eval.Datasets;
 /// </summary>
 internal static class DatasetRegistry
 {
-    private const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
+    internal const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
 
     // The harness's mmlu_stem: lm-evaluation-harness's STEM group less anatomy (3,018 test questions).
     private static readonly string[] MmluStemSubjects =

@@ -16,12 +16,13 @@ public sealed class TrainingGraphMemoryTests
         long n = B * T, L = c.NumHiddenLayers, d = c.HiddenSize, f = c.IntermediateSize, qkv = c.QDim + 2 * c.KvDim;
         // Written out from the graph's contract: per layer (residual in, two norms with rstd, qkv, probs, attention
         // output, mid residual, gate|up, h), the final residual, head activations, backward working buffers,
-        // the norm-reduction scratch and the gradients.
+        // the norm-reduction scratch, the vector scratch 16-bit weights widen norm gains and biases into, and the gradients.
         long perLayer = n * d + 2 * (n * d + n) + n * qkv + (long)B * c.NumAttentionHeads * T * T + n * c.QDim + n * d + n * 2 * f + n * f;
         long floats = L * perLayer + n * d
             + n * d + n + n * c.VocabSize
             + n * d + n * d + n * f + n * 2 * f + n * c.QDim + n * qkv
             + RmsNorm.ReduceChunks * d
+            + Math.Max(d, qkv)
             + model.Layout.TotalLength;
         Assert.Equal(4 * floats, graph.AllocatedBytes);
         Assert.Equal(graph.AllocatedBytes, graph.AllocationBreakdown.Sum(b => b.Bytes));
