@@ -38,6 +38,9 @@ public sealed class AutoGemm : IGemm
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc) =>
         Route(transA, transB, m, n, k).Sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
 
+    /// <summary>"openblas" or "managed": the backend a shape runs on (calibrating it on first use).</summary>
+    public string BackendFor(bool transA, bool transB, int m, int n, int k) => Route(transA, transB, m, n, k).Name;
+
     /// <summary>The backend a shape runs on (calibrating it on first use).</summary>
     internal IGemm Route(bool transA, bool transB, int m, int n, int k)
     {
