@@ -43,6 +43,39 @@ public sealed unsafe class VectorKernelTests
         Assert.DoesNotContain(d2, float.IsNaN);
     }
 
+    [Theory]
+    [InlineData(64, false)]
+    [InlineData(80, true)]
+    [InlineData(14, false)]
+    public void RopeRotate_EveryWidth_GivesTheScalarBits(int headDim, bool inverse)
+    {
+        const int heads = 3;
+        int half = headDim / 2;
+        var rng = new Rng((ulong)headDim);
+        float[] v0 = GradCheck.RandomArray(rng, heads * headDim, 2);
+        float[] angles = GradCheck.RandomArray(rng, half, 3);
+        float[] cos = angles.Select(MathF.Cos).ToArray(), sin = angles.Select(MathF.Sin).ToArray();
+        float[] Run(SimdWidth width)
+        {
+            float[] v = (float[])v0.Clone();
+            fixed (float* p = v, c = cos, s = sin)
+            {
+                Rope.Rotate(p, heads, headDim, c, s, inverse, width);
+            }
+            return v;
+        }
+        float[] scalar = Run(SimdWidth.Scalar);
+        // Each pair keeps its length: a rotation.
+        for (int i = 0; i < half; i++)
+        {
+            double before = Math.Sqrt(v0[i] * (double)v0[i] + v0[i + half] * (double)v0[i + half]);
+            double after = Math.Sqrt(scalar[i] * (double)scalar[i] + scalar[i + half] * (double)scalar[i + half]);
+            Assert.Equal(before, after, 4);
+        }
+        Assert.Equal(scalar, Run(SimdWidth.V256));
+        Assert.Equal(scalar, Run(SimdWidth.V512));
+    }
+
     [Fact]
     public void SwiGlu_V512_GivesTheSameBitsAsV256()
     {
