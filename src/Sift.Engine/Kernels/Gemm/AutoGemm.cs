@@ -24,7 +24,7 @@ public sealed class AutoGemm : IGemm
     {
         _blas = blas;
         _managed = managed;
-        _calibration = new GemmCalibration(cachePath, GemmCalibration.MachineKey(managed.KernelName, managed.Threads));
+        _calibration = GemmCalibration.Shared(cachePath, GemmCalibration.MachineKey(managed.KernelName, managed.Threads));
     }
 
     /// <inheritdoc />

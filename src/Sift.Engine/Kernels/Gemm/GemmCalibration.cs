@@ -12,10 +12,15 @@ public sealed record GemmChoice(string Shape, string Backend, double OpenBlasGfl
 /// Per-shape choice between OpenBLAS and the managed kernel, measured once per machine and cached in a
 /// JSON file (<c>$SIFT_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/sift</c>, else <c>~/.cache/sift</c>,
 /// <c>gemm-calibration.json</c>). Entries are keyed by the machine (CPU model and flags, OpenBLAS build and
-/// core, managed kernel, threads), so a different CPU or library calibrates afresh.
+/// core, managed kernel, threads), so a different CPU or library calibrates afresh. Within a process one table
+/// per (file, machine) is shared by every <see cref="AutoGemm"/>, and a choice once made (or read) is never
+/// replaced, so two runs in one process route each shape the same way; across processes the first choice
+/// written to the file wins.
 /// </summary>
 internal sealed class GemmCalibration
 {
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<(string, string), GemmCalibration> s_shared = new();
+
     /// <summary>Measured shapes are capped to this (rows, columns, depth) so calibration costs well under a second each.</summary>
     private const int CapM = 2048, CapN = 4096, CapK = 4096;
 
@@ -38,6 +43,10 @@ internal sealed class GemmCalibration
             }
         }
     }
+
+    /// <summary>The process-wide table for a cache file and machine key.</summary>
+    public static GemmCalibration Shared(string? path, string machine) =>
+        s_shared.GetOrAdd((path is null ? "" : Path.GetFullPath(path), machine), _ => new GemmCalibration(path, machine));
 
     /// <summary>The default cache file, or null when no home or cache directory is known.</summary>
     public static string? DefaultPath
@@ -79,6 +88,12 @@ internal sealed class GemmCalibration
             {
                 return known;
             }
+            // Another process may have measured it since this table was read.
+            if (Read(_path).FirstOrDefault(e => e.Machine == _machine && e.Choice.Shape == shapeKey) is { } written)
+            {
+                _entries[shapeKey] = written.Choice;
+                return written.Choice;
+            }
             int mm = Math.Min(m, CapM), nn = Math.Min(n, CapN), kk = Math.Min(k, CapK);
             // Alternate the two so a change in load hits both; keep each one's best.
             double blas = 0, own = 0;
@@ -103,8 +118,10 @@ internal sealed class GemmCalibration
         }
         try
         {
-            var all = Read(_path).Where(e => e.Machine != _machine).ToList();
-            all.AddRange(_entries.Values.Select(c => new CacheEntry(_machine, c)));
+            // Keep what is in the file (first writer wins); add this table's other shapes.
+            var all = Read(_path);
+            var inFile = all.Where(e => e.Machine == _machine).Select(e => e.Choice.Shape).ToHashSet(StringComparer.Ordinal);
+            all.AddRange(_entries.Values.Where(c => !inFile.Contains(c.Shape)).Select(c => new CacheEntry(_machine, c)));
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
             AtomicFile.WriteAllText(_path, JsonSerializer.Serialize(all, s_json));
         }

@@ -47,9 +47,11 @@ public sealed class AutoGemmTests(ITestOutputHelper output) : IDisposable
             output.WriteLine($"{c.Shape}: {c.Backend} (openblas {c.OpenBlasGflops} GFLOP/s, managed {c.ManagedGflops})");
         }
 
-        // A second instance reads the cache instead of measuring again.
+        // A second AutoGemm in this process shares the choices; a fresh table (another process) reads the file.
         AutoGemm again = CreateOrSkip(cache)!;
         Assert.Equal(auto.Choices, again.Choices);
+        var fromFile = new GemmCalibration(cache, GemmCalibration.MachineKey(new ManagedGemm(2).KernelName, 2));
+        Assert.Equal(auto.Choices, fromFile.Choices);
         using JsonDocument doc = JsonDocument.Parse(File.ReadAllText(cache));
         Assert.Equal(measured.Length, doc.RootElement.GetArrayLength());
     }
