@@ -77,6 +77,26 @@ public sealed unsafe class VectorKernelTests
     }
 
     [Fact]
+    public void RmsNormForward_EveryWidth_GivesTheScalarBits()
+    {
+        const int n = 4, d = 75;
+        var rng = new Rng(31);
+        float[] x = GradCheck.RandomArray(rng, n * d, 3), w = GradCheck.RandomArray(rng, d);
+        float[] Run(SimdWidth width)
+        {
+            float[] y = new float[n * d], r = new float[n];
+            fixed (float* py = y, pr = r, px = x, pw = w)
+            {
+                RmsNorm.Forward(py, pr, px, pw, n, d, 1e-5f, 2, width);
+            }
+            return y;
+        }
+        float[] scalar = Run(SimdWidth.Scalar);
+        Assert.Equal(scalar, Run(SimdWidth.V256));
+        Assert.Equal(scalar, Run(SimdWidth.V512));
+    }
+
+    [Fact]
     public void SwiGlu_V512_GivesTheSameBitsAsV256()
     {
         // Same lane arithmetic per element (the 512-bit loop hands its 8-lane remainder to the 256-bit body).
