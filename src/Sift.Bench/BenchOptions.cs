@@ -18,8 +18,11 @@ public enum BenchPhases
     /// <summary>Single-sequence KV-cache decoding, and the memory bandwidth that bounds it.</summary>
     Decode = 4,
 
+    /// <summary>Process-reward scoring (`sift rm score` on the local engine) over the same tokens.</summary>
+    Rm = 8,
+
     /// <summary>All of them.</summary>
-    All = Train | Forward | Decode,
+    All = Train | Forward | Decode | Rm,
 }
 
 /// <summary>Settings of one benchmark run.</summary>
@@ -80,7 +83,7 @@ public sealed record BenchOptions
         Require(WarmupSteps >= 0, $"--warmup: expected ≥ 0, got {WarmupSteps}");
         Require(TrainSteps >= 1 && ForwardSteps >= 1, $"--steps: expected ≥ 1, got {Math.Min(TrainSteps, ForwardSteps)}");
         Require(DecodeTokens >= 1, $"--decode-tokens: expected ≥ 1, got {DecodeTokens}");
-        Require(Phases != BenchPhases.None, "--phases: choose at least one of train, forward, decode");
+        Require(Phases != BenchPhases.None, "--phases: choose at least one of train, forward, decode, rm");
         Require(Weights == WeightFormat.F32 || Phases == BenchPhases.Decode, $"--weights {Weights.Name()}: 16-bit weights are measured in the decode phase only (--phases decode)");
         return this;
     }

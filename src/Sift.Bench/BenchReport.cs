@@ -57,6 +57,12 @@ public sealed record BenchReport
     /// <summary>Where a forward pass's time went (seconds per pass, by op).</summary>
     public IReadOnlyDictionary<StepOp, double>? ForwardProfile { get; init; }
 
+    /// <summary>Process-reward scoring pass times (<see cref="RmScoringBenchmark"/>), over TokensPerStep tokens each.</summary>
+    public Timings? RmScore { get; init; }
+
+    /// <summary>Median process-reward scoring throughput.</summary>
+    public double? RmTokensPerSecond => RmScore is null ? null : TokensPerStep / RmScore.Median;
+
     /// <summary>sgemm GFLOP/s on the training step's GEMM shapes, one round after each timed step (step FLOPs / round time).</summary>
     public double[]? SgemmRounds { get; init; }
 
@@ -190,6 +196,9 @@ public sealed record BenchReport
             ["forward_tokens_per_s_range"] = Range(Forward, TokensPerStep),
             ["forward_gflops"] = R(ForwardGflops),
             ["forward_over_train"] = R(ForwardTokensPerSecond / TrainTokensPerSecond, 3),
+            ["rm_tokens_per_s"] = R(RmTokensPerSecond),
+            ["rm_tokens_per_s_range"] = Range(RmScore, TokensPerStep),
+            ["rm_over_train"] = R(RmTokensPerSecond / TrainTokensPerSecond, 3),
             ["forward_profile_s"] = Profile(ForwardProfile),
             ["peak_rss_mb"] = R(PeakRssMb),
             ["decode_tokens_per_s"] = R(DecodeTokensPerSecond, 2),

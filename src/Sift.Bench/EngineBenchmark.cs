@@ -45,6 +45,10 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             report = RunTrainingPhases(report, model, compute, gemm, cancel);
         }
+        if (_o.Phases.HasFlag(BenchPhases.Rm))
+        {
+            report = report with { RmScore = RmScoringBenchmark.Run(_o, model, compute, _o.ForwardSteps, _progress, cancel) };
+        }
         if (_o.Phases.HasFlag(BenchPhases.Decode))
         {
             report = RunDecode(report, model, compute, cancel);

@@ -29,6 +29,7 @@ public static class CliApp
             SelectCommand.Create(),
             ServeCommand.Create(),
             RmCommand.Create(),
+            IntegrativeCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

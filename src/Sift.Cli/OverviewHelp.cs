@@ -15,7 +15,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ("Run the whole loop", ["demo"]),
         ("Data", ["data", "tokenizer", "decontaminate", "synth", "select"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
-        ("Generate, evaluate, serve", ["generate", "eval", "bon", "grade", "serve"]),
+        ("Generate, evaluate, serve", ["generate", "integrative", "eval", "bon", "grade", "serve"]),
         ("Reward models", ["rm"]),
         ("Measure", ["bench"]),
     ];
@@ -33,6 +33,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
         ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
         ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",
+        ["integrative"] = "Integrative Decoding: one answer decoded over k prompts that each hold an earlier sampled answer",
         ["eval"] = "run a math benchmark (cot, pal, tool, chat; maj@k, pass@k), or re-grade completions; resumable",
         ["bon"] = "best-of-N, majority and reward-weighted voting curves (mean ± std over random subsets) from scored samples",
         ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",

@@ -85,7 +85,8 @@ public sealed class ServerMetrics
             }
         }
         sb.Append("# TYPE sift_generated_tokens_total counter\n").Append(inv, $"sift_generated_tokens_total {engine.GeneratedTokens}\n");
-        sb.Append("# TYPE sift_prompt_tokens_total counter\n").Append(inv, $"sift_prompt_tokens_total {engine.PrefilledTokens}\n");
+        sb.Append("# TYPE sift_prompt_tokens_total counter\n").Append(inv, $"sift_prompt_tokens_total {engine.PromptTokens}\n");
+        sb.Append("# TYPE sift_prefill_tokens_total counter\n").Append(inv, $"sift_prefill_tokens_total {engine.PrefilledTokens}\n");
         sb.Append("# TYPE sift_engine_steps_total counter\n").Append(inv, $"sift_engine_steps_total {engine.Steps}\n");
         sb.Append("# TYPE sift_engine_busy_seconds_total counter\n").Append(inv, $"sift_engine_busy_seconds_total {engine.BusySeconds:0.######}\n");
         sb.Append("# TYPE sift_sequences_waiting gauge\n").Append(inv, $"sift_sequences_waiting {engine.Waiting}\n");

@@ -73,6 +73,18 @@ public sealed class CompletionsTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task NSamples_ComputeTheirPromptOnce()
+    {
+        var engine = _s.Server.Engine;
+        long prompt0 = engine.PromptTokens, prefill0 = engine.PrefilledTokens;
+        var r = await Create(new CompletionRequest { Prompts = [CompletionPrompt.FromText("Now he has the answer")], MaxTokens = 6, Temperature = 1, N = 6, Seed = 3, ReturnTokenIds = true });
+        Assert.Equal(6, r.Choices.Count);
+        long prompt = engine.PromptTokens - prompt0, prefill = engine.PrefilledTokens - prefill0;
+        Assert.True(prefill > 0);
+        Assert.Equal(6 * prefill, prompt);
+    }
+
+    [Fact]
     public async Task EchoWithMaxTokens0_ReturnsThePromptWithScores_FirstNull()
     {
         int[] ids = [3, 40, 41, 42, 7];

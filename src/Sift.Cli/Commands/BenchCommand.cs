@@ -20,7 +20,7 @@ public static class BenchCommand
         var config = new Option<string>("--config", "-c") { Description = "tiny | small | tinyllama-1.1b | a config.json path (or model folder)", DefaultValueFactory = _ => "tiny" };
         var threads = new Option<int>("--threads") { Description = "Threads for GEMMs and the other kernels", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print the JSON summary instead of the table" };
-        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
+        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode, rm (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int>("--steps") { Description = "Timed training and forward steps (median reported)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps per phase", DefaultValueFactory = _ => 1 };
         var decodeTokens = new Option<int>("--decode-tokens") { Description = "Timed decode steps", DefaultValueFactory = _ => 16 };
@@ -31,7 +31,7 @@ public static class BenchCommand
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
             8,192 tokens per step) with the achieved GFLOP/s against sgemm on the same shapes, forward-only
-            tokens/s (scoring), peak memory, and single-sequence decode tokens/s against the memory-bandwidth
+            tokens/s (scoring), process-reward scoring tokens/s (sift rm score's local path), peak memory, and single-sequence decode tokens/s against the memory-bandwidth
             limit. Warm-up steps are excluded; medians of the timed steps are reported.
             """)
         {
@@ -93,10 +93,11 @@ public static class BenchCommand
                 "train" => BenchPhases.Train,
                 "forward" => BenchPhases.Forward,
                 "decode" => BenchPhases.Decode,
-                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode"),
+                "rm" => BenchPhases.Rm,
+                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode, rm"),
             };
         }
-        return result == BenchPhases.None ? throw new SiftException("--phases: choose at least one of train, forward, decode") : result;
+        return result == BenchPhases.None ? throw new SiftException("--phases: choose at least one of train, forward, decode, rm") : result;
     }
 
     /// <summary>The human-readable table.</summary>
@@ -137,6 +138,11 @@ public static class BenchCommand
         {
             string ratio = r.Train is null ? "" : $"; {r.ForwardTokensPerSecond / r.TrainTokensPerSecond:0.00}x training";
             Row("forward tokens/s", Rate(r.Forward, r.TokensPerStep, "N0"), $"{r.ForwardGflops:0.0} GFLOP/s{ratio}");
+        }
+        if (r.RmScore is not null)
+        {
+            string ratio = r.Train is null ? "" : $"{r.RmTokensPerSecond / r.TrainTokensPerSecond:0.00}x training";
+            Row("rm score tokens/s", Rate(r.RmScore, r.TokensPerStep, "N0"), $"PRM scoring, a label every {RmScoringBenchmark.StepTokens} tokens; {ratio}");
         }
         if (r.PeakRssMb is double rss)
         {

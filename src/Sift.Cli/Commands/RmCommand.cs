@@ -12,5 +12,6 @@ public static class RmCommand
         """)
     {
         RmScoreCommand.Create(),
+        RmLabelCommand.Create(),
     };
 }

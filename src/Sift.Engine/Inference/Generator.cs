@@ -41,6 +41,9 @@ public sealed class Generator : IDisposable
     /// <summary>Context length available to prompt + completion.</summary>
     public int MaxLength { get; }
 
+    /// <summary>Prompt tokens computed so far (a prompt shared by several requests counts once while a slot holds it).</summary>
+    public long PrefillTokens { get; private set; }
+
     /// <summary>
     /// Runs every request. <paramref name="shouldStop"/>(request index, generated so far) lets callers end a
     /// completion on stop strings; <paramref name="onFinished"/> reports each result as soon as it is done.
@@ -80,6 +83,10 @@ public sealed class Generator : IDisposable
         var slotLp = new List<float>[slots];
         var slotRng = new Rng[slots];
         var slotNext = new int[slots];
+        // The prompt each slot's cache starts with and the logits after it: a request whose prompt a slot already
+        // holds (another sample of it, running or finished) copies those rows instead of computing them again.
+        var slotPrompt = new int[slots][];
+        var slotPromptLogits = new float[slots][];
         Array.Fill(slotReq, -1);
         var logits = new float[slots * _vocab];
         var one = new float[_vocab];
@@ -143,9 +150,22 @@ public sealed class Generator : IDisposable
                 slotOut[s] = new List<int>(req.MaxTokens);
                 slotLp[s] = new List<float>(req.MaxTokens);
                 slotRng[s] = new Rng(req.Seed);
-                _session.Reset(s);
-                _session.Prefill(s, req.Prompt, one);
-                Advance(s, one);
+                int donor = Donor(slotPrompt, req.Prompt, s);
+                if (donor >= 0)
+                {
+                    _session.ForkPrefix(donor, s, req.Prompt.Length);
+                    slotPrompt[s] = slotPrompt[donor];
+                    slotPromptLogits[s] = slotPromptLogits[donor];
+                }
+                else
+                {
+                    _session.Reset(s);
+                    _session.Prefill(s, req.Prompt, one);
+                    PrefillTokens += req.Prompt.Length;
+                    slotPrompt[s] = req.Prompt;
+                    slotPromptLogits[s] = [.. one];
+                }
+                Advance(s, slotPromptLogits[s]);
             }
             var seqs = new List<int>();
             var toks = new List<int>();
@@ -168,6 +188,23 @@ public sealed class Generator : IDisposable
             }
         }
         return results;
+    }
+
+    // A slot whose cache starts with `prompt` (this slot first: no copy needed), or -1.
+    private static int Donor(int[]?[] slotPrompt, int[] prompt, int self)
+    {
+        if (slotPrompt[self] is { } own && (ReferenceEquals(own, prompt) || own.AsSpan().SequenceEqual(prompt)))
+        {
+            return self;
+        }
+        for (int d = 0; d < slotPrompt.Length; d++)
+        {
+            if (d != self && slotPrompt[d] is { } p && (ReferenceEquals(p, prompt) || p.AsSpan().SequenceEqual(prompt)))
+            {
+                return d;
+            }
+        }
+        return -1;
     }
 
     /// <inheritdoc />

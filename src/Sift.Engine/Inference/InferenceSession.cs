@@ -8,6 +8,9 @@ namespace Sift.Engine.Inference;
 /// <summary>Receives the head outputs [W] (LM logits, or a score head's outputs) after token <paramref name="index"/> of a prefill.</summary>
 public delegate void RowLogitsHandler(int index, ReadOnlySpan<float> logits);
 
+/// <summary>Receives the final-normed hidden state [d] after token <paramref name="index"/> of a prefill.</summary>
+public delegate void RowHiddenHandler(int index, ReadOnlySpan<float> hidden);
+
 /// <summary>
 /// Forward-only execution with a key/value cache for up to <see cref="MaxSequences"/> sequences.
 /// Every call processes a ragged set of rows (sequence, position, token): a prompt prefill is many rows of
@@ -29,7 +32,7 @@ public sealed unsafe class InferenceSession : IDisposable
     private readonly int[] _windows;
     private readonly BufferArena _arena = new();
     private readonly KvCache _cache;
-    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _ropeCos, _ropeSin, _vec;
+    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _ropeCos, _ropeSin, _vec, _headRow;
     [ThreadStatic] private static NativeBuffer? t_scores;
     private readonly int[] _lengths;
 
@@ -68,6 +71,7 @@ public sealed unsafe class InferenceSession : IDisposable
             _ropeCos = _arena.Add("rope_cos", (long)maxRows * c.HeadDim / 2);
             _ropeSin = _arena.Add("rope_sin", (long)maxRows * c.HeadDim / 2);
             _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
+            _headRow = _arena.Add("head_row", _d);
         }
         catch
         {
@@ -94,6 +98,25 @@ public sealed unsafe class InferenceSession : IDisposable
     public void Reset(int seq) => _lengths[seq] = 0;
 
     /// <summary>
+    /// Makes slot <paramref name="to"/> hold the first <paramref name="length"/> cached positions of slot
+    /// <paramref name="from"/> (a copy of their keys and values): N samples of one prompt compute the prompt once. A
+    /// slot's rows never change once written, so any slot whose sequence starts with the prompt can give it, and
+    /// <paramref name="from"/> == <paramref name="to"/> just drops the positions after <paramref name="length"/>.
+    /// </summary>
+    public void ForkPrefix(int from, int to, int length)
+    {
+        if ((uint)length > (uint)_lengths[from])
+        {
+            throw new ArgumentOutOfRangeException(nameof(length), $"slot {from} holds {_lengths[from]} positions; cannot fork {length}");
+        }
+        if (from != to)
+        {
+            _cache.CopyPrefix(from, to, length);
+        }
+        _lengths[to] = length;
+    }
+
+    /// <summary>
     /// Appends <paramref name="tokens"/> to slot <paramref name="seq"/> (in chunks of MaxRows) and returns the
     /// head outputs after the last one in <paramref name="lastLogits"/> [W]. When <paramref name="losses"/> is given
     /// (LM head only), losses[i] = −log p(tokens[i+1] | everything before) for i &lt; tokens.Length − 1.
@@ -108,6 +131,49 @@ public sealed unsafe class InferenceSession : IDisposable
     /// </summary>
     public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, RowLogitsHandler onRow) =>
         Prefill(seq, tokens, lastLogits, default, onRow);
+
+    /// <summary>
+    /// Appends <paramref name="tokens"/> to slot <paramref name="seq"/> and hands the final-normed hidden state after
+    /// every token to <paramref name="onRow"/>, skipping the head: a reader of a few tokens' logits (a reward model's
+    /// label tokens) takes them with <see cref="TokenLogit"/> at forward cost without the vocabulary projection.
+    /// </summary>
+    public void PrefillHidden(int seq, ReadOnlySpan<int> tokens, RowHiddenHandler onRow)
+    {
+        if (tokens.Length == 0)
+        {
+            throw new ArgumentException("prefill needs at least one token", nameof(tokens));
+        }
+        if (_lengths[seq] + tokens.Length > MaxLength)
+        {
+            throw new ArgumentOutOfRangeException(nameof(tokens), $"sequence would reach {_lengths[seq] + tokens.Length} tokens; the limit is {MaxLength}");
+        }
+        int context = _lengths[seq] + tokens.Length;
+        int done = 0;
+        while (done < tokens.Length)
+        {
+            int rows = Math.Min(MaxRows, tokens.Length - done);
+            ForwardRows(seq, tokens.Slice(done, rows), allRows: true, context, hiddenOnly: true);
+            for (int r = 0; r < rows; r++)
+            {
+                onRow(done + r, new ReadOnlySpan<float>(_xn.Ptr + (long)r * _d, _d));
+            }
+            done += rows;
+        }
+    }
+
+    /// <summary>The head output <paramref name="column"/> (a token's logit) for a hidden state from <see cref="PrefillHidden"/>: one row of the head.</summary>
+    public float TokenLogit(ReadOnlySpan<float> hidden, int column)
+    {
+        if (hidden.Length != _d || (uint)column >= (uint)_hw)
+        {
+            throw new ArgumentException($"hidden has {hidden.Length} values (expected {_d}); column {column} (head width {_hw})");
+        }
+        float* w = _m.View.Floats(_m.Layout.Head + (long)column * _d, _d, _headRow.Ptr);
+        fixed (float* h = hidden)
+        {
+            return Vec.Dot(h, w, _d);
+        }
+    }
 
     private void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses, RowLogitsHandler? onRow)
     {
@@ -193,7 +259,7 @@ public sealed unsafe class InferenceSession : IDisposable
         new Span<float>(_logits.Ptr, rows * _hw).CopyTo(logits);
     }
 
-    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, int context)
+    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, int context, bool hiddenOnly = false)
     {
         int rows = tokens.Length;
         _cache.Ensure(seq, _lengths[seq] + rows, _lengths[seq]);
@@ -206,14 +272,14 @@ public sealed unsafe class InferenceSession : IDisposable
             pos[r] = _lengths[seq] + r;
             ctx[r] = context;
         }
-        Run(seqs, pos, ctx, tokens, allRows);
+        Run(seqs, pos, ctx, tokens, allRows, hiddenOnly);
         _lengths[seq] += rows; // when !allRows only the last row's logits were computed, into row 0
     }
 
     // Rows are (seqs[r], pos[r], tokens[r]) in sequences of ctx[r] tokens (what dynamic RoPE sees); K/V of each
     // row are written to the cache before attention, so rows of one sequence given in position order see each
     // other causally.
-    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> ctx, ReadOnlySpan<int> tokens, bool allRows)
+    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> ctx, ReadOnlySpan<int> tokens, bool allRows, bool hiddenOnly = false)
     {
         var c = _m.Config;
         var lay = _m.Layout;
@@ -255,7 +321,10 @@ public sealed unsafe class InferenceSession : IDisposable
         if (allRows)
         {
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(lay.FinalNorm, _d, vec), rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
+            if (!hiddenOnly)
+            {
+                Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
+            }
         }
         else
         {

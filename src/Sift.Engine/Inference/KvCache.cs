@@ -40,6 +40,18 @@ internal sealed unsafe class KvCache(int slots, int layers, int kvDim, int maxLe
         _capacity[slot] = next;
     }
 
+    /// <summary>Copies positions [0, <paramref name="length"/>) of every layer's keys and values from slot <paramref name="from"/> to slot <paramref name="to"/>.</summary>
+    public void CopyPrefix(int from, int to, int length)
+    {
+        Ensure(to, length, keep: 0);
+        long bytes = (long)length * kvDim * sizeof(float);
+        for (int l = 0; l < layers; l++)
+        {
+            Buffer.MemoryCopy(Keys(from, l), Keys(to, l), bytes, bytes);
+            Buffer.MemoryCopy(Values(from, l), Values(to, l), bytes, bytes);
+        }
+    }
+
     /// <summary>Keys of <paramref name="slot"/> at <paramref name="layer"/>: [capacity, KvDim].</summary>
     public float* Keys(int slot, int layer) => _blocks[slot]!.Ptr + (long)layer * 2 * _capacity[slot] * kvDim;
 

@@ -1,4 +1,6 @@
+using Sift.Engine;
 using Sift.Engine.Inference;
+using Sift.Engine.Model;
 using Sift.Inference;
 
 namespace Sift.Rewards.Scoring;
@@ -6,25 +8,29 @@ namespace Sift.Rewards.Scoring;
 /// <summary>
 /// Reward-model scoring on the local engine: each prompt is one prefill of the whole sequence through the KV-cache
 /// session (every step of a solution in one forward pass, since attention is causal), and the logits of the label
-/// tokens are read at each step's row as the prefill hands the rows over.
+/// tokens are read at each step's row as the prefill hands the rows over (two rows of the LM head, not all of it).
 /// </summary>
 internal sealed class LocalStepScorer : IStepScorer
 {
-    private readonly LoadedModel _model;
     private readonly InferenceSession _session;
-    private readonly float[] _last;
 
     /// <summary>Creates the session; <paramref name="maxRows"/> bounds the rows of one forward call (longer prompts run in chunks).</summary>
     public LocalStepScorer(LoadedModel model, int maxRows = 512)
+        : this(model.Model, model.Compute, model.Directory, maxRows)
     {
-        _model = model;
-        MaxTokens = model.Model.Config.MaxPositionEmbeddings;
-        _session = new InferenceSession(model.Model, 1, MaxTokens, model.Compute, maxRows: Math.Max(1, Math.Min(maxRows, MaxTokens)));
-        _last = new float[model.Model.Config.VocabSize];
+    }
+
+    /// <summary>Over bare weights (the benchmark).</summary>
+    public LocalStepScorer(LlamaModel model, Compute compute, string identity, int maxRows = 512)
+    {
+        model.Config.RequireCausalLm("reward scoring by label tokens");
+        Identity = identity;
+        MaxTokens = model.Config.MaxPositionEmbeddings;
+        _session = new InferenceSession(model, 1, MaxTokens, compute, maxRows: Math.Max(1, Math.Min(maxRows, MaxTokens)));
     }
 
     /// <inheritdoc />
-    public string Identity => _model.Directory;
+    public string Identity { get; }
 
     /// <inheritdoc />
     public int MaxTokens { get; }
@@ -48,12 +54,13 @@ internal sealed class LocalStepScorer : IStepScorer
         var bad = new double?[rows.Length];
         int next = 0;
         _session.Reset(0);
-        _session.Prefill(0, p.Tokens, _last, (i, logits) =>
+        // Only the two label logits are read, so the vocabulary projection is skipped (forward cost minus the LM head).
+        _session.PrefillHidden(0, p.Tokens, (i, hidden) =>
         {
             while (next < rows.Length && rows[next] == i)
             {
-                good[next] = logits[labels.Good];
-                bad[next] = logits[labels.Bad];
+                good[next] = _session.TokenLogit(hidden, labels.Good);
+                bad[next] = _session.TokenLogit(hidden, labels.Bad);
                 next++;
             }
         });

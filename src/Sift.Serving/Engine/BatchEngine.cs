@@ -26,7 +26,7 @@ public sealed class BatchEngine : IDisposable
     private readonly int _vocab;
     private int _waiting;
     private volatile bool _stopping;
-    private long _steps, _generated, _prefilled, _busyTicks;
+    private long _steps, _generated, _prompt, _prefilled, _busyTicks;
 
     /// <summary>Creates the session (KV cache of maxBatch × maxLength) and starts the engine thread.</summary>
     public BatchEngine(LoadedModel model, int maxBatch, int maxQueue, int maxLength)
@@ -65,7 +65,10 @@ public sealed class BatchEngine : IDisposable
     /// <summary>Tokens generated.</summary>
     public long GeneratedTokens => Interlocked.Read(ref _generated);
 
-    /// <summary>Prompt tokens prefilled.</summary>
+    /// <summary>Prompt tokens of every admitted sequence.</summary>
+    public long PromptTokens => Interlocked.Read(ref _prompt);
+
+    /// <summary>Prompt tokens computed (a prompt a slot already held is copied, not computed).</summary>
     public long PrefilledTokens => Interlocked.Read(ref _prefilled);
 
     /// <summary>Seconds the engine thread spent computing.</summary>
@@ -112,6 +115,11 @@ public sealed class BatchEngine : IDisposable
         public Rng Rng = new(0);
         public int Generated;
         public int Next;
+
+        // The prompt this slot's cache starts with and the logits after it, kept after the job ends: another
+        // sample of the same prompt (n > 1, or the same prompt sent again) copies the rows instead of computing them.
+        public int[]? Prompt;
+        public float[]? PromptLogits;
     }
 
     private void Loop()
@@ -145,7 +153,7 @@ public sealed class BatchEngine : IDisposable
                         continue;
                     }
                     int slot = s;
-                    Guard(slots[s], () => Admit(slot, slots[slot], job, last, probs, order));
+                    Guard(slots[s], () => Admit(slot, slots, job, last, probs, order));
                 }
             }
             // Decode: one step for every active slot together.
@@ -192,6 +200,7 @@ public sealed class BatchEngine : IDisposable
                 {
                     slots[seqs[r]].Job?.Finish("error");
                     slots[seqs[r]].Job = null;
+                    slots[seqs[r]].Prompt = null;
                 }
                 continue;
             }
@@ -217,16 +226,66 @@ public sealed class BatchEngine : IDisposable
             Console.Error.WriteLine($"sift serve: job failed: {ex}");
             slot.Job?.Finish("error");
             slot.Job = null;
+            slot.Prompt = null; // its cache may be half written: never a donor
+
         }
     }
 
-    private void Admit(int s, Slot slot, EngineJob job, float[] last, float[] probs, int[] order)
+    private void Admit(int s, Slot[] slots, EngineJob job, float[] last, float[] probs, int[] order)
     {
+        var slot = slots[s];
         job.StartedAt = Stopwatch.GetTimestamp();
         slot.Job = job;
         slot.Rng = new Rng(job.Seed);
         slot.Generated = 0;
-        _session.Reset(s);
+        var prompt = job.Prompt;
+        Interlocked.Add(ref _prompt, prompt.Length);
+        int donor = job.PromptLogprobs >= 0 ? -1 : Donor(slots, prompt, s);
+        slot.Prompt = null;
+        if (donor >= 0)
+        {
+            _session.ForkPrefix(donor, s, prompt.Length);
+            slot.Prompt = slots[donor].Prompt;
+            slot.PromptLogits = slots[donor].PromptLogits;
+            slot.PromptLogits.AsSpan().CopyTo(last);
+        }
+        else
+        {
+            _session.Reset(s);
+            Prefill(s, job, last);
+            slot.Prompt = prompt;
+            slot.PromptLogits = [.. last];
+            Interlocked.Add(ref _prefilled, prompt.Length);
+        }
+        if (job.MaxTokens == 0)
+        {
+            slot.Job = null;
+            job.Finish("length");
+            return;
+        }
+        Advance(slot, last, probs, order);
+    }
+
+    // A slot whose cache starts with `prompt` (this one first: nothing to copy), or -1.
+    private static int Donor(Slot[] slots, int[] prompt, int self)
+    {
+        if (slots[self].Prompt is { } own && own.AsSpan().SequenceEqual(prompt))
+        {
+            return self;
+        }
+        for (int d = 0; d < slots.Length; d++)
+        {
+            if (d != self && slots[d].Prompt is { } p && p.AsSpan().SequenceEqual(prompt))
+            {
+                return d;
+            }
+        }
+        return -1;
+    }
+
+    // Computes the prompt (and its per-token scores when the job asks for them).
+    private void Prefill(int s, EngineJob job, float[] last)
+    {
         var prompt = job.Prompt;
         if (job.PromptLogprobs >= 0)
         {
@@ -254,14 +313,6 @@ public sealed class BatchEngine : IDisposable
         {
             _session.Prefill(s, prompt, last);
         }
-        Interlocked.Add(ref _prefilled, prompt.Length);
-        if (job.MaxTokens == 0)
-        {
-            slot.Job = null;
-            job.Finish("length");
-            return;
-        }
-        Advance(slot, last, probs, order);
     }
 
     // Picks the next token of a slot from its logits; empties the slot when the job ends.

@@ -31,6 +31,31 @@ public sealed class InferenceTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void PrefillHidden_TokenLogitsEqualPrefillRowLogits(bool tied)
+    {
+        using var model = NewModel(tied);
+        int V = model.Config.VocabSize;
+        int[] tokens = [5, 3, 8, 1, 1, 7, 2, 9, 4];
+        using var a = new InferenceSession(model, 1, 32, Compute.Reference, maxRows: 4); // chunked prefill
+        var rows = new List<float[]>();
+        a.Prefill(0, tokens, new float[V], (i, logits) => rows.Add(logits.ToArray()));
+        a.Reset(0);
+        int seen = 0;
+        a.PrefillHidden(0, tokens, (i, hidden) =>
+        {
+            Assert.Equal(seen++, i);
+            for (int v = 0; v < V; v++)
+            {
+                Assert.Equal(rows[i][v], a.TokenLogit(hidden, v), 4);
+            }
+        });
+        Assert.Equal(tokens.Length, seen);
+        Assert.Equal(tokens.Length, a.Length(0));
+    }
+
     [Fact]
     public void StepByStepDecode_MatchesPrefillLogits()
     {
@@ -78,6 +103,58 @@ public sealed class InferenceTests
         }
         Assert.Empty(r1[2].Tokens);
         Assert.Equal("length", r1[0].FinishReason);
+    }
+
+    [Fact]
+    public void SamplesOfOnePrompt_ShareItsPrefill_AndEqualSamplesDrawnAlone()
+    {
+        using var model = NewModel();
+        var hot = new SamplingOptions { Temperature = 1.2f };
+        int[] a = [1, 2, 3, 4, 5], b = [9, 8, 7];
+        // Seven samples of a, interleaved with b (copies of the arrays: prompts match by content), on 3 slots.
+        var reqs = Enumerable.Range(0, 10).Select(i => new GenerationRequest(i % 3 == 2 ? [.. b] : [.. a], 6, hot, (ulong)(100 + i))).ToArray();
+        using var shared = new Generator(model, Compute.Reference, maxBatch: 3);
+        var got = shared.Generate(reqs);
+        Assert.Equal(a.Length + b.Length, shared.PrefillTokens);
+        for (int i = 0; i < reqs.Length; i++)
+        {
+            using var alone = new Generator(model, Compute.Reference, maxBatch: 1);
+            var want = alone.Generate([reqs[i]])[0];
+            Assert.Equal(want.Tokens, got[i].Tokens);
+            Assert.Equal(want.Logprobs, got[i].Logprobs);
+        }
+        Assert.True(got.Where((_, i) => i % 3 != 2).Select(r => string.Join(',', r.Tokens)).Distinct().Count() > 1, "different seeds give different samples");
+    }
+
+    [Fact]
+    public void ForkPrefix_CopiesRowsThatDecodeLikeAFreshPrefill()
+    {
+        using var model = NewModel();
+        using var session = new InferenceSession(model, 3, 32, Compute.Reference);
+        int vocab = model.Config.VocabSize;
+        var last = new float[vocab];
+        var logits = new float[2 * vocab];
+
+        // The whole prefill copied: bit for bit what computing it again gives.
+        session.Prefill(0, [3, 1, 4, 1], last);
+        session.ForkPrefix(0, 1, 4);
+        session.Prefill(2, [3, 1, 4, 1], last);
+        session.Step([1, 2], [7, 7], logits);
+        Assert.Equal(logits.AsSpan(vocab).ToArray(), logits.AsSpan(0, vocab).ToArray());
+        Assert.Equal((5, 4), (session.Length(1), session.Length(0)));
+
+        // A prefix of a longer prefill: the same rows up to the rounding of a longer GEMM.
+        session.Reset(2);
+        session.Prefill(2, [3, 1], last);
+        session.ForkPrefix(0, 1, 2);
+        session.Step([1, 2], [5, 5], logits);
+        for (int i = 0; i < vocab; i++)
+        {
+            Assert.Equal(logits[vocab + i], logits[i], 1e-5);
+        }
+        session.ForkPrefix(0, 0, 1);
+        Assert.Equal(1, session.Length(0));
+        Assert.Throws<ArgumentOutOfRangeException>(() => session.ForkPrefix(0, 2, 2));
     }
 
     [Fact]

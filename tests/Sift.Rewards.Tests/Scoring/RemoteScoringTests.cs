@@ -57,11 +57,18 @@ public sealed class RemoteScoringTests(ToyPrmFixture toy)
         Assert.All(result.Missing, m => Assert.Equal("-", m));
         Assert.Equal(3, result.MissingSteps);
         Assert.Null(result.Score);
-        // With top-1 the likelier label joins the prompt's own "+": every step is scored, the wrong one low.
+        // With top-1 the likelier label joins the prompt's own "+": the wrong step has both and scores low; at the
+        // right steps the top-1 is "+" itself, so "-" is still absent and those steps stay unscored (not 1.0).
         using var top1 = await RemoteStepScorer.ConnectAsync(server.Endpoint(), topLogprobs: 1, ownsEndpoint: true);
         await top1.ScoreAsync([p], labels, (_, r) => got = r, CancellationToken.None);
         var r1 = StepScoring.Combine(got!, 3, StepAggregate.Min);
-        Assert.Equal(0, r1.MissingSteps);
-        Assert.True(r1.Steps[0] > 0.5 && r1.Steps[1] < 0.5 && r1.Steps[2] > 0.5);
+        Assert.True(r1.Steps[1] < 0.5);
+        Assert.Null(r1.Missing[1]);
+        Assert.Null(r1.Steps[0]);
+        Assert.Null(r1.Steps[2]);
+        Assert.Equal("-", r1.Missing[0]);
+        Assert.Equal("-", r1.Missing[2]);
+        Assert.Equal(2, r1.MissingSteps);
+        Assert.Null(r1.Score);
     }
 }
