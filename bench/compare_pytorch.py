@@ -1,79 +1,151 @@
 #!/usr/bin/python3
-"""Sift vs PyTorch training throughput and peak memory on the same Llama configs, same thread count.
+"""Sift vs PyTorch training throughput on the same Llama configs, with a protocol that cannot flatter Sift.
 
-For each repeat and config it runs `sift bench --phases train,forward --json` and bench/pytorch_llama.py
-(PyTorch on CPU, the same model, 8,192 tokens per step, AdamW step included) one after the other,
-alternating which goes first, because the machine may be shared: ratios are taken within one repeat and
-reported as median [min–max] over the repeats.
+Per repeat and config it runs `sift bench --phases train,forward --json` (default `--gemm auto`) and
+bench/pytorch_llama.py at 1 and at 2 threads (PyTorch's better thread count differs between machines), in an
+order that rotates every repeat, because the machine may be shared. Around every run it reads the 1-minute load
+average; a repeat whose runs saw loads more than --max-load-diff (default one core's worth) apart is FLAGGED and
+left out of the summary ratios (a competitor slowed by other jobs is no comparison). The ratio is Sift against
+PyTorch's best thread count in the same repeat. PyTorch runs with the OpenBLAS core Sift uses: when OpenBLAS
+chose a generic core (e.g. Prescott on a CPU it does not know) Sift switches it, and OPENBLAS_CORETYPE gives
+PyTorch the same (override with --torch-coretype).
+
+The header names the CPU model and SIMD flags, OpenBLAS build and core, and the load.
 
 Usage (Debian's python3 with python3-torch):
-    /usr/bin/python3 bench/compare_pytorch.py [--configs tiny,small] [--threads 2] [--repeats 3] [--steps 5]
+    /usr/bin/python3 bench/compare_pytorch.py [--configs tiny,small] [--sift-threads 2] [--torch-threads 1,2]
+        [--repeats 3] [--steps 5] [--max-load-diff 1.0] [--json]
 """
 import argparse, json, os, statistics, subprocess, sys
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
-def run_json(cmd):
-    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True)
-    return json.loads(out.stdout)
+def load_average():
+    with open("/proc/loadavg") as f:
+        return float(f.read().split()[0])
 
 
-def sift(config, threads, steps):
-    return run_json([os.path.join(ROOT, "sift"), "bench", "--config", config, "--threads", str(threads),
-                     "--steps", str(steps), "--phases", "train,forward", "--json"])
+def timed_json(cmd, env=None):
+    """Runs a command that prints one JSON object; returns (result, load before, load after)."""
+    before = load_average()
+    out = subprocess.run(cmd, cwd=ROOT, check=True, capture_output=True, text=True, env=env)
+    after = load_average()
+    text = out.stdout.strip()
+    try:
+        return json.loads(text), before, after
+    except json.JSONDecodeError:  # progress lines before a one-line JSON result
+        return json.loads(text.splitlines()[-1]), before, after
 
 
-def torch(config, threads, steps):
-    return run_json([sys.executable, os.path.join(ROOT, "bench", "pytorch_llama.py"), "--config", config,
-                     "--threads", str(threads), "--steps", str(steps), "--json"])
+def sift_cmd(a):
+    """./sift (rebuilds when sources changed), or a fixed build: --sift-dll path/to/sift.dll."""
+    return ["dotnet", a.sift_dll] if a.sift_dll else [os.path.join(ROOT, "sift")]
+
+
+def sift(cmd, config, threads, steps, gemm):
+    return timed_json(cmd + ["bench", "--config", config, "--threads", str(threads),
+                       "--steps", str(steps), "--phases", "train,forward", "--gemm", gemm, "--json"])
+
+
+def torch(config, threads, steps, coretype):
+    env = dict(os.environ)
+    if coretype:
+        env["OPENBLAS_CORETYPE"] = coretype
+    return timed_json([sys.executable, os.path.join(ROOT, "bench", "pytorch_llama.py"), "--config", config,
+                       "--threads", str(threads), "--steps", str(steps), "--json"], env)
 
 
 def fmt(values, digits=0):
+    if not values:
+        return "-"
     m = statistics.median(values)
     return f"{m:,.{digits}f} [{min(values):,.{digits}f}–{max(values):,.{digits}f}]"
+
+
+def mean_load(run):
+    return (run["load"][0] + run["load"][1]) / 2
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--configs", default="tiny,small")
-    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--sift-threads", type=int, default=2)
+    ap.add_argument("--torch-threads", default="1,2", help="PyTorch thread counts; the best is compared")
+    ap.add_argument("--gemm", default="auto", help="sift bench --gemm")
     ap.add_argument("--repeats", type=int, default=3)
     ap.add_argument("--steps", type=int, default=5)
+    ap.add_argument("--max-load-diff", type=float, default=1.0,
+                    help="flag a repeat whose runs' mean load averages differ by more than this")
+    ap.add_argument("--torch-coretype", default=None, help="OPENBLAS_CORETYPE for PyTorch (default: Sift's core "
+                    "when Sift had to switch OpenBLAS away from a generic core, else unset)")
+    ap.add_argument("--sift-dll", default=None, help="run this built sift.dll instead of ./sift (a frozen build)")
     ap.add_argument("--json", action="store_true", help="also print every raw result as JSON lines")
     a = ap.parse_args()
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
+    torch_threads = [int(t) for t in a.torch_threads.split(",") if t.strip()]
 
-    subprocess.run([os.path.join(ROOT, "sift"), "--help"], cwd=ROOT, check=True, capture_output=True)  # build once
+    subprocess.run(sift_cmd(a) + ["--help"], cwd=ROOT, check=True, capture_output=True)  # build once
+    coretype = a.torch_coretype
     rows = {c: [] for c in configs}
+    machine = None
     for rep in range(a.repeats):
         for c in configs:
-            order = [("sift", sift), ("torch", torch)] if rep % 2 == 0 else [("torch", torch), ("sift", sift)]
+            runs = [("sift", a.sift_threads)] + [("torch", t) for t in torch_threads]
+            shift = rep % len(runs)
+            runs = runs[shift:] + runs[:shift]
             res = {}
-            for name, fn in order:
-                print(f"repeat {rep + 1}/{a.repeats} {c}: {name}...", file=sys.stderr, flush=True)
-                res[name] = fn(c, a.threads, a.steps)
+            for name, threads in runs:
+                print(f"repeat {rep + 1}/{a.repeats} {c}: {name} {threads} thread(s)...", file=sys.stderr, flush=True)
+                if name == "sift":
+                    r, l0, l1 = sift(sift_cmd(a), c, threads, a.steps, a.gemm)
+                    machine = machine or r.get("machine")
+                    if coretype is None and machine and machine.get("openblas_core") != machine.get("openblas_default_core"):
+                        coretype = machine.get("openblas_core")
+                    res["sift"] = {"result": r, "load": [l0, l1], "threads": threads}
+                else:
+                    r, l0, l1 = torch(c, threads, a.steps, coretype)
+                    res[f"torch{threads}"] = {"result": r, "load": [l0, l1], "threads": threads, "coretype": coretype}
+            loads = [mean_load(v) for v in res.values()]
+            res["flagged"] = max(loads) - min(loads) > a.max_load_diff
+            best = max((k for k in res if k.startswith("torch")), key=lambda k: res[k]["result"]["train_tokens_per_s"])
+            res["torch_best"] = best
             rows[c].append(res)
             if a.json:
                 print(json.dumps({"repeat": rep + 1, "config": c, **res}))
-            s, t = res["sift"], res["torch"]
-            print(f"  sift {s['train_tokens_per_s']:,.0f} tok/s, pytorch {t['train_tokens_per_s']:,.0f} tok/s: "
-                  f"{s['train_tokens_per_s'] / t['train_tokens_per_s']:.2f}x", file=sys.stderr, flush=True)
+            s, t = res["sift"], res[best]
+            print(f"  sift {s['result']['train_tokens_per_s']:,.0f} tok/s (load {s['load'][0]:.1f}→{s['load'][1]:.1f}), "
+                  f"pytorch best {t['result']['train_tokens_per_s']:,.0f} tok/s at {t['threads']} thread(s) "
+                  f"(load {t['load'][0]:.1f}→{t['load'][1]:.1f}): "
+                  f"{s['result']['train_tokens_per_s'] / t['result']['train_tokens_per_s']:.2f}x"
+                  f"{'  FLAGGED: loads differ by more than %.1f' % a.max_load_diff if res['flagged'] else ''}",
+                  file=sys.stderr, flush=True)
 
-    print(f"\nSift vs PyTorch {rows[configs[0]][0]['torch']['torch']}, {a.threads} threads, 8,192 tokens/step, "
-          f"median [range] over {a.repeats} alternating repeats of {a.steps} timed steps each\n")
-    head = ("config", "sift train tok/s", "pytorch train tok/s", "sift/pytorch", "sift peak RSS MB",
-            "pytorch peak RSS MB", "sift train/sgemm", "sift fwd/train", "load avg")
+    m = machine or {}
+    first = rows[configs[0]][0]
+    torch_version = next(v["result"]["torch"] for k, v in first.items() if k.startswith("torch") and isinstance(v, dict))
+    print(f"\nCPU: {m.get('cpu_model')}, {m.get('logical_cpus')} logical CPUs; SIMD: {' '.join(m.get('simd_flags') or [])}")
+    print(f"OpenBLAS: {m.get('openblas_config')}; core {m.get('openblas_core')} (its own choice {m.get('openblas_default_core')}); "
+          f"PyTorch {torch_version} with OPENBLAS_CORETYPE={coretype or 'unset'}; Sift managed kernel {m.get('managed_gemm_kernel')}")
+    print(f"Sift --gemm {a.gemm}, {a.sift_threads} threads; PyTorch at {a.torch_threads} threads, best per repeat; "
+          f"8,192 tokens/step; {a.repeats} rotating repeats of {a.steps} timed steps; median [range]; "
+          f"ratios only over repeats whose loads agree within {a.max_load_diff}\n")
+    head = ("config", "sift train tok/s", *[f"pytorch {t}t tok/s" for t in torch_threads], "sift/pytorch best",
+            "repeats used", "load sift", "load pytorch", "sift RSS MB", "pytorch RSS MB")
     table = [head]
     for c in configs:
         r = rows[c]
-        st = [x["sift"]["train_tokens_per_s"] for x in r]
-        tt = [x["torch"]["train_tokens_per_s"] for x in r]
-        table.append((c, fmt(st), fmt(tt), fmt([x / y for x, y in zip(st, tt)], 2),
-                      fmt([x["sift"]["peak_rss_mb"] for x in r]), fmt([x["torch"]["peak_rss_mb"] for x in r]),
-                      fmt([x["sift"]["train_over_sgemm"] for x in r], 2),
-                      fmt([x["sift"]["forward_over_train"] for x in r], 2),
-                      fmt([v for x in r for v in x["sift"]["load_average"] + x["torch"]["load_average"] if v is not None], 1)))
+        ok = [x for x in r if not x["flagged"]]
+        st = [x["sift"]["result"]["train_tokens_per_s"] for x in r]
+        ratios = [x["sift"]["result"]["train_tokens_per_s"] / x[x["torch_best"]]["result"]["train_tokens_per_s"] for x in ok]
+        table.append((c, fmt(st),
+                      *[fmt([x[f"torch{t}"]["result"]["train_tokens_per_s"] for x in r]) for t in torch_threads],
+                      fmt(ratios, 2) if ratios else "none (all flagged)",
+                      f"{len(ok)} of {len(r)}",
+                      fmt([v for x in r for v in x["sift"]["load"]], 1),
+                      fmt([v for x in r for k, y in x.items() if k.startswith("torch") and isinstance(y, dict) for v in y["load"]], 1),
+                      fmt([x["sift"]["result"]["peak_rss_mb"] for x in r]),
+                      fmt([x[x["torch_best"]]["result"]["peak_rss_mb"] for x in r])))
     widths = [max(len(row[i]) for row in table) for i in range(len(head))]
     for i, row in enumerate(table):
         print("  ".join(cell.ljust(w) for cell, w in zip(row, widths)))

@@ -1,4 +1,5 @@
 using System.Text.Json.Nodes;
+using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 
 namespace Sift.Bench;
@@ -31,6 +32,12 @@ public sealed record BenchReport
 
     /// <summary>GEMM backend actually used.</summary>
     public required string GemmName { get; init; }
+
+    /// <summary>The CPU and the kernels chosen for it.</summary>
+    public BenchMachine? Machine { get; init; }
+
+    /// <summary>With <c>--gemm auto</c>: the per-shape OpenBLAS-vs-managed choices (calibrated or from the cache).</summary>
+    public IReadOnlyList<GemmChoice>? GemmChoices { get; init; }
 
     /// <summary>Parameter count.</summary>
     public long Parameters { get; init; }
@@ -66,8 +73,8 @@ public sealed record BenchReport
     public double? TrainOverSgemm => Train is null || SgemmRounds is null ? null
         : Median(Train.Seconds.Select((s, i) => TokensPerStep * TrainFlopsPerToken / s / 1e9 / SgemmRounds[i]).ToArray());
 
-    /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s.</summary>
-    public IReadOnlyList<(GemmShape Shape, double Gflops)>? SgemmShapes { get; init; }
+    /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s and the backend that ran them.</summary>
+    public IReadOnlyList<(GemmShape Shape, double Gflops, string Backend)>? SgemmShapes { get; init; }
 
     /// <summary>Peak RSS of the training process, MiB (read once a step's buffers all exist, before the sgemm operands).</summary>
     public double? PeakRssMb { get; init; }
@@ -144,6 +151,7 @@ public sealed record BenchReport
             ["config"] = Options.Name,
             ["threads"] = Options.Threads,
             ["gemm"] = GemmName,
+            ["machine"] = Machine?.ToJson(),
             ["params"] = Parameters,
             ["model"] = new JsonObject
             {
@@ -173,6 +181,14 @@ public sealed record BenchReport
                 ["shape"] = s.Shape.ToString(),
                 ["calls_per_step"] = s.Shape.Calls,
                 ["gflops"] = R(s.Gflops),
+                ["backend"] = s.Backend,
+            }).ToArray()),
+            ["gemm_choices"] = GemmChoices is null ? null : new JsonArray(GemmChoices.Select(g => (JsonNode)new JsonObject
+            {
+                ["shape"] = g.Shape,
+                ["backend"] = g.Backend,
+                ["openblas_gflops"] = g.OpenBlasGflops,
+                ["managed_gflops"] = g.ManagedGflops,
             }).ToArray()),
             ["train_profile_s"] = Profile(TrainProfile),
             ["train_allocated_bytes_per_step"] = AllocatedBytesPerStep,

@@ -30,7 +30,13 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     {
         var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads));
         var compute = new Compute(gemm, _o.Threads);
-        var report = new BenchReport { Options = _o, GemmName = gemm.Name, LoadAverage = (ProcessMemory.LoadAverage(), null) };
+        var report = new BenchReport
+        {
+            Options = _o,
+            GemmName = gemm.Name,
+            Machine = BenchMachine.Detect(),
+            LoadAverage = (ProcessMemory.LoadAverage(), null),
+        };
         using var model = new LlamaModel(_o.Config, _o.Weights);
         report = report with { Parameters = model.Layout.TotalLength };
         Initialise(model);
@@ -47,7 +53,11 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             report = RunDecode(report, model, compute, cancel);
         }
-        return report with { LoadAverage = (report.LoadAverage.Start, ProcessMemory.LoadAverage()) };
+        return report with
+        {
+            GemmChoices = (gemm.Inner as AutoGemm)?.Choices,
+            LoadAverage = (report.LoadAverage.Start, ProcessMemory.LoadAverage()),
+        };
     }
 
     private void Initialise(LlamaModel model)
@@ -150,7 +160,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
                     TrainProfile = PerStep(profile, _o.TrainSteps),
                     AllocatedBytesPerStep = allocated / _o.TrainSteps,
                     SgemmRounds = sgemm,
-                    SgemmShapes = rounds!.Shapes.Select((sh, i) => (sh, sh.Flops / new Timings(perShape[i]).Median / 1e9)).ToList(),
+                    SgemmShapes = rounds!.Shapes.Select((sh, i) => (sh, sh.Flops / new Timings(perShape[i]).Median / 1e9, BackendOf(gemm.Inner, sh))).ToList(),
                 };
             }
             finally
@@ -189,6 +199,9 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         }
         return report;
     }
+
+    private static string BackendOf(IGemm gemm, GemmShape s) =>
+        gemm is AutoGemm auto ? auto.BackendFor(s.TransA, s.TransB, s.M, s.N, s.K) : gemm.Name;
 
     private BenchReport RunDecode(BenchReport report, LlamaModel model, Compute compute, CancellationToken cancel)
     {

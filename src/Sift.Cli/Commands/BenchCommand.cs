@@ -108,6 +108,17 @@ public static class BenchCommand
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"sift bench: {r.Options.Name}: {r.Parameters / 1e6:0.00}M parameters (vocab {c.VocabSize}, d {c.HiddenSize}, {c.NumHiddenLayers} layers, " +
             $"{c.NumAttentionHeads}/{c.NumKeyValueHeads} heads, ffn {c.IntermediateSize}), {r.Options.Threads} threads, gemm {r.GemmName}");
+        if (r.Machine is { } mc)
+        {
+            string blas = mc.OpenBlasCore is null ? "no OpenBLAS"
+                : mc.OpenBlasCore == mc.OpenBlasDefaultCore ? $"OpenBLAS core {mc.OpenBlasCore}"
+                : $"OpenBLAS core {mc.OpenBlasCore} (its own choice: {mc.OpenBlasDefaultCore})";
+            sb.AppendLine(inv, $"  {mc.CpuModel}, {mc.LogicalCpus} CPUs ({string.Join(' ', mc.SimdFlags)}); managed kernel {mc.ManagedKernel}; {blas}");
+        }
+        if (r.GemmChoices is { Count: > 0 } choices)
+        {
+            sb.AppendLine(inv, $"  gemm auto: {choices.Count(g => g.Backend == "managed")} of {choices.Count} calibrated shapes on managed, the rest on OpenBLAS");
+        }
         if (r.Train is not null || r.Forward is not null)
         {
             sb.AppendLine(inv, $"  {r.TokensPerStep:N0} tokens per step ({r.TokensPerStep / r.Options.SeqLen} × {r.Options.SeqLen}); {r.Options.WarmupSteps} warm-up step(s) excluded; median [range] of the timed steps");

@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Ops;
 
@@ -15,9 +16,13 @@ public static unsafe class RmsNorm
     public const int ReduceChunks = 16;
 
     /// <summary>y[n,d] = norm(x[n,d]) ⊙ w[d]; rstd[n] caches r for the backward.</summary>
-    public static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads)
+    public static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads) =>
+        Forward(y, rstd, x, w, n, d, eps, threads, SimdPath.Width);
+
+    /// <summary><see cref="Forward(float*, float*, float*, float*, int, int, float, int)"/> at a given width for the scale pass (the sum of squares is 8-lane).</summary>
+    internal static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads, SimdWidth width)
     {
-        var a = new Args { Y = y, Rstd = rstd, X = x, W = w, D = d, Eps = eps };
+        var a = new Args { Y = y, Rstd = rstd, X = x, W = w, D = d, Eps = eps, Width = width };
         Par.For(n, threads, &a, &ForwardRows);
     }
 
@@ -39,6 +44,7 @@ public static unsafe class RmsNorm
         public float* Y, Dy, Rstd, X, W, Scratch;
         public int D, N, Chunks;
         public float Eps;
+        public SimdWidth Width;
     }
 
     private static void ForwardRows(Args* a, int s, int e)
@@ -50,16 +56,21 @@ public static unsafe class RmsNorm
             float* xi = a->X + (long)i * d, yi = a->Y + (long)i * d;
             float r = 1f / MathF.Sqrt(Vec.Dot(xi, xi, d) / d + a->Eps);
             a->Rstd[i] = r;
-            var vr = Vector256.Create(r);
-            int j = 0;
-            for (; j <= d - 8; j += 8)
-            {
-                Vector256.Store(Vector256.Load(w + j) * (Vector256.Load(xi + j) * vr), yi + j);
-            }
-            for (; j < d; j++)
-            {
-                yi[j] = w[j] * (xi[j] * r);
-            }
+            var k = new ScaleKernel { X = xi, W = w, Y = yi, R = r };
+            LaneLoop.Run(ref k, 0, d, a->Width);
+        }
+    }
+
+    // y = w·(x·r): two roundings per element at every width, so every width gives the same bits.
+    private struct ScaleKernel : ILaneKernel
+    {
+        public float* X, W, Y;
+        public float R;
+
+        public readonly void Run<L>(int j)
+            where L : struct, ILanes<L>
+        {
+            L.Store(L.Mul(L.Load(W + j), L.Mul(L.Load(X + j), L.Splat(R))), Y + j);
         }
     }
 

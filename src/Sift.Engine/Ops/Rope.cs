@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Sift.Engine.Kernels.Cpu;
 using Sift.Engine.Model;
 
 namespace Sift.Engine.Ops;
@@ -159,29 +160,33 @@ public sealed unsafe class Rope
     /// Rotates <paramref name="heads"/> consecutive heads by the angles whose cos/sin are given:
     /// a' = a·cos − b·sin, b' = a·sin + b·cos on the half-split pairs of each head (sin negated for the inverse).
     /// </summary>
-    public static void Rotate(float* v, int heads, int headDim, float* cp, float* sp, bool inverse)
+    public static void Rotate(float* v, int heads, int headDim, float* cp, float* sp, bool inverse) =>
+        Rotate(v, heads, headDim, cp, sp, inverse, SimdPath.Width);
+
+    /// <summary><see cref="Rotate(float*, int, int, float*, float*, bool)"/> at a given vector width (every width gives the same bits).</summary>
+    internal static void Rotate(float* v, int heads, int headDim, float* cp, float* sp, bool inverse, SimdWidth width)
     {
         int half = headDim / 2;
         for (int h = 0; h < heads; h++)
         {
-            float* a = v + h * headDim, b = a + half;
-            int i = 0;
-            for (; i <= half - 8; i += 8)
-            {
-                var c = Vector256.Load(cp + i);
-                var sn = inverse ? -Vector256.Load(sp + i) : Vector256.Load(sp + i);
-                var x = Vector256.Load(a + i);
-                var y = Vector256.Load(b + i);
-                Vector256.Store(x * c - y * sn, a + i);
-                Vector256.Store(x * sn + y * c, b + i);
-            }
-            for (; i < half; i++)
-            {
-                float c = cp[i], sn = inverse ? -sp[i] : sp[i];
-                float x = a[i], y = b[i];
-                a[i] = x * c - y * sn;
-                b[i] = x * sn + y * c;
-            }
+            float* a = v + h * headDim;
+            var k = new RotateKernel { A = a, B = a + half, Cos = cp, Sin = sp, Inverse = inverse };
+            LaneLoop.Run(ref k, 0, half, width);
+        }
+    }
+
+    private struct RotateKernel : ILaneKernel
+    {
+        public float* A, B, Cos, Sin;
+        public bool Inverse;
+
+        public readonly void Run<L>(int i)
+            where L : struct, ILanes<L>
+        {
+            L c = L.Load(Cos + i), sn = Inverse ? L.Neg(L.Load(Sin + i)) : L.Load(Sin + i);
+            L x = L.Load(A + i), y = L.Load(B + i);
+            L.Store(L.Sub(L.Mul(x, c), L.Mul(y, sn)), A + i);
+            L.Store(L.Add(L.Mul(x, sn), L.Mul(y, c)), B + i);
         }
     }
 

@@ -1,4 +1,5 @@
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Cpu;
 using Sift.Engine.Model;
 using Sift.Engine.Tensors;
 
@@ -61,7 +62,11 @@ public sealed unsafe class AdamW : IDisposable
     public long Step { get; set; }
 
     /// <summary>Applies one update: θ ← θ − lr·(m̂/(√v̂+ε) + wd·θ), with gradients already scaled/clipped.</summary>
-    public void Update(NativeBuffer weights, NativeBuffer grads, float lr, int threads)
+    public void Update(NativeBuffer weights, NativeBuffer grads, float lr, int threads) =>
+        Update(weights, grads, lr, threads, SimdPath.Width);
+
+    /// <summary><see cref="Update(NativeBuffer, NativeBuffer, float, int)"/> at a given vector width (every width gives the same bits).</summary>
+    internal void Update(NativeBuffer weights, NativeBuffer grads, float lr, int threads, SimdWidth width)
     {
         Step++;
         float b1 = Options.Beta1, b2 = Options.Beta2, eps = Options.Eps;
@@ -82,6 +87,7 @@ public sealed unsafe class AdamW : IDisposable
                 C1 = c1,
                 C2 = c2,
                 Wd = decay ? Options.WeightDecay : 0f,
+                Width = width,
             };
             Par.For(checked((int)length), threads, &a, &UpdateRange);
         }
@@ -91,19 +97,33 @@ public sealed unsafe class AdamW : IDisposable
     {
         public float* W, G, M, V;
         public float Lr, B1, B2, Eps, C1, C2, Wd;
+        public SimdWidth Width;
     }
 
-    // Element-wise, so any split gives the same bits.
+    // Element-wise with no fused multiply-add, so any split and any vector width give the same bits.
     private static void UpdateRange(UpdateArgs* a, int s, int e)
     {
-        float* w = a->W, g = a->G, m = a->M, v = a->V;
-        float b1 = a->B1, b2 = a->B2, c1 = a->C1, c2 = a->C2, lr = a->Lr, eps = a->Eps, wd = a->Wd;
-        for (int i = s; i < e; i++)
+        var k = new UpdateKernel { A = a };
+        LaneLoop.Run(ref k, s, e, a->Width);
+    }
+
+    private struct UpdateKernel : ILaneKernel
+    {
+        public UpdateArgs* A;
+
+        public readonly void Run<L>(int i)
+            where L : struct, ILanes<L>
         {
-            float gi = g[i];
-            float mi = m[i] = b1 * m[i] + (1 - b1) * gi;
-            float vi = v[i] = b2 * v[i] + (1 - b2) * gi * gi;
-            w[i] -= lr * ((mi * c1) / (MathF.Sqrt(vi * c2) + eps) + wd * w[i]);
+            UpdateArgs* a = A;
+            float* wp = a->W + i, mp = a->M + i, vp = a->V + i;
+            L g = L.Load(a->G + i), w = L.Load(wp);
+            L m = L.Add(L.Mul(L.Splat(a->B1), L.Load(mp)), L.Mul(L.Splat(1 - a->B1), g));
+            L v = L.Add(L.Mul(L.Splat(a->B2), L.Load(vp)), L.Mul(L.Mul(L.Splat(1 - a->B2), g), g));
+            L.Store(m, mp);
+            L.Store(v, vp);
+            L step = L.Add(L.Div(L.Mul(m, L.Splat(a->C1)), L.Add(L.Sqrt(L.Mul(v, L.Splat(a->C2))), L.Splat(a->Eps))),
+                L.Mul(L.Splat(a->Wd), w));
+            L.Store(L.Sub(w, L.Mul(L.Splat(a->Lr), step)), wp);
         }
     }
 

@@ -92,6 +92,9 @@ internal sealed record TrainRecipe
     /// <summary>GEMM backend: auto, openblas, managed, naive.</summary>
     public string Gemm { get; init; } = "auto";
 
+    /// <summary>Arithmetic of training: fp32 (the only one implemented) or bf16-mixed (rejected with the reason).</summary>
+    public string Precision { get; init; } = "fp32";
+
     /// <summary>Peak learning rate.</summary>
     public double Lr { get; init; }
 
@@ -209,6 +212,10 @@ internal sealed record TrainRecipe
         if (HoldoutEvery == 1)
         {
             throw error("data.holdout_every", "expected 0 (no holdout) or at least 2");
+        }
+        if (Precision == "bf16-mixed")
+        {
+            throw error("train.precision", PrecisionSupport.Bf16MixedUnavailable(Sift.Engine.Kernels.Cpu.CpuInfo.Current));
         }
     }
 

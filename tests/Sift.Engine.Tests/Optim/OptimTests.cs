@@ -1,3 +1,4 @@
+using Sift.Engine.Kernels.Cpu;
 using Sift.Engine.Model;
 using Sift.Engine.Optim;
 using Sift.Engine.Tensors;
@@ -36,6 +37,33 @@ public sealed unsafe class OptimTests
         // The norm gain follows the same Adam path without the decay term.
         Assert.True(w.Ptr[norm] > w.Ptr[lin]);
         Assert.Equal(3, adam.Step);
+    }
+
+    [Fact]
+    public void AdamW_EveryVectorWidth_GivesTheScalarBits()
+    {
+        var cfg = ModelGradientTests.TinyConfig(tied: true);
+        var layout = ParameterLayout.For(cfg);
+        var rng = new Sift.Core.Random.Rng(5);
+        float[] w0 = GradCheck.RandomArray(rng, checked((int)layout.TotalLength), 1);
+        float[][] grads = [.. Enumerable.Range(0, 3).Select(_ => GradCheck.RandomArray(rng, w0.Length, 2))];
+        float[] Run(SimdWidth width, int threads)
+        {
+            using var w = new NativeBuffer(layout.TotalLength);
+            using var g = new NativeBuffer(layout.TotalLength);
+            using var adam = new AdamW(layout, new AdamWOptions());
+            w0.AsSpan().CopyTo(new Span<float>(w.Ptr, w0.Length));
+            foreach (float[] step in grads)
+            {
+                step.AsSpan().CopyTo(new Span<float>(g.Ptr, step.Length));
+                adam.Update(w, g, 0.01f, threads, width);
+            }
+            return new Span<float>(w.Ptr, w0.Length).ToArray();
+        }
+        float[] scalar = Run(SimdWidth.Scalar, 1);
+        Assert.NotEqual(w0, scalar);
+        Assert.Equal(scalar, Run(SimdWidth.V256, 2));
+        Assert.Equal(scalar, Run(SimdWidth.V512, 3));
     }
 
     [Fact]

@@ -29,7 +29,7 @@ internal static unsafe class CausalGemm
 
     /// <summary>Packs op(B) [k, n] (op = transpose when <paramref name="transB"/>) into 16-column k-major panels.</summary>
     public static void PackB(bool transB, float* b, int ldb, int k, int n, float* dst) =>
-        GemmPacking.PackB(transB, b, ldb, 0, k, 0, n, 0, GemmDriver.CeilDiv(n, NR), dst);
+        GemmPacking.PackB(transB, b, ldb, 0, k, 0, n, 0, GemmDriver.CeilDiv(n, NR), dst, NR);
 
     /// <summary>
     /// C[m, n] (+)= alpha·op(A)[m, k]·B over the pattern; <paramref name="aPanel"/> holds 6·k floats of scratch.
@@ -41,7 +41,7 @@ internal static unsafe class CausalGemm
     {
         switch (ManagedGemm.BestKernel)
         {
-            case MicroKernelKind.Fma256:
+            case MicroKernelKind.Fma512 or MicroKernelKind.Fma256:
                 Multiply<Fma256Kernel>(pattern, transA, a, lda, m, n, k, packedB, alpha, beta, c, ldc, aPanel);
                 break;
             case MicroKernelKind.Vector256NoFma:
@@ -67,7 +67,7 @@ internal static unsafe class CausalGemm
                 _ => (0, k),
             };
             int cols = pattern == CausalPattern.LowerOutput ? Math.Min(n, i0 + MR) : n;
-            GemmPacking.PackA(transA, a, lda, i0, mr, kLo, kHi - kLo, aPanel);
+            GemmPacking.PackA(transA, a, lda, i0, mr, kLo, kHi - kLo, aPanel, MR);
             float* cRow = c + (nint)i0 * ldc;
             for (int q = 0; q * NR < cols; q++)
             {

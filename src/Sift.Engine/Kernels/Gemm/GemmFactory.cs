@@ -9,8 +9,9 @@ public static class GemmFactory
     public static IReadOnlyList<string> Backends { get; } = ["auto", "openblas", "managed", "naive"];
 
     /// <summary>
-    /// "auto" (OpenBLAS when installed, else managed), "openblas", "managed" or "naive" (case-insensitive),
-    /// using up to <paramref name="threads"/> threads per call (naive ignores it).
+    /// "auto" (per shape the faster of OpenBLAS and managed, measured once per machine and cached; managed
+    /// when OpenBLAS is not installed), "openblas", "managed" or "naive" (case-insensitive), using up to
+    /// <paramref name="threads"/> threads per call (naive ignores it).
     /// </summary>
     /// <exception cref="SiftException">Unknown name, threads &lt; 1, or "openblas" when it is not installed.</exception>
     public static IGemm Create(string backend, int threads)
@@ -23,7 +24,9 @@ public static class GemmFactory
         switch (backend.Trim().ToLowerInvariant())
         {
             case "auto":
-                return OpenBlasGemm.TryCreate(threads, out OpenBlasGemm? auto) ? auto : new ManagedGemm(threads);
+                return OpenBlasGemm.TryCreate(threads, out OpenBlasGemm? auto)
+                    ? new AutoGemm(auto, new ManagedGemm(threads), GemmCalibration.DefaultPath)
+                    : new ManagedGemm(threads);
             case "openblas":
                 if (OpenBlasGemm.TryCreate(threads, out OpenBlasGemm? blas))
                 {

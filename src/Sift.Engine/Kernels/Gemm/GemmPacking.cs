@@ -4,26 +4,26 @@ namespace Sift.Engine.Kernels.Gemm;
 
 /// <summary>
 /// Copies blocks of op(A) and op(B) into the contiguous, zero-padded panel layouts the micro-kernel streams.
-/// Transposition is resolved here, so the kernel only ever sees one layout.
+/// Transposition is resolved here, so the kernel only ever sees one layout. Panel sizes (MR rows of A, NR
+/// columns of B) are the kernel's.
 /// </summary>
 internal static unsafe class GemmPacking
 {
     /// <summary>
-    /// Packs op(A)[ic..ic+mc, pc..pc+kc] into ⌈mc/6⌉ panels; panel q holds rows ic+6q.. as kc×6 (k-major),
-    /// at dst + 6q·kc. Rows past mc are zero.
+    /// Packs op(A)[ic..ic+mc, pc..pc+kc] into ⌈mc/MR⌉ panels; panel q holds rows ic+MR·q.. as kc×MR (k-major),
+    /// at dst + MR·q·kc. Rows past mc are zero.
     /// </summary>
-    public static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst)
+    public static void PackA(bool transA, float* a, int lda, int ic, int mc, int pc, int kc, float* dst, int MR)
     {
-        const int MR = ManagedGemm.MR;
         for (int ir = 0; ir < mc; ir += MR)
         {
             int mr = Math.Min(MR, mc - ir);
             float* d = dst + (nint)ir * kc;
             if (!transA)
             {
-                // A is [m,k]: element (i,p) at a[i·lda + p]; six row streams read in step.
+                // A is [m,k]: element (i,p) at a[i·lda + p]; MR row streams read in step.
                 float* r0 = a + (nint)(ic + ir) * lda + pc;
-                if (mr == MR)
+                if (mr == 6 && MR == 6)
                 {
                     float* r1 = r0 + lda, r2 = r1 + lda, r3 = r2 + lda, r4 = r3 + lda, r5 = r4 + lda;
                     for (int p = 0; p < kc; p++, d += MR)
@@ -38,18 +38,31 @@ internal static unsafe class GemmPacking
                 }
                 else
                 {
-                    for (int p = 0; p < kc; p++, d += MR)
+                    // Row by row: each source row is read contiguously, written with stride MR.
+                    for (int r = 0; r < MR; r++)
                     {
-                        for (int r = 0; r < MR; r++)
+                        float* col = d + r;
+                        if (r < mr)
                         {
-                            d[r] = r < mr ? r0[(nint)r * lda + p] : 0f;
+                            float* src = r0 + (nint)r * lda;
+                            for (int p = 0; p < kc; p++)
+                            {
+                                col[p * MR] = src[p];
+                            }
+                        }
+                        else
+                        {
+                            for (int p = 0; p < kc; p++)
+                            {
+                                col[p * MR] = 0f;
+                            }
                         }
                     }
                 }
             }
             else
             {
-                // A is stored [k,m]: element (i,p) at a[p·lda + i]; each k-step is a contiguous run of 6.
+                // A is stored [k,m]: element (i,p) at a[p·lda + i]; each k-step is a contiguous run of MR.
                 float* s = a + (nint)pc * lda + ic + ir;
                 for (int p = 0; p < kc; p++, d += MR, s += lda)
                 {
@@ -63,12 +76,11 @@ internal static unsafe class GemmPacking
     }
 
     /// <summary>
-    /// Packs panels [panelFrom, panelTo) of op(B)[pc..pc+kc, jc..jc+nc]; panel q holds columns jc+16q.. as
-    /// kc×16 (k-major) at dst + 16q·kc. Columns past nc are zero.
+    /// Packs panels [panelFrom, panelTo) of op(B)[pc..pc+kc, jc..jc+nc]; panel q holds columns jc+NR·q.. as
+    /// kc×NR (k-major) at dst + NR·q·kc. Columns past nc are zero.
     /// </summary>
-    public static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int nc, int panelFrom, int panelTo, float* dst)
+    public static void PackB(bool transB, float* b, int ldb, int pc, int kc, int jc, int nc, int panelFrom, int panelTo, float* dst, int NR)
     {
-        const int NR = ManagedGemm.NR;
         for (int q = panelFrom; q < panelTo; q++)
         {
             int j0 = q * NR;
@@ -76,14 +88,16 @@ internal static unsafe class GemmPacking
             float* d = dst + (nint)j0 * kc;
             if (!transB)
             {
-                // B is [k,n]: element (p,j) at b[p·ldb + j]; each k-row of the panel is 16 contiguous floats.
+                // B is [k,n]: element (p,j) at b[p·ldb + j]; each k-row of the panel is NR contiguous floats.
                 float* s = b + (nint)pc * ldb + jc + j0;
-                if (nr == NR)
+                if (nr == NR && NR % 8 == 0)
                 {
                     for (int p = 0; p < kc; p++, d += NR, s += ldb)
                     {
-                        Vector256.Store(Vector256.Load(s), d);
-                        Vector256.Store(Vector256.Load(s + 8), d + 8);
+                        for (int j = 0; j < NR; j += 8)
+                        {
+                            Vector256.Store(Vector256.Load(s + j), d + j);
+                        }
                     }
                 }
                 else

@@ -4,16 +4,16 @@ using System.Runtime.Intrinsics.X86;
 namespace Sift.Engine.Kernels.Gemm;
 
 /// <summary>
-/// Packed, cache-blocked managed SGEMM (BLIS design, 6×16 Vector256/FMA micro-kernel).
+/// Packed, cache-blocked managed SGEMM (BLIS design; 12×32 Vector512 or 6×16 Vector256 FMA micro-kernel).
 /// No native dependency; for a given CPU the result is bit-identical for every thread count,
 /// and <see cref="SgemmSerial"/> gives the same bits as <see cref="Sgemm"/>.
 /// </summary>
 public sealed class ManagedGemm : IGemm
 {
-    /// <summary>Rows of the register tile (A panel height).</summary>
+    /// <summary>Rows of the Vector256 register tile (A panel height), which the causal attention GEMMs use.</summary>
     internal const int MR = 6;
 
-    /// <summary>Columns of the register tile (B panel width: two Vector256).</summary>
+    /// <summary>Columns of the Vector256 register tile (B panel width: two Vector256).</summary>
     internal const int NR = 16;
 
     /// <summary>Below this many multiply-adds a call runs on one thread (fork/join would cost more).</summary>
@@ -37,14 +37,18 @@ public sealed class ManagedGemm : IGemm
         _kernel = kernel == MicroKernelKind.Auto ? BestKernel : kernel;
     }
 
-    /// <summary>The micro-kernel this CPU runs by default.</summary>
+    /// <summary>The micro-kernel this CPU runs by default (Vector512 where it is accelerated: AVX-512).</summary>
     internal static MicroKernelKind BestKernel { get; } =
-        Fma.IsSupported && Vector256.IsHardwareAccelerated ? MicroKernelKind.Fma256
+        Vector512.IsHardwareAccelerated && Avx512F.IsSupported ? MicroKernelKind.Fma512
+        : Fma.IsSupported && Vector256.IsHardwareAccelerated ? MicroKernelKind.Fma256
         : Vector256.IsHardwareAccelerated ? MicroKernelKind.Vector256NoFma
         : MicroKernelKind.Scalar;
 
     /// <inheritdoc />
     public string Name => "managed";
+
+    /// <summary>The micro-kernel this instance runs ("fma512", "fma256", ...), for reports.</summary>
+    public string KernelName => _kernel.ToString().ToLowerInvariant();
 
     /// <summary>Maximum threads one call uses.</summary>
     public int Threads { get; }
@@ -67,6 +71,9 @@ public sealed class ManagedGemm : IGemm
         bool parallel = Threads > 1 && (long)m * n * k >= ParallelThreshold;
         switch (_kernel)
         {
+            case MicroKernelKind.Fma512:
+                Dispatch<Fma512Kernel>(call, parallel);
+                break;
             case MicroKernelKind.Fma256:
                 Dispatch<Fma256Kernel>(call, parallel);
                 break;
@@ -99,6 +106,9 @@ public sealed class ManagedGemm : IGemm
         var call = new GemmCall(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         switch (BestKernel)
         {
+            case MicroKernelKind.Fma512:
+                GemmDriver.Serial<Fma512Kernel>(call, GemmBlocking.Default);
+                break;
             case MicroKernelKind.Fma256:
                 GemmDriver.Serial<Fma256Kernel>(call, GemmBlocking.Default);
                 break;

@@ -5,13 +5,21 @@ using System.Runtime.Intrinsics.X86;
 namespace Sift.Engine.Kernels.Gemm;
 
 /// <summary>
-/// A 6×16 register-tile kernel over packed panels:
-/// acc[r,c] = Σ_p a[p·6 + r] · b[p·16 + c] (p ascending, starting from zero), then
+/// An MR×NR register-tile kernel over packed panels:
+/// acc[r,c] = Σ_p a[p·MR + r] · b[p·NR + c] (p ascending, starting from zero), then
 /// C[r,c] = alpha·acc + beta·C for r &lt; mr, c &lt; nr (beta = 0 never reads C).
-/// Implemented by structs so the generic driver is specialised per kernel with no indirect calls.
+/// Every FMA kernel computes each element by the same scalar sequence of fused multiply-adds, so kernels of
+/// different widths give the same bits for the same Kc. Implemented by structs so the generic driver is
+/// specialised per kernel with no indirect calls.
 /// </summary>
 internal unsafe interface IMicroKernel
 {
+    /// <summary>Rows of the register tile (A panel height).</summary>
+    static abstract int MR { get; }
+
+    /// <summary>Columns of the register tile (B panel width).</summary>
+    static abstract int NR { get; }
+
     static abstract void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta);
 }
 
@@ -19,6 +27,7 @@ internal unsafe interface IMicroKernel
 internal enum MicroKernelKind
 {
     Auto,
+    Fma512,
     Fma256,
     Vector256NoFma,
     Scalar,
@@ -27,6 +36,10 @@ internal enum MicroKernelKind
 /// <summary>AVX2+FMA kernel: 12 Vector256 accumulators, 2 B loads + 6 broadcasts + 12 FMAs per k.</summary>
 internal readonly unsafe struct Fma256Kernel : IMicroKernel
 {
+    public static int MR => 6;
+
+    public static int NR => 16;
+
     public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -54,11 +67,11 @@ internal readonly unsafe struct Fma256Kernel : IMicroKernel
             ar = Vector256.Create(a[5]);
             c50 = Fma.MultiplyAdd(ar, b0, c50);
             c51 = Fma.MultiplyAdd(ar, b1, c51);
-            a += ManagedGemm.MR;
-            b += ManagedGemm.NR;
+            a += 6;
+            b += 16;
         }
 
-        if (mr == ManagedGemm.MR && nr == ManagedGemm.NR)
+        if (mr == 6 && nr == 16)
         {
             Vector256<float> va = Vector256.Create(alpha);
             StoreRow(c, c00, c01, va, beta);
@@ -70,14 +83,14 @@ internal readonly unsafe struct Fma256Kernel : IMicroKernel
             return;
         }
 
-        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
+        float* tile = stackalloc float[6 * 16];
         c00.Store(tile); c01.Store(tile + 8);
         c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40);
         c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72);
         c50.Store(tile + 80); c51.Store(tile + 88);
-        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: true);
+        TileStore.Edge(tile, 16, c, ldc, mr, nr, alpha, beta, fused: true);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -105,6 +118,10 @@ internal readonly unsafe struct Fma256Kernel : IMicroKernel
 /// <summary>Vector256 kernel without FMA (multiply then add, two roundings) for AVX-only CPUs.</summary>
 internal readonly unsafe struct Vector256NoFmaKernel : IMicroKernel
 {
+    public static int MR => 6;
+
+    public static int NR => 16;
+
     public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
         Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default, c20 = default, c21 = default;
@@ -131,55 +148,59 @@ internal readonly unsafe struct Vector256NoFmaKernel : IMicroKernel
             ar = Vector256.Create(a[5]);
             c50 += ar * b0;
             c51 += ar * b1;
-            a += ManagedGemm.MR;
-            b += ManagedGemm.NR;
+            a += 6;
+            b += 16;
         }
 
         // Edge and full tiles share the scalar store so results never depend on tile position.
-        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
+        float* tile = stackalloc float[6 * 16];
         c00.Store(tile); c01.Store(tile + 8);
         c10.Store(tile + 16); c11.Store(tile + 24);
         c20.Store(tile + 32); c21.Store(tile + 40);
         c30.Store(tile + 48); c31.Store(tile + 56);
         c40.Store(tile + 64); c41.Store(tile + 72);
         c50.Store(tile + 80); c51.Store(tile + 88);
-        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: false);
+        TileStore.Edge(tile, 16, c, ldc, mr, nr, alpha, beta, fused: false);
     }
 }
 
 /// <summary>Portable scalar kernel for CPUs without accelerated Vector256 (same arithmetic as the no-FMA kernel).</summary>
 internal readonly unsafe struct ScalarKernel : IMicroKernel
 {
+    public static int MR => 6;
+
+    public static int NR => 16;
+
     public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
-        float* tile = stackalloc float[ManagedGemm.MR * ManagedGemm.NR];
-        new Span<float>(tile, ManagedGemm.MR * ManagedGemm.NR).Clear();
+        float* tile = stackalloc float[6 * 16];
+        new Span<float>(tile, 6 * 16).Clear();
         for (int p = 0; p < kc; p++)
         {
-            for (int r = 0; r < ManagedGemm.MR; r++)
+            for (int r = 0; r < 6; r++)
             {
                 float ar = a[r];
-                float* row = tile + r * ManagedGemm.NR;
-                for (int j = 0; j < ManagedGemm.NR; j++)
+                float* row = tile + r * 16;
+                for (int j = 0; j < 16; j++)
                 {
                     row[j] += ar * b[j];
                 }
             }
-            a += ManagedGemm.MR;
-            b += ManagedGemm.NR;
+            a += 6;
+            b += 16;
         }
-        TileStore.Edge(tile, c, ldc, mr, nr, alpha, beta, fused: false);
+        TileStore.Edge(tile, 16, c, ldc, mr, nr, alpha, beta, fused: false);
     }
 }
 
-/// <summary>Scalar write-back of a 6×16 accumulator tile, bit-identical to the matching vector store.</summary>
+/// <summary>Scalar write-back of an accumulator tile (row stride <paramref name="tileStride"/>), bit-identical to the matching vector store.</summary>
 internal static unsafe class TileStore
 {
-    public static void Edge(float* tile, float* c, int ldc, int mr, int nr, float alpha, float beta, bool fused)
+    public static void Edge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha, float beta, bool fused)
     {
         for (int r = 0; r < mr; r++)
         {
-            float* acc = tile + r * ManagedGemm.NR;
+            float* acc = tile + r * tileStride;
             float* dst = c + (nint)r * ldc;
             for (int j = 0; j < nr; j++)
             {

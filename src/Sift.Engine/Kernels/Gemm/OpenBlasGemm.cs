@@ -27,6 +27,15 @@ public sealed class OpenBlasGemm : IGemm
     /// <summary>The library's build configuration string, or null when OpenBLAS is unavailable.</summary>
     public static string? Config => OpenBlasLibrary.Instance?.Config;
 
+    /// <summary>The OpenBLAS core in use (<c>openblas_get_corename</c>), or null when OpenBLAS is unavailable.</summary>
+    public static string? CoreName => OpenBlasLibrary.Instance?.CoreName;
+
+    /// <summary>The core OpenBLAS picked by itself on this CPU, or null when OpenBLAS is unavailable.</summary>
+    public static string? DefaultCore => OpenBlasLibrary.Instance?.DefaultCore;
+
+    /// <summary>Why Sift switched OpenBLAS's core at load (a generic core on an AVX2/AVX-512 CPU), else null.</summary>
+    public static string? CoreNote => OpenBlasLibrary.Instance?.CoreNote;
+
     /// <summary>Creates the GEMM with <paramref name="threads"/> OpenBLAS threads (≥ 1); false when OpenBLAS is missing.</summary>
     public static bool TryCreate(int threads, [NotNullWhen(true)] out OpenBlasGemm? gemm)
     {

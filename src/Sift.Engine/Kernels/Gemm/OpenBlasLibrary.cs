@@ -1,4 +1,5 @@
 using System.Runtime.InteropServices;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Kernels.Gemm;
 
@@ -26,6 +27,67 @@ internal sealed unsafe class OpenBlasLibrary
         GetNumThreads = (delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "openblas_get_num_threads");
         var getConfig = (delegate* unmanaged<byte*>)NativeLibrary.GetExport(handle, "openblas_get_config");
         Config = Marshal.PtrToStringUTF8((nint)getConfig()) ?? "";
+        if (NativeLibrary.TryGetExport(handle, "openblas_get_corename", out nint getCore))
+        {
+            _getCoreName = (delegate* unmanaged<byte*>)getCore;
+        }
+        if (NativeLibrary.TryGetExport(handle, "gotoblas_dynamic_quit", out nint quit)
+            && NativeLibrary.TryGetExport(handle, "gotoblas_dynamic_init", out nint init))
+        {
+            _dynamicQuit = (delegate* unmanaged<void>)quit;
+            _dynamicInit = (delegate* unmanaged<void>)init;
+        }
+        DefaultCore = CoreName;
+    }
+
+    private readonly delegate* unmanaged<byte*> _getCoreName;
+    private readonly delegate* unmanaged<void> _dynamicQuit, _dynamicInit;
+
+    /// <summary><c>openblas_get_corename()</c> now (e.g. "Haswell", "SkylakeX", "Prescott"), or "unknown".</summary>
+    public string CoreName => _getCoreName == null ? "unknown" : Marshal.PtrToStringUTF8((nint)_getCoreName()) ?? "unknown";
+
+    /// <summary>The core OpenBLAS chose when it loaded (before any <see cref="TrySetCore"/>).</summary>
+    public string DefaultCore { get; }
+
+    /// <summary>Why the core was changed at load (null when it was not).</summary>
+    public string? CoreNote { get; private set; }
+
+    /// <summary>
+    /// Switches a DYNAMIC_ARCH build to <paramref name="core"/>: sets OPENBLAS_CORETYPE in the native
+    /// environment and re-runs OpenBLAS's own core selection (gotoblas_dynamic_quit/init, which read it).
+    /// Only safe while no OpenBLAS call is running. True when the library now reports that core.
+    /// </summary>
+    internal bool TrySetCore(string core)
+    {
+        if (_dynamicQuit == null || _getCoreName == null || !NativeEnvironment.TrySet("OPENBLAS_CORETYPE", core))
+        {
+            return false;
+        }
+        _dynamicQuit();
+        _dynamicInit();
+        return string.Equals(CoreName, core, StringComparison.OrdinalIgnoreCase);
+    }
+
+    /// <summary>
+    /// When OpenBLAS picked a generic core on a CPU with AVX2 or AVX-512 and the user did not choose one
+    /// (OPENBLAS_CORETYPE unset), switches to the matching core; on failure goes back to the default core.
+    /// </summary>
+    private void FixGenericCore()
+    {
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 }
+            || OpenBlasCore.Better(DefaultCore, CpuInfo.Current) is not { } better)
+        {
+            return;
+        }
+        if (TrySetCore(better))
+        {
+            CoreNote = $"OpenBLAS chose its generic {DefaultCore} core on this CPU; switched to {better}";
+        }
+        else
+        {
+            TrySetCore(DefaultCore);
+            CoreNote = $"OpenBLAS chose its generic {DefaultCore} core and could not switch to {better}";
+        }
     }
 
     /// <summary>The loaded library, or null when no OpenBLAS (with all needed exports) could be loaded.</summary>
@@ -57,7 +119,9 @@ internal sealed unsafe class OpenBlasLibrary
             }
             if (exports.All(e => NativeLibrary.TryGetExport(handle, e, out _)))
             {
-                return new OpenBlasLibrary(name, handle);
+                var lib = new OpenBlasLibrary(name, handle);
+                lib.FixGenericCore();
+                return lib;
             }
             NativeLibrary.Free(handle);
         }

@@ -9,7 +9,9 @@ namespace Sift.Engine.Kernels.Gemm;
 internal unsafe struct ParallelGemm<TKernel>
     where TKernel : struct, IMicroKernel
 {
-    private const int MR = ManagedGemm.MR, NR = ManagedGemm.NR;
+    private static int MR => TKernel.MR;
+
+    private static int NR => TKernel.NR;
 
     private readonly GemmCall _g;
     private readonly GemmBlocking _blk;
@@ -25,7 +27,7 @@ internal unsafe struct ParallelGemm<TKernel>
     public ParallelGemm(in GemmCall g, GemmBlocking blk, int threads)
     {
         _g = g;
-        _blk = blk;
+        _blk = blk = blk.ForTile(MR, NR);
         _threads = threads;
         // Round the row-block count up to a multiple of the thread count so blocks share out evenly.
         int blocks = GemmDriver.RoundUp(GemmDriver.CeilDiv(g.M, blk.Mc), threads);
@@ -67,7 +69,7 @@ internal unsafe struct ParallelGemm<TKernel>
     {
         int count = Math.Min(s->_threads, s->_panels);
         GemmPacking.PackB(s->_g.TransB, s->_g.B, s->_g.Ldb, s->_pc, s->_kc, s->_jc, s->_nc,
-            slice * s->_panels / count, (slice + 1) * s->_panels / count, s->_packedB);
+            slice * s->_panels / count, (slice + 1) * s->_panels / count, s->_packedB, NR);
     }
 
     private static void ComputeTask(ParallelGemm<TKernel>* s, int task)
@@ -77,7 +79,7 @@ internal unsafe struct ParallelGemm<TKernel>
         int slice = task % s->_slices;
         int mc = Math.Min(s->_mcBlock, g.M - ic);
         using PackBuffer.Lease aBuf = PackBuffer.RentA((nuint)s->_kc * (nuint)s->_mcBlock);
-        GemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, s->_pc, s->_kc, aBuf.Data);
+        GemmPacking.PackA(g.TransA, g.A, g.Lda, ic, mc, s->_pc, s->_kc, aBuf.Data, MR);
         GemmDriver.Macro<TKernel>(mc, s->_nc, s->_kc, aBuf.Data, s->_packedB, g.C + (nint)ic * g.Ldc + s->_jc, g.Ldc,
             g.Alpha, s->_beta, slice * s->_panels / s->_slices, (slice + 1) * s->_panels / s->_slices);
     }

@@ -16,10 +16,17 @@ public sealed class GemmFactoryTests
     }
 
     [Fact]
-    public void Auto_PrefersOpenBlas_WhenInstalled()
+    public void Auto_ChoosesPerShape_WhenOpenBlasIsInstalled_ElseManaged()
     {
         IGemm gemm = GemmFactory.Create("auto", 2);
-        Assert.Equal(OpenBlasGemm.IsAvailable ? "openblas" : "managed", gemm.Name);
+        if (OpenBlasGemm.IsAvailable)
+        {
+            Assert.IsType<AutoGemm>(gemm);
+        }
+        else
+        {
+            Assert.Equal(2, Assert.IsType<ManagedGemm>(gemm).Threads);
+        }
     }
 
     [Fact]

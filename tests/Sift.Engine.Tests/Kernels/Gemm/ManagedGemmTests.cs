@@ -32,6 +32,7 @@ public sealed class ManagedGemmTests
     }
 
     [Theory]
+    [InlineData((int)MicroKernelKind.Fma512)]
     [InlineData((int)MicroKernelKind.Fma256)]
     [InlineData((int)MicroKernelKind.Vector256NoFma)]
     [InlineData((int)MicroKernelKind.Scalar)]
@@ -39,9 +40,9 @@ public sealed class ManagedGemmTests
     {
         var kind = (MicroKernelKind)kernel;
         if ((kind == MicroKernelKind.Fma256 && !System.Runtime.Intrinsics.X86.Fma.IsSupported)
-            || (kind != MicroKernelKind.Scalar && !Vector256.IsHardwareAccelerated))
+            || (kind is MicroKernelKind.Fma256 or MicroKernelKind.Vector256NoFma && !Vector256.IsHardwareAccelerated))
         {
-            return; // the kernel cannot run on this CPU
+            return; // the kernel cannot run on this CPU (Fma512 runs everywhere: emulated where not accelerated)
         }
         foreach (bool ta in new[] { false, true })
         {
@@ -54,6 +55,25 @@ public sealed class ManagedGemmTests
                     g.AssertMatchesNaive(g.Run(new ManagedGemm(2, GemmBlocking.Default, kind)), kind.ToString());
                 }
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    public void Fma512_GivesTheSameBitsAsFma256(bool transA, bool transB)
+    {
+        if (!System.Runtime.Intrinsics.X86.Fma.IsSupported)
+        {
+            return; // no FMA256 reference on this CPU
+        }
+        // Both kernels compute every element as the same chain of fused multiply-adds over each Kc block.
+        foreach (var (m, n, k) in new[] { (1, 1, 1), (13, 33, 20), (100, 70, 600), (25, 129, 257) })
+        {
+            var g = GemmCase.Create(m * 7 + n + k, transA, transB, m, n, k, 0.75f, 0.5f, 2, 1, 3);
+            float[] f256 = g.Run(new ManagedGemm(1, GemmBlocking.Default, MicroKernelKind.Fma256));
+            Assert.Equal(f256, g.Run(new ManagedGemm(1, GemmBlocking.Default, MicroKernelKind.Fma512)));
+            Assert.Equal(f256, g.Run(new ManagedGemm(2, GemmBlocking.Default, MicroKernelKind.Fma512)));
         }
     }
 

@@ -1,0 +1,65 @@
+using Sift.Engine.Kernels.Cpu;
+using Sift.Engine.Kernels.Gemm;
+
+namespace Sift.Engine.Tests.Kernels.Cpu;
+
+public sealed class CpuInfoTests
+{
+    internal const string XeonAvx512 = """
+        processor	: 0
+        vendor_id	: GenuineIntel
+        model name	: Intel(R) Xeon(R) Platinum 8488C
+        flags		: fpu sse sse2 avx avx2 fma f16c avx512f avx512dq avx512bw avx512vl avx512_vnni avx512_bf16 avx512_fp16
+
+        processor	: 1
+        model name	: ignored second block
+        flags		: fpu
+        """;
+
+    internal const string EpycAvx2 = "model name\t: AMD EPYC 7B13\nflags\t\t: fpu sse avx avx2 fma\n";
+
+    [Fact]
+    public void Parse_ReadsTheFirstModelAndFlags()
+    {
+        CpuInfo cpu = CpuInfo.Parse(XeonAvx512);
+        Assert.Equal("Intel(R) Xeon(R) Platinum 8488C", cpu.Model);
+        Assert.True(cpu.HasAvx512);
+        Assert.True(cpu.HasAvx2Fma);
+        Assert.Equal(["avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16"],
+            cpu.SimdFlagsPresent);
+
+        CpuInfo amd = CpuInfo.Parse(EpycAvx2);
+        Assert.False(amd.HasAvx512);
+        Assert.True(amd.HasAvx2Fma);
+        Assert.Equal("unknown", CpuInfo.Parse("garbage\n").Model);
+        Assert.Empty(CpuInfo.Parse("").Flags);
+    }
+
+    [Fact]
+    public void Current_MatchesTheIntrinsicsDotNetReports()
+    {
+        CpuInfo cpu = CpuInfo.Current;
+        Assert.NotEmpty(cpu.Flags);
+        if (System.Runtime.Intrinsics.X86.Avx2.IsSupported)
+        {
+            Assert.Contains("avx2", cpu.Flags);
+        }
+        if (System.Runtime.Intrinsics.X86.Avx512BW.IsSupported)
+        {
+            Assert.True(cpu.HasAvx512);
+        }
+    }
+
+    [Theory]
+    [InlineData("Prescott", XeonAvx512, "SkylakeX")]
+    [InlineData("Prescott", EpycAvx2, "Haswell")]
+    [InlineData("Nehalem", EpycAvx2, "Haswell")]
+    [InlineData("Sandybridge", XeonAvx512, "SkylakeX")]
+    [InlineData("Haswell", XeonAvx512, null)]
+    [InlineData("SkylakeX", XeonAvx512, null)]
+    [InlineData("Cooperlake", XeonAvx512, null)]
+    [InlineData("Zen", EpycAvx2, null)]
+    [InlineData("Prescott", "flags\t: sse sse2 sse3\n", null)]
+    public void OpenBlasCore_AsksForTheMatchingCoreOnlyWhenTheChoiceIsGeneric(string chosen, string cpuinfo, string? expected) =>
+        Assert.Equal(expected, OpenBlasCore.Better(chosen, CpuInfo.Parse(cpuinfo)));
+}
