@@ -23,7 +23,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     private static readonly Dictionary<string, string> Summaries = new()
     {
         ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
-        ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels",
+        ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels; export writes .npy windows + reference losses for PyTorch",
         ["tokenizer"] = "train byte-level BPE tokenizers (HF tokenizer.json); encode/decode text or JSONL files",
         ["train"] = $"train a Llama model from a YAML recipe ({string.Join(", ", Sift.Pipelines.Training.Objectives.ObjectiveRegistry.Names)} objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
