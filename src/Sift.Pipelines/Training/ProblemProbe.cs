@@ -103,6 +103,27 @@ internal sealed partial class ProblemProbe : IEvalProbe
     /// <summary>The completions of the last <see cref="Evaluate"/> (in decode order).</summary>
     public IReadOnlyList<ProbeCompletion> LastCompletions { get; private set; } = [];
 
+    /// <summary>The completions of the last evaluation as JSONL (tier, question, gold answer, completion, predicted, correct).</summary>
+    public void WriteCompletions(string path)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in LastCompletions)
+        {
+            var p = _problems[c.Index];
+            sb.AppendLine(new JsonObject
+            {
+                ["index"] = c.Index,
+                ["tier"] = p.Tier,
+                ["question"] = p.Question,
+                ["answer"] = p.Answer,
+                ["completion"] = c.Completion,
+                ["predicted"] = c.Predicted,
+                ["correct"] = c.Correct,
+            }.ToJsonString());
+        }
+        Sift.Core.IO.AtomicFile.WriteAllText(path, sb.ToString());
+    }
+
     /// <summary>Reads held-out problems from JSONL ({question, solution, answer, tier}); errors name the line.</summary>
     public static List<HeldOutProblem> Load(string path)
     {

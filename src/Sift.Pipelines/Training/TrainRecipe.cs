@@ -176,6 +176,13 @@ internal sealed record TrainRecipe
         return RecipeKeys.Resolve(new TrainRecipe { Name = Name }, given);
     }
 
+    /// <summary>This recipe without the given keys <paramref name="drop"/> selects (their defaults apply again).</summary>
+    public TrainRecipe Without(Func<string, bool> drop, string source)
+    {
+        var given = Given.Where(kv => !drop(kv.Key)).ToDictionary(kv => kv.Key, kv => (kv.Value, source), StringComparer.Ordinal);
+        return RecipeKeys.Resolve(new TrainRecipe { Name = Name }, given);
+    }
+
     /// <summary>The checks that involve several keys; <paramref name="error"/> makes an exception naming a key.</summary>
     public void Check(Func<string, string, SiftException> error)
     {

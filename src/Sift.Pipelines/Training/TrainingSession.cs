@@ -155,6 +155,8 @@ internal sealed class TrainingSession : IDisposable
         if (!stopped && (_validSampler is not null || _probe is not null))
         {
             Evaluate();
+            // What the final model wrote for each decoded problem, to read its mistakes.
+            _probe?.WriteCompletions(Path.Combine(_runDir, "eval-completions.jsonl"));
         }
         if (_step > _startStep || firstInvocation)
         {

@@ -53,9 +53,18 @@ public sealed class DemoSettingsTests
         // Within one layer the prefixed key wins over the plain one, whatever the order.
         o = Build("student.optim.lr=0.01", "optim.lr=0.002");
         Assert.Equal((0.002, 0.01), (o.Reference.Lr, o.Student.Lr));
-        // seed sets the corpus and both runs.
-        o = Build("seed=7");
-        Assert.Equal((7UL, 7UL, 7UL), (o.Seed, o.Reference.Seed, o.Student.Seed));
+        // seed sets the corpus, the base and the reference model; seeds the students, one run each.
+        o = Build("seed=7", "seeds=4,5,6");
+        Assert.Equal((7UL, 7UL, 7UL), (o.Seed, o.Reference.Seed, o.Base.Seed));
+        Assert.Equal([4UL, 5UL, 6UL], o.Seeds);
+        Assert.Contains("seeds", Assert.Throws<SiftException>(() => Build("student.train.seed=3")).Message);
+        Assert.Contains("distinct", Assert.Throws<SiftException>(() => Build("seeds=1,1")).Message);
+        Assert.Contains("seed", Assert.Throws<SiftException>(() => Build("seeds=1,x")).Message);
+        // base. sets only the base model's recipe; a plain key sets all three.
+        o = Build("base.train.max_steps=77", "optim.lr=0.002", "regime=continued");
+        Assert.Equal((77L, 0.002, 0.002, 0.002), (o.Base.MaxSteps, o.Base.Lr, o.Reference.Lr, o.Student.Lr));
+        Assert.NotEqual(77L, o.Student.MaxSteps);
+        Assert.Equal(DemoRegime.Continued, o.Regime);
     }
 
     [Fact]
@@ -83,6 +92,8 @@ public sealed class DemoSettingsTests
         string list = DemoSettings.List();
         Assert.Contains("corpus.noise_share", list);
         Assert.Contains("reference cosine, student constant", list);
+        Assert.Contains("regime", list);
+        Assert.Contains("seeds", list);
         Assert.Contains("train.select_ratio", list);
         Assert.DoesNotContain("data.train", list);
     }
