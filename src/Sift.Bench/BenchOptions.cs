@@ -58,6 +58,9 @@ public sealed record BenchOptions
     /// <summary>Phases to run.</summary>
     public BenchPhases Phases { get; init; } = BenchPhases.All;
 
+    /// <summary>Resident weight format; 16-bit formats run the decode phase only (training needs float32).</summary>
+    public WeightFormat Weights { get; init; } = WeightFormat.F32;
+
     /// <summary>Seed of the weights and tokens.</summary>
     public ulong Seed { get; init; } = 1;
 
@@ -78,6 +81,7 @@ public sealed record BenchOptions
         Require(TrainSteps >= 1 && ForwardSteps >= 1, $"--steps: expected ≥ 1, got {Math.Min(TrainSteps, ForwardSteps)}");
         Require(DecodeTokens >= 1, $"--decode-tokens: expected ≥ 1, got {DecodeTokens}");
         Require(Phases != BenchPhases.None, "--phases: choose at least one of train, forward, decode");
+        Require(Weights == WeightFormat.F32 || Phases == BenchPhases.Decode, $"--weights {Weights.Name()}: 16-bit weights are measured in the decode phase only (--phases decode)");
         return this;
     }
 }

@@ -179,6 +179,7 @@ public sealed record BenchReport
             ["decode_tokens_per_s"] = R(DecodeTokensPerSecond, 2),
             ["decode_tokens_per_s_range"] = Range(Decode, 1),
             ["decode_weight_bytes"] = Decode is null ? null : DecodeWeightBytes,
+            ["weights"] = Options.Weights.Name(),
             ["memory_bandwidth_gbs"] = R(BandwidthGbs, 2),
             ["decode_bandwidth_limit_tokens_per_s"] = R(BandwidthLimitTokensPerSecond, 2),
             ["decode_over_bandwidth_limit"] = R(DecodeOverBandwidthLimit, 3),

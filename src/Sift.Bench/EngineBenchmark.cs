@@ -31,7 +31,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads));
         var compute = new Compute(gemm, _o.Threads);
         var report = new BenchReport { Options = _o, GemmName = gemm.Name, LoadAverage = (ProcessMemory.LoadAverage(), null) };
-        using var model = new LlamaModel(_o.Config);
+        using var model = new LlamaModel(_o.Config, _o.Weights);
         report = report with { Parameters = model.Layout.TotalLength };
         Initialise(model);
 
@@ -248,7 +248,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         return report with
         {
             Decode = new Timings(times),
-            DecodeWeightBytes = weightFloats * sizeof(float),
+            DecodeWeightBytes = weightFloats * _o.Weights.ElementSize(),
             BandwidthGbs = bandwidth,
             DecodePeakRssMb = ProcessMemory.PeakRssMb(),
         };
@@ -270,28 +270,27 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     private static Dictionary<StepOp, double> PerStep(StepProfile p, int steps) =>
         Enum.GetValues<StepOp>().ToDictionary(op => op, op => p.Seconds(op) / steps);
 
-    private static unsafe void FastUniformInit(LlamaModel model, ulong seed, int threads)
+    private static void FastUniformInit(LlamaModel model, ulong seed, int threads)
     {
         float a = 0.02f * MathF.Sqrt(3f);
-        float* w = model.Weights.Ptr;
+        const int Block = 1 << 16;
         foreach (var t in model.Layout.Tensors)
         {
-            float* p = w + t.Offset;
             if (t.Kind == ParamKind.Norm)
             {
-                new Span<float>(p, (int)t.Length).Fill(1f);
+                model.SetWeights(t.Offset, Enumerable.Repeat(1f, (int)t.Length).ToArray());
                 continue;
             }
-            const int Block = 1 << 16;
             long blocks = (t.Length + Block - 1) / Block;
             ulong tensorSeed = seed ^ (ulong)t.Offset * 0x9E3779B97F4A7C15UL;
             Par.For(checked((int)blocks), threads, (s, e) =>
             {
+                var chunk = new float[Block];
                 for (long blk = s; blk < e; blk++)
                 {
                     ulong x = tensorSeed + (ulong)blk * 0xBF58476D1CE4E5B9UL;
-                    long end = Math.Min(t.Length, (blk + 1) * Block);
-                    for (long i = blk * Block; i < end; i++)
+                    long start = blk * Block, end = Math.Min(t.Length, (blk + 1) * Block);
+                    for (long i = start; i < end; i++)
                     {
                         // SplitMix64 step: deterministic, fast, good enough for random weights.
                         x += 0x9E3779B97F4A7C15UL;
@@ -299,8 +298,10 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
                         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9UL;
                         z = (z ^ (z >> 27)) * 0x94D049BB133111EBUL;
                         z ^= z >> 31;
-                        p[i] = ((z >> 40) * (1f / (1 << 24)) * 2f - 1f) * a;
+                        chunk[i - start] = ((z >> 40) * (1f / (1 << 24)) * 2f - 1f) * a;
                     }
+                    // Rounded to the resident format (bf16/f16) as it is written.
+                    model.SetWeights(t.Offset + start, chunk.AsSpan(0, (int)(end - start)));
                 }
             });
         }

@@ -1,7 +1,7 @@
 using System.Diagnostics;
-using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
+using Sift.Engine.Tensors;
 
 namespace Sift.Bench;
 
@@ -16,36 +16,31 @@ public static class MemoryBandwidth
     public static unsafe double MeasureReadGbs(int threads, int megabytes = 512, int passes = 5)
     {
         long floats = (long)megabytes * 1024 * 1024 / sizeof(float);
-        float* buf = (float*)NativeMemory.AlignedAlloc((nuint)(floats * sizeof(float)), 64);
-        try
+        // The engine's allocator, so the buffer gets the same pages (huge pages where advised) as the weights it bounds.
+        using var block = new NativeBuffer(floats);
+        float* buf = block.Ptr;
+        // Touch every page (and give it non-trivial content) before timing.
+        Par.For(checked((int)(floats / 1024)), threads, (s, e) =>
         {
-            // Touch every page (and give it non-trivial content) before timing.
-            Par.For(checked((int)(floats / 1024)), threads, (s, e) =>
+            for (long i = (long)s * 1024; i < (long)e * 1024; i++)
             {
-                for (long i = (long)s * 1024; i < (long)e * 1024; i++)
-                {
-                    buf[i] = i & 7;
-                }
-            });
-            var partial = new double[threads];
-            double best = double.MaxValue;
-            for (int p = 0; p < passes; p++)
-            {
-                long t0 = Stopwatch.GetTimestamp();
-                Par.ForEach(threads, threads, c =>
-                {
-                    long s = floats * c / threads, e = floats * (c + 1) / threads;
-                    partial[c] = Sum(buf + s, e - s);
-                });
-                best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
+                buf[i] = i & 7;
             }
-            GC.KeepAlive(partial.Sum());
-            return floats * sizeof(float) / best / 1e9;
-        }
-        finally
+        });
+        var partial = new double[threads];
+        double best = double.MaxValue;
+        for (int p = 0; p < passes; p++)
         {
-            NativeMemory.AlignedFree(buf);
+            long t0 = Stopwatch.GetTimestamp();
+            Par.ForEach(threads, threads, c =>
+            {
+                long s = floats * c / threads, e = floats * (c + 1) / threads;
+                partial[c] = Sum(buf + s, e - s);
+            });
+            best = Math.Min(best, Stopwatch.GetElapsedTime(t0).TotalSeconds);
         }
+        GC.KeepAlive(partial.Sum());
+        return floats * sizeof(float) / best / 1e9;
     }
 
     private static unsafe float Sum(float* p, long n)

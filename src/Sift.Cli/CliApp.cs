@@ -23,7 +23,11 @@ public static class CliApp
             GradeCommand.Create(),
             AnalyzeCommand.Create(),
             EvalCommand.Create(),
+            BonCommand.Create(),
+            DecontaminateCommand.Create(),
+            SynthCommand.Create(),
             ServeCommand.Create(),
+            RmCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

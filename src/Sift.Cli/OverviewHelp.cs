@@ -13,9 +13,10 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     private static readonly (string Title, string[] Commands)[] Groups =
     [
         ("Run the whole loop", ["demo"]),
-        ("Data", ["data", "tokenizer"]),
+        ("Data", ["data", "tokenizer", "decontaminate", "synth"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
-        ("Generate, evaluate, serve", ["generate", "eval", "grade", "serve"]),
+        ("Generate, evaluate, serve", ["generate", "eval", "bon", "grade", "serve"]),
+        ("Reward models", ["rm"]),
         ("Measure", ["bench"]),
     ];
 
@@ -24,14 +25,18 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     {
         ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
         ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels; export writes .npy windows + reference losses for PyTorch",
+        ["decontaminate"] = "find training items that nearly repeat benchmark items (TF-IDF top-10, Jaccard), report and remove them",
+        ["synth"] = "new training problems from program-solved ones: numbers mutated, answers recomputed in the sandbox",
         ["tokenizer"] = "train byte-level BPE tokenizers (HF tokenizer.json); encode/decode text or JSONL files",
         ["train"] = $"train a Llama model from a YAML recipe ({string.Join(", ", Sift.Pipelines.Training.Objectives.ObjectiveRegistry.Names)} objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
         ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
         ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",
         ["eval"] = "run a math benchmark (cot, pal, tool, chat; maj@k, pass@k), or re-grade completions; resumable",
+        ["bon"] = "best-of-N, majority and reward-weighted voting curves (mean ± std over random subsets) from scored samples",
         ["grade"] = "decide whether two math answers are equal (strict or harness-compatible), with --explain",
         ["serve"] = "serve a model with the OpenAI API: /v1/completions, /v1/chat/completions, batching, streaming",
+        ["rm"] = "reward models: score solutions (RLHFlow, Math-Shepherd, tagged PRMs; local or endpoint), Monte-Carlo step labels",
         ["bench"] = "engine throughput: training, forward-only and decode tokens/s against sgemm and memory bandwidth",
     };
 

@@ -16,7 +16,11 @@ public sealed record GradeOptions
     /// </summary>
     public int? FloatRounding { get; init; }
 
-    /// <summary>Strict mode: also accept a predicted inequality for a gold interval (Math-Verify <c>allow_set_relation_comp</c>).</summary>
+    /// <summary>
+    /// Strict mode: also accept a predicted inequality (<c>x &gt; 3</c>) for a gold interval (<c>(3,\infty)</c>); a gold
+    /// inequality always accepts the interval. Off by default, as Math-Verify's <c>allow_set_relation_comp</c> (its
+    /// asymmetry is deliberate: an interval gold asks for an interval).
+    /// </summary>
     public bool AllowSetRelationComparison { get; init; }
 
     /// <summary>Strict mode: variable names matter (<c>f(x)</c> ≠ <c>f(y)</c>). When false, variables are matched up by sorted order.</summary>

@@ -88,8 +88,8 @@ public static class Grader
 
     private static GradeResult GradeStrict(string gold, string prediction, GradeOptions options, Budget budget)
     {
-        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, StrictNormalizer.IsPlain(gold));
-        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, StrictNormalizer.IsPlain(prediction));
+        var g = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(gold).Answer, StrictNormalizer.IsPlain(gold), out var gUnit);
+        var p = StrictNormalizer.Normalize(AnswerExtractor.ExtractFromAnswer(prediction).Answer, StrictNormalizer.IsPlain(prediction), out var pUnit);
         var trace = new List<string>();
         GradeResult Result(bool equal, string rule, string ng, string np) => new()
         {
@@ -106,6 +106,12 @@ public static class Grader
             return Result(false, "empty-prediction", g, p);
         }
 
+        if (gUnit is not null && pUnit is not null && Units.Canonical(gUnit) != Units.Canonical(pUnit))
+        {
+            trace.Add($"unit convention: both sides name a unit and they differ ({Units.Canonical(gUnit)} vs {Units.Canonical(pUnit)}); no conversion");
+            return Result(false, "unit-mismatch", g + gUnit, p + pUnit);
+        }
+
         try
         {
             budget.CheckNow();
@@ -118,6 +124,25 @@ public static class Grader
         if (Squash(g) == Squash(p))
         {
             return Result(true, "string", g, p);
+        }
+
+        if (BaseLiteral.Compare(g, p) is { } based)
+        {
+            trace.Add(based.Note);
+            return Result(based.Equal, based.Rule, g, p);
+        }
+
+        // Number words ("twenty-one", "one half") are numbers, not prose.
+        if (StrictNormalizer.IsWordAnswer(g, out var gw) && NumberWords.TryParse(gw, out var gv))
+        {
+            trace.Add($"number words: [{gw}] = {gv}");
+            g = gv.ToString();
+        }
+
+        if (StrictNormalizer.IsWordAnswer(p, out var pw) && NumberWords.TryParse(pw, out var pv))
+        {
+            trace.Add($"number words: [{pw}] = {pv}");
+            p = pv.ToString();
         }
 
         var gWord = StrictNormalizer.IsWordAnswer(g, out var gText);

@@ -40,10 +40,13 @@ public sealed class LoadedModel : IDisposable
     /// <summary>End-of-sequence id: the config's eos_token_id, else the tokenizer's.</summary>
     public int? EosId => Model.Config.EosTokenId ?? Tokenizer?.EosId;
 
-    /// <summary>Loads a Hugging Face model folder (config.json + safetensors [+ tokenizer.json]).</summary>
-    public static LoadedModel Open(string dir, int threads = 2, string gemm = "auto")
+    /// <summary>
+    /// Loads a Hugging Face model folder (config.json + safetensors [+ tokenizer.json]) with its weights resident in
+    /// <paramref name="weights"/> (bf16/f16 halve the memory; inference only).
+    /// </summary>
+    public static LoadedModel Open(string dir, int threads = 2, string gemm = "auto", WeightFormat weights = WeightFormat.F32)
     {
-        var model = HfModelFolder.Load(dir);
+        var model = HfModelFolder.Load(dir, weights);
         try
         {
             ITokenizer? tok = File.Exists(Path.Combine(dir, "tokenizer.json")) ? TokenizerFactory.Load(dir) : null;

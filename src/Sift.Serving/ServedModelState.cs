@@ -1,6 +1,6 @@
 using System.Text.Json;
 using Sift.Inference;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 using Sift.Serving.Engine;
 using Sift.Text;
 

@@ -10,8 +10,9 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Sift.Core;
+using Sift.Engine.Model;
 using Sift.Inference;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 using Sift.Serving.Endpoints;
 using Sift.Serving.Engine;
 using Sift.Serving.Protocol;
@@ -57,9 +58,9 @@ public sealed class SiftServer : IAsyncDisposable
     public BatchEngine Engine => _state.Engine;
 
     /// <summary>Loads a model folder and starts serving it.</summary>
-    public static Task<SiftServer> StartAsync(string modelDir, ServeOptions options, int threads, string gemm = "auto")
+    public static Task<SiftServer> StartAsync(string modelDir, ServeOptions options, int threads, string gemm = "auto", WeightFormat weights = WeightFormat.F32)
     {
-        var model = LoadedModel.Open(modelDir, threads, gemm);
+        var model = LoadedModel.Open(modelDir, threads, gemm, weights);
         try
         {
             return StartAsync(model, options, ownsModel: true);

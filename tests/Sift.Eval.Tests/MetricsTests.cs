@@ -45,12 +45,14 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public void Majority_TiesGoToTheFirstSeenClass_AndEmptyAnswersDoNotVote()
+    public void Majority_TiesGoToTheLowestFirstIndex_AndEmptyAnswersDoNotVote()
     {
         var classes = ExactVote.Instance.Classes(["7", "5", "5", "7", "9"]);
         Assert.Equal([0, 1, 1, 0, 2], classes);
         Assert.Equal(0, Selection.Majority(classes, [0, 1, 2, 3, 4]));
-        Assert.Equal(1, Selection.Majority(classes, [1, 0, 2, 3]));
+        // A tie between class 0 (samples 0, 3) and class 1 (1, 2) goes to the class whose first sample is lowest,
+        // whatever order the subset lists them in (for a prefix 0..k-1 that is Counter.most_common's first seen).
+        Assert.Equal(0, Selection.Majority(classes, [1, 0, 2, 3]));
         var eq = new EquivalenceVote((a, b) => double.Parse(a, System.Globalization.CultureInfo.InvariantCulture) == double.Parse(b, System.Globalization.CultureInfo.InvariantCulture));
         var c2 = eq.Classes(["", "0.5", ".50", " ", "2", "2"]);
         Assert.Equal([-1, 0, 0, -1, 1, 1], c2);
@@ -60,11 +62,11 @@ public sealed class MetricsTests
     }
 
     [Fact]
-    public void BestByScore_TakesTheFirstMaximum()
+    public void BestByScore_TakesTheMaximumWithTheLowestIndex()
     {
         var s = new[] { new SampleOutcome("1", false, 0.5), new SampleOutcome("2", true, 0.9), new SampleOutcome("3", false, 0.9) };
         Assert.Equal(1, Selection.BestByScore(s, [0, 1, 2]));
-        Assert.Equal(2, Selection.BestByScore(s, [2, 1]));
+        Assert.Equal(1, Selection.BestByScore(s, [2, 1]));
         Assert.Equal(-1, Selection.BestByScore([new SampleOutcome("1", true)], [0]));
     }
 
@@ -122,8 +124,8 @@ public sealed class MetricsTests
                 return new SampleOutcome(a.ToString(System.Globalization.CultureInfo.InvariantCulture), a == 0, rng.NextDouble());
             }).ToList(), ExactVote.Instance)).ToList();
         var curves = ScalingCurves.Compute(ps, trials: 50, seed: 1);
-        Assert.Equal(["maj@N", "best-of-N", "pass@N (any correct)"], curves.Select(c => c.Name));
-        var pass = curves[2].Points;
+        Assert.Equal(["maj@N", "best-of-N", "weighted maj@N", "pass@N (any correct)"], curves.Select(c => c.Name));
+        var pass = curves[3].Points;
         Assert.Equal([1, 2, 4, 8], pass.Select(p => p.N));
         for (int i = 1; i < pass.Count; i++)
         {

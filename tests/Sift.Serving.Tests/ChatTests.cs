@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using OpenAI.Chat;
+using Sift.Inference.Chat;
 using Sift.Remote;
-using Sift.Serving.Chat;
 
 namespace Sift.Serving.Tests;
 

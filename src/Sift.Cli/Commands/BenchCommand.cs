@@ -27,6 +27,7 @@ public static class BenchCommand
         var seqLen = new Option<int?>("--seq-len") { Description = "Sequence length T (default 256, or the config's context if shorter)" };
         var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
         var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
+        var weights = WeightsOption.Create();
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
             8,192 tokens per step) with the achieved GFLOP/s against sgemm on the same shapes, forward-only
@@ -34,7 +35,7 @@ public static class BenchCommand
             limit. Warm-up steps are excluded; medians of the timed steps are reported.
             """)
         {
-            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm,
+            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, weights,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -53,7 +54,9 @@ public static class BenchCommand
                 TrainSteps = pr.GetValue(steps),
                 ForwardSteps = pr.GetValue(steps),
                 DecodeTokens = pr.GetValue(decodeTokens),
-                Phases = ParsePhases(pr.GetValue(phases)!, cfg.ParameterCount),
+                Weights = WeightsOption.Get(pr, weights),
+                // 16-bit weights are for inference: "auto" measures their decoding only.
+                Phases = ParsePhases(pr.GetValue(phases)!, WeightsOption.Get(pr, weights) == WeightFormat.F32 ? cfg.ParameterCount : long.MaxValue),
             };
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
             var report = new EngineBenchmark(options, progress).Run(CommandRunner.CtrlC());
@@ -131,7 +134,7 @@ public static class BenchCommand
         if (r.Decode is not null)
         {
             Row("decode tokens/s", Rate(r.Decode, 1, "0.00"), $"{r.Decode.Seconds.Length} tokens, 1 sequence, KV cache");
-            Row("memory bandwidth", $"{r.BandwidthGbs:0.0} GB/s", $"read, {r.Options.Threads} threads; {r.DecodeWeightBytes / 1e6:N0} MB of weights per token");
+            Row("memory bandwidth", $"{r.BandwidthGbs:0.0} GB/s", $"read, {r.Options.Threads} threads; {r.DecodeWeightBytes / 1e6:N0} MB of {r.Options.Weights.Name()} weights per token");
             Row("decode vs bandwidth", $"{r.DecodeOverBandwidthLimit:0.00}x", $"of the limit ({r.BandwidthLimitTokensPerSecond:0.00} tok/s); peak RSS {r.DecodePeakRssMb:N0} MB");
         }
         if (r.LoadAverage.Start is double l0 && r.LoadAverage.End is double l1)

@@ -48,6 +48,7 @@ public static class EvalCommand
         badLines.AcceptOnlyFromAmong("abort", "skip");
         var batch = new Option<int>("--batch") { Description = "Sequences decoded together (local model)", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "Compute threads (local model)", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
+        var weights = WeightsOption.Create();
         var maxRounds = new Option<int>("--max-rounds") { Description = "Tool-integrated: most generation rounds", DefaultValueFactory = _ => 4 };
         var execTimeout = new Option<double>("--exec-timeout") { Description = "PAL/tool: wall-clock seconds per program run (the harness used 5)", DefaultValueFactory = _ => 5.0 };
         var budget = new Option<double>("--budget") { Description = "Seconds allowed per answer comparison (a timeout counts as wrong)", DefaultValueFactory = _ => 3.0 };
@@ -63,7 +64,7 @@ public static class EvalCommand
             """)
         {
             dataset, data, model, completions, prompt, chatTemplate, fewShot, samples, temperature, topP, topK, maxTokens, seed,
-            limit, output, mode, json, badLines, batch, threads, maxRounds, execTimeout, budget, trials, list,
+            limit, output, mode, json, badLines, batch, threads, weights, maxRounds, execTimeout, budget, trials, list,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -96,7 +97,7 @@ public static class EvalCommand
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
             using var backend = md is not null
-                ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch))
+                ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch), WeightsOption.Get(pr, weights))
                 : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);
             string outDir = pr.GetValue(output) ?? Path.Combine("runs", "eval", md?.Name ?? SafeName(((OpenAiCompletionBackend)backend).Model),
                 string.Create(CultureInfo.InvariantCulture, $"{def.Name}-{kind.Name()}-t{t:0.###}-seed{pr.GetValue(seed)}"));
@@ -143,9 +144,9 @@ public static class EvalCommand
     }
 
     /// <summary>The completion backend over a local model folder (--endpoint uses <see cref="OpenAiCompletionBackend"/>).</summary>
-    private static ICompletionBackend OpenBackend(string modelDir, int threads, int batch)
+    private static ICompletionBackend OpenBackend(string modelDir, int threads, int batch, Sift.Engine.Model.WeightFormat weights)
     {
-        var lm = LoadedModel.Open(modelDir, threads);
+        var lm = LoadedModel.Open(modelDir, threads, weights: weights);
         return new LocalCompletionBackend(lm, batch, ownsModel: true);
     }
 

@@ -28,13 +28,14 @@ public static class GenerateCommand
         var batch = new Option<int>("--batch") { Description = "Prompts decoded together", DefaultValueFactory = _ => 8 };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print one JSON object per completion" };
+        var weights = WeightsOption.Create();
         var cmd = new Command("generate", """
             Generate completions with a KV cache: greedy, temperature, top-k, top-p, stop strings, many prompts batched.
             With --endpoint URL the prompts go to an OpenAI-compatible server (vLLM, sift serve) as /v1/completions
             requests instead (raw prompts, no chat template; --concurrency in flight, retried on 429/5xx/timeouts).
             """)
         {
-            model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json,
+            model, prompt, input, output, maxTokens, temperature, topK, topP, seed, stop, batch, threads, json, weights,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -72,7 +73,7 @@ public static class GenerateCommand
             TextCompletion[] results;
             if (hub.Model(pr, model, quiet: pr.GetValue(json)) is { } modelDir)
             {
-                using var lm = LoadedModel.Open(modelDir.Path, pr.GetValue(threads));
+                using var lm = LoadedModel.Open(modelDir.Path, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
                 results = new TextGenerator(lm, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
             }
             else

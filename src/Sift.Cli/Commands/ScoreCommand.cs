@@ -27,6 +27,7 @@ public static class ScoreCommand
         var noBos = new Option<bool>("--no-bos") { Description = "With --input: do not prepend the BOS token to text" };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print a JSON summary" };
+        var weights = WeightsOption.Create();
         var cmd = new Command("score", """
             Score tokens with a model: losses[i] = -log p(tokens[i+1] | tokens[..i]).
               --input IN.jsonl --output OUT.jsonl   lines keep their fields and gain "tokens" and "losses"
@@ -39,7 +40,7 @@ public static class ScoreCommand
             context of at least --seq-len + 1; a fleet scores a corpus with one --part per server.
             """)
         {
-            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json,
+            model, input, data, output, seqLen, part, dtype, batch, noBos, threads, json, weights,
         };
         remote.AddTo(cmd);
         hub.AddTo(cmd);
@@ -75,7 +76,7 @@ public static class ScoreCommand
                 return 0;
             }
             string modelDir = modelOpt.Path;
-            using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads));
+            using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
             if (inFile is not null)
             {
                 var scorer = new JsonlScorer(lm, progress) { AddBos = !pr.GetValue(noBos) };

@@ -22,6 +22,7 @@ public static class ServeCommand
         var maxLen = new Option<int?>("--max-model-len") { Description = "Context per sequence (default: max_position_embeddings); smaller saves KV-cache memory" };
         var maxLogprobs = new Option<int>("--max-logprobs") { Description = "Most alternatives per position a request may ask for", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Environment.ProcessorCount };
+        var weights = WeightsOption.Create();
         var shutdown = new Option<double>("--shutdown-timeout") { Description = "Seconds a graceful stop (Ctrl-C, SIGTERM) waits for requests in flight", DefaultValueFactory = _ => 30 };
         var cmd = new Command("serve", """
             Serve a model over HTTP with the OpenAI API (any OpenAI client, vLLM-style extras):
@@ -30,7 +31,7 @@ public static class ServeCommand
             Requests from many clients are batched into the engine; a full queue answers 429.
             """)
         {
-            model, host, port, keyEnv, name, maxBatch, queue, maxLen, maxLogprobs, threads, shutdown,
+            model, host, port, keyEnv, name, maxBatch, queue, maxLen, maxLogprobs, threads, shutdown, weights,
         };
         hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
@@ -49,20 +50,20 @@ public static class ServeCommand
                 ShutdownTimeout = TimeSpan.FromSeconds(pr.GetValue(shutdown)),
                 HandleSignals = true,
             }.Validate();
-            RunServer(resolved.Path, options, pr.GetValue(threads)).GetAwaiter().GetResult();
+            RunServer(resolved.Path, options, pr.GetValue(threads), WeightsOption.Get(pr, weights)).GetAwaiter().GetResult();
             return 0;
         }));
         cmd.Add(ServeBenchCommand.Create());
         return cmd;
     }
 
-    private static async Task RunServer(string modelDir, ServeOptions options, int threads)
+    private static async Task RunServer(string modelDir, ServeOptions options, int threads, Sift.Engine.Model.WeightFormat weights)
     {
         if (threads < 1)
         {
             throw new SiftException($"--threads must be ≥ 1, got {threads}");
         }
-        await using var server = await SiftServer.StartAsync(modelDir, options, threads).ConfigureAwait(false);
+        await using var server = await SiftServer.StartAsync(modelDir, options, threads, weights: weights).ConfigureAwait(false);
         Console.Error.WriteLine("sift serve: Ctrl-C (or SIGTERM) stops after the requests in flight finish");
         await server.WaitForShutdownAsync().ConfigureAwait(false);
         Console.Error.WriteLine("sift serve: stopping");

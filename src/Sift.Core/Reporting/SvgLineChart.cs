@@ -50,6 +50,12 @@ public sealed class SvgLineChart
     /// <summary>Highest y shown at least (null: from the data).</summary>
     public double? YMax { get; init; }
 
+    /// <summary>
+    /// Log-scaled x axis in base 2 (x must be positive; others are dropped): ticks at powers of two, labelled with their
+    /// values (1, 2, 4, …), for curves against a number of samples.
+    /// </summary>
+    public bool LogX2 { get; init; }
+
     /// <summary>Put the legend in the bottom-right corner (for rising curves) instead of the top-right.</summary>
     public bool LegendBottom { get; init; }
 
@@ -62,6 +68,14 @@ public sealed class SvgLineChart
     /// <summary>Renders the series to SVG text.</summary>
     public string Render(IReadOnlyList<ChartSeries> series)
     {
+        if (LogX2)
+        {
+            series = series.Select(s => s with
+            {
+                Points = s.Points.Where(p => p.X > 0).Select(p => (Math.Log2(p.X), p.Y)).ToList(),
+                Band = s.Band?.Where(b => b.X > 0).Select(b => (Math.Log2(b.X), b.Lo, b.Hi)).ToList(),
+            }).ToList();
+        }
         const int left = 70, right = 20, top = 40, bottom = 55;
         int pw = Width - left - right, ph = Height - top - bottom;
         var pts = series.SelectMany(s => s.Points.Concat(s.Band?.SelectMany(b => new[] { (X: b.X, Y: b.Lo), (X: b.X, Y: b.Hi) }) ?? []))
@@ -85,7 +99,7 @@ public sealed class SvgLineChart
             y0 = YMin is double floor && floor >= y0 - pad ? Math.Min(floor, y0) : y0 - pad;
             y1 += pad;
         }
-        var xt = NiceTicks(x0, x1, 6);
+        var xt = LogX2 ? Log2Ticks(x0, x1) : NiceTicks(x0, x1, 6);
         var yt = NiceTicks(y0, y1, 6);
         if (Tight)
         {
@@ -108,7 +122,7 @@ public sealed class SvgLineChart
         foreach (double t in xt)
         {
             sb.Append(CultureInfo.InvariantCulture, $"<line x1=\"{N(X(t))}\" y1=\"{top}\" x2=\"{N(X(t))}\" y2=\"{top + ph}\" stroke=\"#e5e5e5\"/>");
-            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(X(t))}\" y=\"{top + ph + 18}\" text-anchor=\"middle\">{Esc(Format(t))}</text>\n");
+            sb.Append(CultureInfo.InvariantCulture, $"<text x=\"{N(X(t))}\" y=\"{top + ph + 18}\" text-anchor=\"middle\">{Esc(Format(LogX2 ? Math.Pow(2, t) : t))}</text>\n");
         }
         foreach (double t in yt)
         {
@@ -158,6 +172,19 @@ public sealed class SvgLineChart
         for (double t = start; t <= end + step * 1e-9; t += step)
         {
             ticks.Add(Math.Round(t / step) * step);
+        }
+        return [.. ticks];
+    }
+
+    // Whole exponents covering [lo, hi], every k-th so that at most 12 are labelled.
+    private static double[] Log2Ticks(double lo, double hi)
+    {
+        int a = (int)Math.Floor(lo), b = (int)Math.Ceiling(hi);
+        int step = Math.Max(1, (int)Math.Ceiling((b - a) / 11.0));
+        var ticks = new List<double>();
+        for (int e = a; e <= b; e += step)
+        {
+            ticks.Add(e);
         }
         return [.. ticks];
     }

@@ -31,6 +31,7 @@ public sealed class Generator : IDisposable
     /// <summary>Creates the session (KV cache of maxBatch × maxLength).</summary>
     public Generator(LlamaModel model, Compute compute, int maxBatch = 8, int? maxLength = null)
     {
+        model.Config.RequireCausalLm("generation");
         _model = model;
         _vocab = model.Config.VocabSize;
         MaxLength = maxLength ?? model.Config.MaxPositionEmbeddings;

@@ -5,30 +5,39 @@ using Sift.Engine.Tensors;
 
 namespace Sift.Engine.Inference;
 
-/// <summary>Receives the logits [V] after token <paramref name="index"/> of a prefill.</summary>
+/// <summary>Receives the head outputs [W] (LM logits, or a score head's outputs) after token <paramref name="index"/> of a prefill.</summary>
 public delegate void RowLogitsHandler(int index, ReadOnlySpan<float> logits);
 
 /// <summary>
 /// Forward-only execution with a key/value cache for up to <see cref="MaxSequences"/> sequences.
 /// Every call processes a ragged set of rows (sequence, position, token): a prompt prefill is many rows of
 /// one sequence, a batched decode step is one row per sequence. Attention of a row reads the cache of its
-/// own sequence up to and including its position.
-/// Shapes: kCache/vCache [L, S, maxLen, KvDim]; row buffers [R, ·] with R ≤ MaxRows.
+/// own sequence up to and including its position (the last W positions under a sliding window).
+/// Shapes: kCache/vCache [L, S, maxLen, KvDim]; row buffers [R, ·] with R ≤ MaxRows; head outputs [R, W] where W is
+/// <see cref="LlamaConfig.HeadWidth"/> (the vocabulary, or a score head's num_labels).
 /// </summary>
+/// <remarks>
+/// Dynamic RoPE scaling beyond max_position_embeddings follows transformers' generate for one sequence: a prefill's
+/// rows use the frequencies of the prefill's total length, a decode step those of the length after it; cached keys
+/// keep the rotation they were computed with.
+/// </remarks>
 public sealed unsafe class InferenceSession : IDisposable
 {
     private readonly LlamaModel _m;
     private readonly Compute _cx;
-    private readonly int _d, _f, _v, _qkv, _qDim, _kvDim, _L;
-    private readonly NativeBuffer _kCache, _vCache;
-    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores;
+    private readonly int _d, _f, _v, _hw, _qkv, _qDim, _kvDim, _L;
+    private readonly int[] _windows;
+    private readonly BufferArena _arena = new();
+    private readonly KvCache _cache;
+    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _ropeCos, _ropeSin, _vec;
+    [ThreadStatic] private static NativeBuffer? t_scores;
     private readonly int[] _lengths;
 
-    /// <summary>Creates a session; memory is allocated once here.</summary>
+    /// <summary>Creates a session; row buffers are allocated here, each slot's KV cache as its sequence grows.</summary>
     public InferenceSession(LlamaModel model, int maxSequences, int maxLength, Compute compute, int maxRows = 256)
     {
         var c = model.Config;
-        if (maxLength > c.MaxPositionEmbeddings)
+        if (maxLength > c.MaxSequenceLength)
         {
             throw new ArgumentOutOfRangeException(nameof(maxLength), $"max length {maxLength} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
         }
@@ -40,22 +49,32 @@ public sealed unsafe class InferenceSession : IDisposable
         _d = c.HiddenSize;
         _f = c.IntermediateSize;
         _v = c.VocabSize;
+        _hw = c.HeadWidth;
         _qDim = c.QDim;
         _kvDim = c.KvDim;
         _qkv = _qDim + 2 * _kvDim;
         _L = c.NumHiddenLayers;
-        long cache = (long)_L * maxSequences * maxLength * _kvDim;
-        _kCache = new NativeBuffer(cache);
-        _vCache = new NativeBuffer(cache);
-        _x = new NativeBuffer((long)maxRows * _d);
-        _xn = new NativeBuffer((long)maxRows * _d);
-        _qkvBuf = new NativeBuffer((long)maxRows * _qkv);
-        _att = new NativeBuffer((long)maxRows * _qDim);
-        _gu = new NativeBuffer((long)maxRows * 2 * _f);
-        _h = new NativeBuffer((long)maxRows * _f);
-        _rstd = new NativeBuffer(maxRows);
-        _logits = new NativeBuffer((long)maxRows * _v);
-        _scores = new NativeBuffer((long)maxRows * c.NumAttentionHeads * maxLength);
+        _windows = [.. Enumerable.Range(0, _L).Select(l => c.AttentionWindow(l) ?? 0)];
+        try
+        {
+            _x = _arena.Add("x", (long)maxRows * _d);
+            _xn = _arena.Add("xn", (long)maxRows * _d);
+            _qkvBuf = _arena.Add("qkv", (long)maxRows * _qkv);
+            _att = _arena.Add("att", (long)maxRows * _qDim);
+            _gu = _arena.Add("gate_up", (long)maxRows * 2 * _f);
+            _h = _arena.Add("h", (long)maxRows * _f);
+            _rstd = _arena.Add("rstd", maxRows);
+            _logits = _arena.Add("logits", (long)maxRows * _hw);
+            _ropeCos = _arena.Add("rope_cos", (long)maxRows * c.HeadDim / 2);
+            _ropeSin = _arena.Add("rope_sin", (long)maxRows * c.HeadDim / 2);
+            _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
+        }
+        catch
+        {
+            _arena.Dispose();
+            throw;
+        }
+        _cache = new KvCache(maxSequences, _L, _kvDim, maxLength);
         _lengths = new int[maxSequences];
     }
 
@@ -76,15 +95,16 @@ public sealed unsafe class InferenceSession : IDisposable
 
     /// <summary>
     /// Appends <paramref name="tokens"/> to slot <paramref name="seq"/> (in chunks of MaxRows) and returns the
-    /// logits after the last one in <paramref name="lastLogits"/> [V]. When <paramref name="losses"/> is given,
-    /// losses[i] = −log p(tokens[i+1] | everything before) for i &lt; tokens.Length − 1.
+    /// head outputs after the last one in <paramref name="lastLogits"/> [W]. When <paramref name="losses"/> is given
+    /// (LM head only), losses[i] = −log p(tokens[i+1] | everything before) for i &lt; tokens.Length − 1.
     /// </summary>
     public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses = default) =>
         Prefill(seq, tokens, lastLogits, losses, null);
 
     /// <summary>
-    /// Like <see cref="Prefill(int, ReadOnlySpan{int}, Span{float}, Span{float})"/>, and hands the logits after every
-    /// token to <paramref name="onRow"/>(index in tokens, logits [V]) in order (prompt logprobs for a server).
+    /// Like <see cref="Prefill(int, ReadOnlySpan{int}, Span{float}, Span{float})"/>, and hands the head outputs after
+    /// every token to <paramref name="onRow"/>(index in tokens, outputs [W]) in order (prompt logprobs for a server,
+    /// per-position scores of a reward model).
     /// </summary>
     public void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, RowLogitsHandler onRow) =>
         Prefill(seq, tokens, lastLogits, default, onRow);
@@ -99,6 +119,11 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             throw new ArgumentOutOfRangeException(nameof(tokens), $"sequence would reach {_lengths[seq] + tokens.Length} tokens; the limit is {MaxLength}");
         }
+        if (!losses.IsEmpty)
+        {
+            _m.Config.RequireCausalLm("prefill losses");
+        }
+        int context = _lengths[seq] + tokens.Length;
         Span<int> seqs = stackalloc int[1];
         seqs[0] = seq;
         int done = 0;
@@ -106,12 +131,12 @@ public sealed unsafe class InferenceSession : IDisposable
         {
             int rows = Math.Min(MaxRows, tokens.Length - done);
             bool allRows = !losses.IsEmpty || onRow is not null;
-            ForwardRows(seq, tokens.Slice(done, rows), allRows);
+            ForwardRows(seq, tokens.Slice(done, rows), allRows, context);
             if (onRow is not null)
             {
                 for (int r = 0; r < rows; r++)
                 {
-                    onRow(done + r, new ReadOnlySpan<float>(_logits.Ptr + (long)r * _v, _v));
+                    onRow(done + r, new ReadOnlySpan<float>(_logits.Ptr + (long)r * _hw, _hw));
                 }
             }
             if (!losses.IsEmpty)
@@ -129,18 +154,18 @@ public sealed unsafe class InferenceSession : IDisposable
             if (done == tokens.Length)
             {
                 long lastRow = allRows ? rows - 1 : 0;
-                new Span<float>(_logits.Ptr + lastRow * _v, _v).CopyTo(lastLogits);
+                new Span<float>(_logits.Ptr + lastRow * _hw, _hw).CopyTo(lastLogits);
             }
         }
     }
 
     /// <summary>
-    /// One decode step for several slots at once: appends tokens[i] to slot seqs[i] and writes its next-token
-    /// logits into logits[i·V .. (i+1)·V).
+    /// One decode step for several slots at once: appends tokens[i] to slot seqs[i] and writes its head outputs
+    /// (next-token logits) into logits[i·W .. (i+1)·W).
     /// </summary>
     public void Step(ReadOnlySpan<int> seqs, ReadOnlySpan<int> tokens, Span<float> logits)
     {
-        if (seqs.Length != tokens.Length || seqs.Length > MaxRows || logits.Length < seqs.Length * _v)
+        if (seqs.Length != tokens.Length || seqs.Length > MaxRows || logits.Length < seqs.Length * _hw)
         {
             throw new ArgumentException("seqs, tokens and logits sizes disagree");
         }
@@ -153,96 +178,116 @@ public sealed unsafe class InferenceSession : IDisposable
                 throw new InvalidOperationException($"slot {seqs[r]} is full ({MaxLength} tokens)");
             }
             pos[r] = _lengths[seqs[r]];
+            _cache.Ensure(seqs[r], pos[r] + 1, pos[r]);
         }
-        Run(seqs, pos, tokens, allRows: true);
+        Span<int> ctx = stackalloc int[rows];
+        for (int r = 0; r < rows; r++)
+        {
+            ctx[r] = pos[r] + 1;
+        }
+        Run(seqs, pos, ctx, tokens, allRows: true);
         for (int r = 0; r < rows; r++)
         {
             _lengths[seqs[r]]++;
         }
-        new Span<float>(_logits.Ptr, rows * _v).CopyTo(logits);
+        new Span<float>(_logits.Ptr, rows * _hw).CopyTo(logits);
     }
 
-    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows)
+    private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, int context)
     {
         int rows = tokens.Length;
+        _cache.Ensure(seq, _lengths[seq] + rows, _lengths[seq]);
         Span<int> seqs = rows <= 1024 ? stackalloc int[rows] : new int[rows];
         Span<int> pos = rows <= 1024 ? stackalloc int[rows] : new int[rows];
+        Span<int> ctx = rows <= 1024 ? stackalloc int[rows] : new int[rows];
         for (int r = 0; r < rows; r++)
         {
             seqs[r] = seq;
             pos[r] = _lengths[seq] + r;
+            ctx[r] = context;
         }
-        Run(seqs, pos, tokens, allRows);
+        Run(seqs, pos, ctx, tokens, allRows);
         _lengths[seq] += rows; // when !allRows only the last row's logits were computed, into row 0
     }
 
-    // Rows are (seqs[r], pos[r], tokens[r]); K/V of each row are written to the cache before attention,
-    // so rows of one sequence given in position order see each other causally.
-    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> tokens, bool allRows)
+    // Rows are (seqs[r], pos[r], tokens[r]) in sequences of ctx[r] tokens (what dynamic RoPE sees); K/V of each
+    // row are written to the cache before attention, so rows of one sequence given in position order see each
+    // other causally.
+    private void Run(ReadOnlySpan<int> seqs, ReadOnlySpan<int> pos, ReadOnlySpan<int> ctx, ReadOnlySpan<int> tokens, bool allRows)
     {
         var c = _m.Config;
         var lay = _m.Layout;
-        float* W = _m.Weights.Ptr;
+        var W = _m.View;
+        float* vec = _vec.Ptr; // norm gains and biases widened here when the weights are 16-bit
         int rows = tokens.Length, th = _cx.Threads;
         var gemm = _cx.Gemm;
-        Embedding.Forward(_x.Ptr, W + lay.Embedding, tokens, _v, _d);
+        Embedding.Forward(_x.Ptr, W, lay.Embedding, tokens, _v, _d);
         int[] seqArr = seqs.ToArray(), posArr = pos.ToArray();
+        int half = c.HeadDim / 2;
+        for (int r = 0; r < rows; r++)
+        {
+            _m.Rope.RowAngles(posArr[r], ctx[r], _ropeCos.Ptr + (long)r * half, _ropeSin.Ptr + (long)r * half);
+        }
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.AttnNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _qkvBuf.Ptr, _xn.Ptr, W + o.Qkv, rows, _d, _qkv);
-            long layerCache = (long)l * MaxSequences * MaxLength * _kvDim;
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.AttnNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _qkvBuf.Ptr, _xn.Ptr, W, o.Qkv, rows, _d, _qkv);
+            if (o.HasQkvBias)
+            {
+                Bias.Forward(_qkvBuf.Ptr, W.Floats(o.QkvBias, _qkv, vec), rows, _qkv, th);
+            }
             for (int r = 0; r < rows; r++)
             {
                 float* row = _qkvBuf.Ptr + (long)r * _qkv;
-                _m.Rope.Apply(row, c.NumAttentionHeads + c.NumKeyValueHeads, posArr[r], inverse: false);
-                long slot = layerCache + ((long)seqArr[r] * MaxLength + posArr[r]) * _kvDim;
-                Vec.Copy(_kCache.Ptr + slot, row + _qDim, _kvDim);
-                Vec.Copy(_vCache.Ptr + slot, row + _qDim + _kvDim, _kvDim);
+                Rope.Rotate(row, c.NumAttentionHeads + c.NumKeyValueHeads, c.HeadDim, _ropeCos.Ptr + (long)r * half, _ropeSin.Ptr + (long)r * half, inverse: false);
+                long at = (long)posArr[r] * _kvDim;
+                Vec.Copy(_cache.Keys(seqArr[r], l) + at, row + _qDim, _kvDim);
+                Vec.Copy(_cache.Values(seqArr[r], l) + at, row + _qDim + _kvDim, _kvDim);
             }
-            CachedAttention(layerCache, seqArr, posArr, rows);
-            Linear.Forward(_cx, _x.Ptr, _att.Ptr, W + o.O, rows, _qDim, _d, accumulate: true);
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + o.MlpNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W + o.GateUp, rows, _d, 2 * _f);
+            CachedAttention(l, seqArr, posArr, rows, _windows[l]);
+            Linear.Forward(_cx, _x.Ptr, _att.Ptr, W, o.O, rows, _qDim, _d, accumulate: true);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.MlpNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W, o.GateUp, rows, _d, 2 * _f);
             SwiGlu.Forward(_h.Ptr, _gu.Ptr, rows, _f, th);
-            Linear.Forward(_cx, _x.Ptr, _h.Ptr, W + o.Down, rows, _f, _d, accumulate: true);
+            Linear.Forward(_cx, _x.Ptr, _h.Ptr, W, o.Down, rows, _f, _d, accumulate: true);
         }
         if (allRows)
         {
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W + lay.FinalNorm, rows, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, rows, _d, _v);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(lay.FinalNorm, _d, vec), rows, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
         }
         else
         {
             float* last = _x.Ptr + (long)(rows - 1) * _d;
-            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W + lay.FinalNorm, 1, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W + lay.LmHead, 1, _d, _v);
+            RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W.Floats(lay.FinalNorm, _d, vec), 1, _d, c.RmsNormEps, th);
+            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, 1, _d, _hw);
         }
     }
 
-    private void CachedAttention(long layerCache, int[] seqs, int[] pos, int rows)
+    private void CachedAttention(int layer, int[] seqs, int[] pos, int rows, int window)
     {
         var c = _m.Config;
         int heads = c.NumAttentionHeads, hd = c.HeadDim, group = c.GroupSize;
         float scale = 1f / MathF.Sqrt(hd);
-        float* kc = _kCache.Ptr, vc = _vCache.Ptr, qkv = _qkvBuf.Ptr, att = _att.Ptr, sc = _scores.Ptr;
-        int maxLen = MaxLength, kvDim = _kvDim, qkvDim = _qkv, qDim = _qDim;
+        float* qkv = _qkvBuf.Ptr, att = _att.Ptr;
+        int kvDim = _kvDim, qkvDim = _qkv, qDim = _qDim;
+        var cache = _cache;
         Par.ForEach(rows * heads, _cx.Threads, rh =>
         {
-            int r = rh / heads, h = rh % heads, g = h / group, p = pos[r];
+            int r = rh / heads, h = rh % heads, g = h / group, p = pos[r], lo = Attention.WindowStart(p, window);
             float* q = qkv + (long)r * qkvDim + h * hd;
-            long seqBase = layerCache + (long)seqs[r] * maxLen * kvDim + g * hd;
-            float* s = sc + (long)rh * maxLen;
+            float* kc = cache.Keys(seqs[r], layer) + g * hd, vc = cache.Values(seqs[r], layer) + g * hd;
+            float* s = Scores(p + 1);
             float max = float.NegativeInfinity;
-            for (int j = 0; j <= p; j++)
+            for (int j = lo; j <= p; j++)
             {
-                float v = Vec.Dot(q, kc + seqBase + (long)j * kvDim, hd) * scale;
+                float v = Vec.Dot(q, kc + (long)j * kvDim, hd) * scale;
                 s[j] = v;
                 max = MathF.Max(max, v);
             }
             float sum = 0;
-            for (int j = 0; j <= p; j++)
+            for (int j = lo; j <= p; j++)
             {
                 s[j] = MathF.Exp(s[j] - max);
                 sum += s[j];
@@ -250,19 +295,31 @@ public sealed unsafe class InferenceSession : IDisposable
             float inv = 1f / sum;
             float* o = att + (long)r * qDim + h * hd;
             new Span<float>(o, hd).Clear();
-            for (int j = 0; j <= p; j++)
+            for (int j = lo; j <= p; j++)
             {
-                Vec.Axpy(o, s[j] * inv, vc + seqBase + (long)j * kvDim, hd);
+                Vec.Axpy(o, s[j] * inv, vc + (long)j * kvDim, hd);
             }
         });
     }
 
+    // This thread's grow-only attention-score row (one query's scores over its keys).
+    private static float* Scores(int length)
+    {
+        if (t_scores is null || t_scores.Length < length)
+        {
+            t_scores?.Dispose();
+            t_scores = new NativeBuffer(Math.Max(length, 2 * (t_scores?.Length ?? 0)));
+        }
+        return t_scores.Ptr;
+    }
+
+    /// <summary>Bytes of cache and activation memory held now (the caches grow with the sequences).</summary>
+    public long AllocatedBytes => _arena.Bytes + _cache.Bytes;
+
     /// <inheritdoc />
     public void Dispose()
     {
-        foreach (var b in new[] { _kCache, _vCache, _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _scores })
-        {
-            b.Dispose();
-        }
+        _arena.Dispose();
+        _cache.Dispose();
     }
 }

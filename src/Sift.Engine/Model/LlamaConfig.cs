@@ -6,11 +6,15 @@ using Sift.Core.IO;
 namespace Sift.Engine.Model;
 
 /// <summary>
-/// The hyper-parameters of a Llama-architecture model, with Hugging Face <c>config.json</c> field names
-/// (LlamaForCausalLM: TinyLlama, Llama 2/3, Mistral-style, Rho-Math-1B).
+/// The hyper-parameters of a decoder-only model, with Hugging Face <c>config.json</c> field names, and its
+/// <see cref="Architecture"/> (Llama, Mistral, Qwen2, InternLM2; LM or score head). The architecture's fixed
+/// properties (names, biases, how the window is configured) live in its <see cref="ArchitectureSpec"/>.
 /// </summary>
 public sealed record LlamaConfig
 {
+    /// <summary>architectures[0]; defaults to LlamaForCausalLM.</summary>
+    public ModelArchitecture Architecture { get; init; } = ModelArchitecture.LlamaForCausalLM;
+
     /// <summary>vocab_size.</summary>
     public int VocabSize { get; init; }
 
@@ -41,8 +45,23 @@ public sealed record LlamaConfig
     /// <summary>rope_theta.</summary>
     public float RopeTheta { get; init; } = 10000f;
 
+    /// <summary>rope_scaling, or null for plain RoPE.</summary>
+    public RopeScaling? RopeScaling { get; init; }
+
+    /// <summary>sliding_window as written (null: none); whether it applies depends on <see cref="ArchitectureSpec.Window"/>.</summary>
+    public int? SlidingWindow { get; init; }
+
+    /// <summary>use_sliding_window (Qwen2).</summary>
+    public bool UseSlidingWindow { get; init; }
+
+    /// <summary>max_window_layers (Qwen2): layers from this index on use the window.</summary>
+    public int MaxWindowLayers { get; init; } = 28;
+
     /// <summary>tie_word_embeddings: the LM head reuses the embedding matrix.</summary>
     public bool TieWordEmbeddings { get; init; }
+
+    /// <summary>Outputs of a score head (len(id2label)); unused with an LM head.</summary>
+    public int NumLabels { get; init; } = 2;
 
     /// <summary>bos_token_id, when set.</summary>
     public int? BosTokenId { get; init; }
@@ -50,8 +69,46 @@ public sealed record LlamaConfig
     /// <summary>eos_token_id, when set (the first one when the config holds a list).</summary>
     public int? EosTokenId { get; init; }
 
+    /// <summary>pad_token_id, when set (a score head reads the last token that is not this one).</summary>
+    public int? PadTokenId { get; init; }
+
     /// <summary>torch_dtype as written in the config ("float32", "bfloat16", ...); informational.</summary>
     public string TorchDtype { get; init; } = "float32";
+
+    /// <summary>auto_map as JSON text, kept so a saved remote-code model (InternLM2) still names its classes.</summary>
+    public string? AutoMapJson { get; init; }
+
+    /// <summary>The fixed properties of <see cref="Architecture"/>.</summary>
+    public ArchitectureSpec Spec => Architectures.Of(Architecture);
+
+    /// <summary>Width of the head's output per position: the vocabulary for an LM head, num_labels for a score head.</summary>
+    public int HeadWidth => Spec.Head == ModelHead.CausalLm ? VocabSize : NumLabels;
+
+    /// <summary>
+    /// The sliding window of layer <paramref name="layer"/>: a position attends to the last W positions up to and
+    /// including itself (transformers' mask keeps key j for query i when i − W &lt; j ≤ i); null for plain causal.
+    /// </summary>
+    public int? AttentionWindow(int layer) => Spec.Window switch
+    {
+        SlidingWindowRule.AllLayers => SlidingWindow,
+        SlidingWindowRule.UpperLayers when UseSlidingWindow && layer >= MaxWindowLayers => SlidingWindow,
+        _ => null,
+    };
+
+    /// <summary>
+    /// Longest sequence the model runs: max_position_embeddings, unbounded with dynamic RoPE scaling (which exists to
+    /// run beyond it).
+    /// </summary>
+    public int MaxSequenceLength => RopeScaling?.Type == RopeScalingType.Dynamic ? int.MaxValue : MaxPositionEmbeddings;
+
+    /// <summary>Throws a <see cref="SiftException"/> unless the model has an LM head (<paramref name="what"/> names the use).</summary>
+    public void RequireCausalLm(string what)
+    {
+        if (Spec.Head != ModelHead.CausalLm)
+        {
+            throw new SiftException($"{what} needs a causal-LM head, but the model is {Spec.Name} (a score head of {NumLabels} outputs)");
+        }
+    }
 
     /// <summary>Query heads served by each key/value head.</summary>
     public int GroupSize => NumAttentionHeads / NumKeyValueHeads;
@@ -62,7 +119,10 @@ public sealed record LlamaConfig
     /// <summary>Width of the key (and of the value) projection.</summary>
     public int KvDim => NumKeyValueHeads * HeadDim;
 
-    /// <summary>Checks the invariants the engine relies on; throws <see cref="SiftException"/> naming the field.</summary>
+    /// <summary>
+    /// Checks the invariants the engine relies on (throws <see cref="SiftException"/> naming the field) and returns the
+    /// config with the fields its architecture does not read at their defaults, so equal models compare equal.
+    /// </summary>
     public LlamaConfig Validate(string source = "config")
     {
         void Positive(int v, string field)
@@ -72,6 +132,11 @@ public sealed record LlamaConfig
                 throw new SiftException($"{source}: field '{field}' must be a positive integer, got {v}");
             }
         }
+        if (!Enum.IsDefined(Architecture))
+        {
+            throw new SiftException($"{source}: unknown architecture {(int)Architecture}; supported: {Architectures.SupportedNames}");
+        }
+        var spec = Spec;
         Positive(VocabSize, "vocab_size");
         Positive(HiddenSize, "hidden_size");
         Positive(IntermediateSize, "intermediate_size");
@@ -80,6 +145,10 @@ public sealed record LlamaConfig
         Positive(NumKeyValueHeads, "num_key_value_heads");
         Positive(HeadDim, "head_dim");
         Positive(MaxPositionEmbeddings, "max_position_embeddings");
+        if (spec.Head == ModelHead.Score)
+        {
+            Positive(NumLabels, "num_labels");
+        }
         if (NumAttentionHeads % NumKeyValueHeads != 0)
         {
             throw new SiftException($"{source}: num_attention_heads ({NumAttentionHeads}) must be a multiple of num_key_value_heads ({NumKeyValueHeads})");
@@ -87,6 +156,14 @@ public sealed record LlamaConfig
         if (HeadDim % 2 != 0)
         {
             throw new SiftException($"{source}: head_dim ({HeadDim}) must be even for rotary embeddings");
+        }
+        if (spec.Naming == TensorNaming.InternLM2 || spec.QkvBias)
+        {
+            // Neither family's modeling code reads head_dim: it is hidden_size / num_attention_heads.
+            if ((long)HeadDim * NumAttentionHeads != HiddenSize)
+            {
+                throw new SiftException($"{source}: {spec.Name} needs hidden_size ({HiddenSize}) = num_attention_heads ({NumAttentionHeads}) × head_dim ({HeadDim})");
+            }
         }
         if (!(RmsNormEps > 0) || float.IsInfinity(RmsNormEps))
         {
@@ -96,15 +173,60 @@ public sealed record LlamaConfig
         {
             throw new SiftException($"{source}: field 'rope_theta' must be a positive number, got {RopeTheta}");
         }
-        if (BosTokenId is int b && (b < 0 || b >= VocabSize))
+        ValidateRopeScaling(source, spec);
+        if (SlidingWindow is int w && w <= 0)
         {
-            throw new SiftException($"{source}: bos_token_id {b} is outside the vocabulary (0..{VocabSize - 1})");
+            throw new SiftException($"{source}: field 'sliding_window' must be a positive integer or null, got {w}");
         }
-        if (EosTokenId is int e && (e < 0 || e >= VocabSize))
+        if (MaxWindowLayers < 0)
         {
-            throw new SiftException($"{source}: eos_token_id {e} is outside the vocabulary (0..{VocabSize - 1})");
+            throw new SiftException($"{source}: field 'max_window_layers' must be ≥ 0, got {MaxWindowLayers}");
         }
-        return this;
+        CheckTokenId(BosTokenId, "bos_token_id");
+        CheckTokenId(EosTokenId, "eos_token_id");
+        CheckTokenId(PadTokenId, "pad_token_id");
+        return this with
+        {
+            SlidingWindow = spec.Window == SlidingWindowRule.None ? null : SlidingWindow,
+            UseSlidingWindow = spec.Window == SlidingWindowRule.UpperLayers && UseSlidingWindow,
+            MaxWindowLayers = spec.Window == SlidingWindowRule.UpperLayers ? MaxWindowLayers : 28,
+            NumLabels = spec.Head == ModelHead.Score ? NumLabels : 2,
+        };
+
+        void CheckTokenId(int? id, string field)
+        {
+            if (id is int t && (t < 0 || t >= VocabSize))
+            {
+                throw new SiftException($"{source}: {field} {t} is outside the vocabulary (0..{VocabSize - 1})");
+            }
+        }
+    }
+
+    private void ValidateRopeScaling(string source, ArchitectureSpec spec)
+    {
+        if (RopeScaling is not RopeScaling rs)
+        {
+            return;
+        }
+        if (!spec.RopeTypes.Contains(rs.Type))
+        {
+            throw new SiftException($"{source}: rope_scaling type '{rs.TypeName}' is not implemented by {spec.Name} (it implements {string.Join(", ", spec.RopeTypes.Select(t => new RopeScaling(t, 1).TypeName))})");
+        }
+        if (!(rs.Factor > 0) || float.IsInfinity(rs.Factor))
+        {
+            throw new SiftException($"{source}: field 'rope_scaling.factor' must be a positive number, got {rs.Factor}");
+        }
+        if (rs.Type == RopeScalingType.Llama3)
+        {
+            if (!(rs.LowFreqFactor > 0) || !(rs.HighFreqFactor > rs.LowFreqFactor))
+            {
+                throw new SiftException($"{source}: rope_scaling (llama3) needs 0 < low_freq_factor < high_freq_factor, got {rs.LowFreqFactor} and {rs.HighFreqFactor}");
+            }
+            if (rs.OriginalMaxPositionEmbeddings <= 0)
+            {
+                throw new SiftException($"{source}: field 'rope_scaling.original_max_position_embeddings' must be a positive integer, got {rs.OriginalMaxPositionEmbeddings}");
+            }
+        }
     }
 
     /// <summary>Total parameter count (the LM head counted once when tied).</summary>
@@ -134,30 +256,21 @@ public sealed record LlamaConfig
             throw new SiftException($"{source}: invalid JSON: {ex.Message}", ex);
         }
 
-        string? modelType = Str(obj, "model_type", source);
-        if (modelType is not null && modelType is not ("llama" or "mistral"))
-        {
-            throw new SiftException($"{source}: model_type '{modelType}' is not supported; supported: llama, mistral (LlamaForCausalLM architecture)");
-        }
+        var spec = ParseArchitecture(obj, source);
         string? act = Str(obj, "hidden_act", source);
         if (act is not null && act != "silu")
         {
             throw new SiftException($"{source}: hidden_act '{act}' is not supported; expected 'silu' (SwiGLU)");
         }
-        if (obj["rope_scaling"] is JsonNode rs && rs.GetValueKind() != JsonValueKind.Null)
+        var rejected = spec.Naming == TensorNaming.InternLM2
+            ? new[] { ("bias", "wqkv/wo biases") }
+            : new[] { ("attention_bias", "o_proj bias"), ("mlp_bias", "MLP biases"), ("use_mrope", "multimodal RoPE") };
+        foreach (var (flag, what) in rejected)
         {
-            throw new SiftException($"{source}: rope_scaling is not supported yet (expected null); got {rs.ToJsonString()}");
-        }
-        foreach (string flag in new[] { "attention_bias", "mlp_bias" })
-        {
-            if (obj[flag] is JsonNode f && f.GetValueKind() == JsonValueKind.True)
+            if (Bool(obj, flag, source) == true)
             {
-                throw new SiftException($"{source}: {flag}=true is not supported (Llama projections have no bias)");
+                throw new SiftException($"{source}: {flag}=true is not supported ({what}); {spec.Name} runs without it");
             }
-        }
-        if (obj["sliding_window"] is JsonNode sw && sw.GetValueKind() == JsonValueKind.Number)
-        {
-            throw new SiftException($"{source}: sliding_window attention is not supported; set it to null");
         }
 
         int hidden = Int(obj, "hidden_size", source, required: true)!.Value;
@@ -166,58 +279,178 @@ public sealed record LlamaConfig
         {
             throw new SiftException($"{source}: field 'num_attention_heads' must be a positive integer, got {heads}");
         }
+        bool readsHeadDim = spec.Naming == TensorNaming.Llama && !spec.QkvBias;
         var cfg = new LlamaConfig
         {
+            Architecture = spec.Id,
             VocabSize = Int(obj, "vocab_size", source, required: true)!.Value,
             HiddenSize = hidden,
             IntermediateSize = Int(obj, "intermediate_size", source, required: true)!.Value,
             NumHiddenLayers = Int(obj, "num_hidden_layers", source, required: true)!.Value,
             NumAttentionHeads = heads,
             NumKeyValueHeads = Int(obj, "num_key_value_heads", source) ?? heads,
-            HeadDim = Int(obj, "head_dim", source) ?? hidden / heads,
+            HeadDim = (readsHeadDim ? Int(obj, "head_dim", source) : null) ?? hidden / heads,
             MaxPositionEmbeddings = Int(obj, "max_position_embeddings", source) ?? 2048,
             RmsNormEps = Float(obj, "rms_norm_eps", source) ?? 1e-6f,
             RopeTheta = Float(obj, "rope_theta", source) ?? 10000f,
+            RopeScaling = ParseRopeScaling(obj, source),
+            // transformers' defaults: Mistral and Qwen2 configs default sliding_window to 4096, Qwen2's max_window_layers to 28.
+            SlidingWindow = spec.Window == SlidingWindowRule.None ? null : obj.ContainsKey("sliding_window") ? Int(obj, "sliding_window", source) : 4096,
+            UseSlidingWindow = spec.Window == SlidingWindowRule.UpperLayers && (Bool(obj, "use_sliding_window", source) ?? false),
+            MaxWindowLayers = spec.Window == SlidingWindowRule.UpperLayers ? Int(obj, "max_window_layers", source) ?? 28 : 28,
             TieWordEmbeddings = Bool(obj, "tie_word_embeddings", source) ?? false,
+            NumLabels = spec.Head == ModelHead.Score ? ParseNumLabels(obj, source) : 2,
             BosTokenId = Int(obj, "bos_token_id", source),
             EosTokenId = IntOrFirst(obj, "eos_token_id", source),
+            PadTokenId = Int(obj, "pad_token_id", source),
             TorchDtype = Str(obj, "torch_dtype", source) ?? "float32",
+            AutoMapJson = obj["auto_map"] is JsonObject am ? am.ToJsonString() : null,
         };
-        if (hidden % heads != 0 && obj["head_dim"] is null)
+        if (hidden % heads != 0 && (!readsHeadDim || obj["head_dim"] is null))
         {
-            throw new SiftException($"{source}: hidden_size ({hidden}) is not divisible by num_attention_heads ({heads}); set head_dim");
+            throw new SiftException($"{source}: hidden_size ({hidden}) is not divisible by num_attention_heads ({heads}){(readsHeadDim ? "; set head_dim" : "")}");
         }
         return cfg.Validate(source);
     }
 
-    /// <summary>Serialises to Hugging Face config.json text (what transformers' LlamaConfig reads).</summary>
+    // architectures[0] names the class; a config without it falls back to model_type's causal LM.
+    private static ArchitectureSpec ParseArchitecture(JsonObject obj, string source)
+    {
+        string? modelType = Str(obj, "model_type", source);
+        ArchitectureSpec? spec;
+        if (obj["architectures"] is JsonArray { Count: > 0 } archs)
+        {
+            string name = archs[0] is JsonNode n && n.GetValueKind() == JsonValueKind.String ? n.GetValue<string>()
+                : throw new SiftException($"{source}: field 'architectures' must hold class names, got {archs.ToJsonString()}");
+            spec = Architectures.FindByName(name)
+                ?? throw new SiftException($"{source}: architecture '{name}' is not supported; supported: {Architectures.SupportedNames}");
+            if (modelType is not null && !spec.ModelTypes.Contains(modelType))
+            {
+                throw new SiftException($"{source}: model_type '{modelType}' does not match architecture {name} (expected {string.Join(" or ", spec.ModelTypes.Select(t => $"'{t}'"))})");
+            }
+            return spec;
+        }
+        spec = modelType is null ? Architectures.Of(ModelArchitecture.LlamaForCausalLM) : Architectures.CausalLmOfModelType(modelType);
+        return spec ?? throw new SiftException($"{source}: model_type '{modelType}' is not supported; supported: {string.Join(", ", Architectures.All.SelectMany(s => s.ModelTypes).Distinct())}");
+    }
+
+    private static RopeScaling? ParseRopeScaling(JsonObject obj, string source)
+    {
+        if (obj["rope_scaling"] is not JsonNode node || node.GetValueKind() == JsonValueKind.Null)
+        {
+            return null;
+        }
+        if (node is not JsonObject rs)
+        {
+            throw new SiftException($"{source}: field 'rope_scaling' must be an object or null, got {node.ToJsonString()}");
+        }
+        string where = source + " rope_scaling";
+        string type = Str(rs, "rope_type", where) ?? Str(rs, "type", where)
+            ?? throw new SiftException($"{source}: rope_scaling has no 'rope_type' (or 'type'): {rs.ToJsonString()}");
+        RopeScalingType kind;
+        switch (type)
+        {
+            case "default":
+                return null;
+            case "linear":
+                kind = RopeScalingType.Linear;
+                break;
+            case "dynamic":
+                kind = RopeScalingType.Dynamic;
+                break;
+            case "llama3":
+                kind = RopeScalingType.Llama3;
+                break;
+            default:
+                throw new SiftException($"{source}: rope_scaling type '{type}' is not supported; supported: linear, dynamic, llama3");
+        }
+        float factor = Float(rs, "factor", where) ?? throw new SiftException($"{source}: rope_scaling ({type}) needs 'factor'");
+        if (kind != RopeScalingType.Llama3)
+        {
+            return new RopeScaling(kind, factor);
+        }
+        float Need(string f) => Float(rs, f, where) ?? throw new SiftException($"{source}: rope_scaling (llama3) needs '{f}'");
+        int original = Int(rs, "original_max_position_embeddings", where) ?? throw new SiftException($"{source}: rope_scaling (llama3) needs 'original_max_position_embeddings'");
+        return new RopeScaling(kind, factor, Need("low_freq_factor"), Need("high_freq_factor"), original);
+    }
+
+    // transformers: num_labels = len(id2label) (2 by default); a num_labels key given to from_pretrained wins.
+    private static int ParseNumLabels(JsonObject obj, string source)
+    {
+        if (Int(obj, "num_labels", source) is int n)
+        {
+            return n;
+        }
+        return obj["id2label"] is JsonObject labels ? labels.Count : 2;
+    }
+
+    /// <summary>Serialises to Hugging Face config.json text (what transformers' config class for the architecture reads).</summary>
     public string ToJson()
     {
+        var spec = Spec;
         var o = new JsonObject
         {
-            ["architectures"] = new JsonArray("LlamaForCausalLM"),
-            ["model_type"] = "llama",
-            ["vocab_size"] = VocabSize,
-            ["hidden_size"] = HiddenSize,
-            ["intermediate_size"] = IntermediateSize,
-            ["num_hidden_layers"] = NumHiddenLayers,
-            ["num_attention_heads"] = NumAttentionHeads,
-            ["num_key_value_heads"] = NumKeyValueHeads,
-            ["head_dim"] = HeadDim,
-            ["max_position_embeddings"] = MaxPositionEmbeddings,
-            ["rms_norm_eps"] = RmsNormEps,
-            ["rope_theta"] = RopeTheta,
-            ["rope_scaling"] = null,
-            ["hidden_act"] = "silu",
-            ["attention_bias"] = false,
-            ["attention_dropout"] = 0.0,
-            ["mlp_bias"] = false,
-            ["pretraining_tp"] = 1,
-            ["tie_word_embeddings"] = TieWordEmbeddings,
-            ["initializer_range"] = 0.02,
-            ["use_cache"] = true,
-            ["torch_dtype"] = TorchDtype,
+            ["architectures"] = new JsonArray(spec.Name),
+            ["model_type"] = spec.ModelType,
         };
+        if (AutoMapJson is not null)
+        {
+            o["auto_map"] = JsonNode.Parse(AutoMapJson);
+        }
+        o["vocab_size"] = VocabSize;
+        o["hidden_size"] = HiddenSize;
+        o["intermediate_size"] = IntermediateSize;
+        o["num_hidden_layers"] = NumHiddenLayers;
+        o["num_attention_heads"] = NumAttentionHeads;
+        o["num_key_value_heads"] = NumKeyValueHeads;
+        if (spec.Naming == TensorNaming.Llama && !spec.QkvBias)
+        {
+            o["head_dim"] = HeadDim;
+        }
+        o["max_position_embeddings"] = MaxPositionEmbeddings;
+        o["rms_norm_eps"] = RmsNormEps;
+        o["rope_theta"] = RopeTheta;
+        o["rope_scaling"] = RopeScalingJson();
+        o["hidden_act"] = "silu";
+        if (spec.Naming == TensorNaming.InternLM2)
+        {
+            o["bias"] = false;
+        }
+        else
+        {
+            o["attention_dropout"] = 0.0;
+        }
+        if (spec.Window == SlidingWindowRule.None && spec.Naming == TensorNaming.Llama)
+        {
+            o["attention_bias"] = false;
+            o["mlp_bias"] = false;
+            o["pretraining_tp"] = 1;
+        }
+        if (spec.Window != SlidingWindowRule.None)
+        {
+            o["sliding_window"] = SlidingWindow;
+        }
+        if (spec.Window == SlidingWindowRule.UpperLayers)
+        {
+            o["use_sliding_window"] = UseSlidingWindow;
+            o["max_window_layers"] = MaxWindowLayers;
+        }
+        o["tie_word_embeddings"] = TieWordEmbeddings;
+        if (spec.Head == ModelHead.Score)
+        {
+            var id2label = new JsonObject();
+            var label2id = new JsonObject();
+            for (int i = 0; i < NumLabels; i++)
+            {
+                id2label[i.ToString(System.Globalization.CultureInfo.InvariantCulture)] = $"LABEL_{i}";
+                label2id[$"LABEL_{i}"] = i;
+            }
+            o["id2label"] = id2label;
+            o["label2id"] = label2id;
+        }
+        o["initializer_range"] = 0.02;
+        o["use_cache"] = true;
+        o["torch_dtype"] = TorchDtype;
         if (BosTokenId is int b)
         {
             o["bos_token_id"] = b;
@@ -226,7 +459,32 @@ public sealed record LlamaConfig
         {
             o["eos_token_id"] = e;
         }
+        if (PadTokenId is int p)
+        {
+            o["pad_token_id"] = p;
+        }
         return o.ToJsonString(new JsonSerializerOptions { WriteIndented = true }) + "\n";
+    }
+
+    // linear and dynamic as {type, factor} (what every transformers version and InternLM2's code read), llama3 with rope_type.
+    private JsonObject? RopeScalingJson()
+    {
+        if (RopeScaling is not RopeScaling rs)
+        {
+            return null;
+        }
+        if (rs.Type != RopeScalingType.Llama3)
+        {
+            return new JsonObject { ["type"] = rs.TypeName, ["factor"] = rs.Factor };
+        }
+        return new JsonObject
+        {
+            ["factor"] = rs.Factor,
+            ["low_freq_factor"] = rs.LowFreqFactor,
+            ["high_freq_factor"] = rs.HighFreqFactor,
+            ["original_max_position_embeddings"] = rs.OriginalMaxPositionEmbeddings,
+            ["rope_type"] = rs.TypeName,
+        };
     }
 
     /// <summary>Writes config.json atomically.</summary>

@@ -10,12 +10,12 @@ namespace Sift.Engine.Model;
 /// </summary>
 public static class ModelFlops
 {
-    /// <summary>N: weights multiplied per token (q, k, v, o, gate, up, down per layer, plus the LM head).</summary>
+    /// <summary>N: weights multiplied per token (q, k, v, o, gate, up, down per layer, plus the LM or score head).</summary>
     public static long MatmulParameters(LlamaConfig c)
     {
         long d = c.HiddenSize, f = c.IntermediateSize;
         long perLayer = d * (c.QDim + 2L * c.KvDim) + (long)c.QDim * d + 3 * d * f;
-        return c.NumHiddenLayers * perLayer + (long)c.VocabSize * d;
+        return c.NumHiddenLayers * perLayer + (long)c.HeadWidth * d;
     }
 
     /// <summary>Forward FLOPs per token at sequence length <paramref name="seqLen"/>: 2·N + 4·L·T·q.</summary>

@@ -9,24 +9,51 @@ namespace Sift.Engine.Model;
 /// with every activation preallocated once (no allocation in the step loop).
 /// Usage per micro-batch: <see cref="Forward"/> (fills <see cref="Losses"/>), choose per-token weights,
 /// <see cref="Backward"/> (accumulates into <see cref="Grads"/>). <see cref="ZeroGrad"/> starts a new step.
-/// Legend: n = B·T rows, d hidden, F intermediate, V vocab, H/Hkv heads, hd head dim, QKV = QDim + 2·KvDim.
+/// Any head: <see cref="ForwardHead"/> exposes the per-position head outputs (<see cref="HeadOutputs"/>: LM logits
+/// or a score head's outputs) and <see cref="BackwardHead"/> backpropagates a caller's gradient of them.
+/// Legend: n = B·T rows, d hidden, F intermediate, V vocab, W head width (V or num_labels), H/Hkv heads,
+/// hd head dim, QKV = QDim + 2·KvDim.
 /// </summary>
 public sealed unsafe class TrainingGraph : IDisposable
 {
     private readonly LlamaModel _m;
     private readonly Compute _cx;
-    private readonly int _n, _d, _f, _v, _qkv, _qDim, _L;
+    private readonly int _n, _d, _f, _v, _hw, _qkv, _qDim, _L;
+    private readonly Rope _rope;
+    private readonly int[] _windows;
+    private readonly BufferArena _arena = new();
+
+    // Per-layer stacks [L, ...] (the residual stream has L + 1 entries): what each layer's backward reads.
     private readonly NativeBuffer _resid, _xn1, _rstd1, _qkvBuf, _probs, _attOut, _resMid, _xn2, _rstd2, _gateUp, _h;
-    private readonly NativeBuffer _xnf, _rstdf, _logits;
-    private readonly NativeBuffer _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch;
+
+    // The head's activations and the backward's single-layer working buffers.
+    private readonly NativeBuffer _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch, _vec;
     private readonly int[] _inputs, _targets;
-    private bool _forwardDone;
+    private Pending _pending;
+
+    // What the last forward left for a backward.
+    private enum Pending
+    {
+        None,
+        Loss,
+        Head,
+    }
 
     /// <summary>Allocates activations and gradients for batches of <paramref name="batch"/> × <paramref name="seqLen"/>.</summary>
-    public TrainingGraph(LlamaModel model, int batch, int seqLen, Compute compute)
+    /// <remarks>
+    /// With <paramref name="forwardOnly"/> (scoring, evaluation) the graph keeps one layer's activations and no
+    /// gradients: forwards run with forBackward false, memory is a small fraction of a training graph's, and the
+    /// model may be resident in 16 bits. Training (backward) needs float32 weights.
+    /// </remarks>
+    public TrainingGraph(LlamaModel model, int batch, int seqLen, Compute compute, bool forwardOnly = false)
     {
         var c = model.Config;
-        if (seqLen > c.MaxPositionEmbeddings)
+        if (model.Format != WeightFormat.F32 && !forwardOnly)
+        {
+            throw new InvalidOperationException($"training needs float32 weights but the model is resident in {model.Format.Name()}; a {model.Format.Name()} model runs forward-only graphs");
+        }
+        ForwardOnly = forwardOnly;
+        if (seqLen > c.MaxSequenceLength)
         {
             throw new ArgumentOutOfRangeException(nameof(seqLen), $"sequence length {seqLen} exceeds max_position_embeddings {c.MaxPositionEmbeddings}");
         }
@@ -38,32 +65,55 @@ public sealed unsafe class TrainingGraph : IDisposable
         _d = c.HiddenSize;
         _f = c.IntermediateSize;
         _v = c.VocabSize;
+        _hw = c.HeadWidth;
         _qDim = c.QDim;
         _qkv = c.QDim + 2 * c.KvDim;
         _L = c.NumHiddenLayers;
-        long n = _n, L = _L;
-        _resid = new NativeBuffer((L + 1) * n * _d);
-        _xn1 = new NativeBuffer(L * n * _d);
-        _rstd1 = new NativeBuffer(L * n);
-        _qkvBuf = new NativeBuffer(L * n * _qkv);
-        _probs = new NativeBuffer(L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
-        _attOut = new NativeBuffer(L * n * _qDim);
-        _resMid = new NativeBuffer(L * n * _d);
-        _xn2 = new NativeBuffer(L * n * _d);
-        _rstd2 = new NativeBuffer(L * n);
-        _gateUp = new NativeBuffer(L * n * 2 * _f);
-        _h = new NativeBuffer(L * n * _f);
-        _xnf = new NativeBuffer(n * _d);
-        _rstdf = new NativeBuffer(n);
-        _logits = new NativeBuffer(n * _v);
-        _dRes = new NativeBuffer(n * _d);
-        _dXn = new NativeBuffer(n * _d);
-        _dH = new NativeBuffer(n * _f);
-        _dGateUp = new NativeBuffer(n * 2 * _f);
-        _dAtt = new NativeBuffer(n * _qDim);
-        _dQkv = new NativeBuffer(n * _qkv);
-        _normScratch = new NativeBuffer(RmsNorm.ReduceChunks * (long)_d);
-        Grads = new NativeBuffer(model.Layout.TotalLength);
+        _windows = [.. Enumerable.Range(0, _L).Select(l => c.AttentionWindow(l) ?? 0)];
+        // Dynamic RoPE beyond max_position_embeddings: frequencies for this sequence length, as a full forward in transformers.
+        if (seqLen > c.MaxPositionEmbeddings)
+        {
+            _rope = Rope.For(c, seqLen, seqLen);
+        }
+        else
+        {
+            _rope = model.Rope;
+            _rope.EnsurePositions(seqLen);
+        }
+        long n = _n;
+        // Forward-only: every layer reuses one layer's buffers and the residual stream alternates between two.
+        long L = forwardOnly ? 1 : _L, R = forwardOnly ? 2 : _L + 1, B = forwardOnly ? 0 : 1;
+        try
+        {
+            _resid = _arena.Add("resid", R * n * _d);
+            _xn1 = _arena.Add("xn1", L * n * _d);
+            _rstd1 = _arena.Add("rstd1", L * n);
+            _qkvBuf = _arena.Add("qkv", L * n * _qkv);
+            _probs = _arena.Add("probs", B * L * batch * c.NumAttentionHeads * (long)seqLen * seqLen);
+            _attOut = _arena.Add("att", L * n * _qDim);
+            _resMid = _arena.Add("mid", L * n * _d);
+            _xn2 = _arena.Add("xn2", L * n * _d);
+            _rstd2 = _arena.Add("rstd2", L * n);
+            _gateUp = _arena.Add("gate_up", L * n * 2 * _f);
+            _h = _arena.Add("h", L * n * _f);
+            _xnf = _arena.Add("xn_final", n * _d);
+            _rstdf = _arena.Add("rstd_final", n);
+            _logits = _arena.Add("logits", n * _hw);
+            _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
+            _dRes = _arena.Add("d_resid", n * _d * B);
+            _dXn = _arena.Add("d_xn", n * _d * B);
+            _dH = _arena.Add("d_h", n * _f * B);
+            _dGateUp = _arena.Add("d_gate_up", n * 2 * _f * B);
+            _dAtt = _arena.Add("d_att", n * _qDim * B);
+            _dQkv = _arena.Add("d_qkv", n * _qkv * B);
+            _normScratch = _arena.Add("norm_scratch", RmsNorm.ReduceChunks * (long)_d * B);
+            Grads = _arena.Add("grads", model.Layout.TotalLength * B);
+        }
+        catch
+        {
+            _arena.Dispose();
+            throw;
+        }
         Losses = new float[_n];
         _inputs = new int[_n];
         _targets = new int[_n];
@@ -71,6 +121,9 @@ public sealed unsafe class TrainingGraph : IDisposable
 
     /// <summary>When set, Forward and Backward add their time per op kind to it.</summary>
     public StepProfile? Profile { get; set; }
+
+    /// <summary>True for a graph that only runs forwards (no gradients, one layer of activations).</summary>
+    public bool ForwardOnly { get; }
 
     /// <summary>Sequences per micro-batch.</summary>
     public int Batch { get; }
@@ -91,10 +144,16 @@ public sealed unsafe class TrainingGraph : IDisposable
     public ReadOnlySpan<float> Logits => _logits.Slice(0, checked(_n * _v));
 
     /// <summary>Bytes of activation and gradient memory held (for reports).</summary>
-    public long AllocatedBytes =>
-        4 * (_resid.Length + _xn1.Length + _rstd1.Length + _qkvBuf.Length + _probs.Length + _attOut.Length + _resMid.Length
-        + _xn2.Length + _rstd2.Length + _gateUp.Length + _h.Length + _xnf.Length + _rstdf.Length + _logits.Length + _dRes.Length
-        + _dXn.Length + _dH.Length + _dGateUp.Length + _dAtt.Length + _dQkv.Length + Grads.Length);
+    public long AllocatedBytes => _arena.Bytes;
+
+    /// <summary>Each buffer's name and bytes (for reports).</summary>
+    public IReadOnlyList<(string Name, long Bytes)> AllocationBreakdown => _arena.Breakdown;
+
+    /// <summary>
+    /// Per-position head outputs [B·T, W] of the last <see cref="ForwardHead"/> (or of a <see cref="Forward"/> with
+    /// forBackward false): LM logits, or a score head's outputs.
+    /// </summary>
+    public ReadOnlySpan<float> HeadOutputs => new(_logits.Ptr, checked(_n * _hw));
 
     /// <summary>Sets every parameter gradient to zero.</summary>
     public void ZeroGrad() => Grads.Clear();
@@ -107,52 +166,94 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// </summary>
     public void Forward(ReadOnlySpan<int> inputs, ReadOnlySpan<int> targets, bool forBackward = true)
     {
+        _m.Config.RequireCausalLm("a next-token loss");
         if (inputs.Length != _n || targets.Length != _n)
         {
             throw new ArgumentException($"expected {_n} inputs and targets (batch {Batch} × seq {SeqLen}), got {inputs.Length} and {targets.Length}");
         }
-        inputs.CopyTo(_inputs);
         targets.CopyTo(_targets);
+        ForwardTrunk(inputs, forBackward);
+        fixed (float* lp = Losses)
+        {
+            using (StepProfile.Time(Profile, StepOp.Loss))
+            {
+                if (forBackward)
+                {
+                    CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, _cx.Threads);
+                }
+                else
+                {
+                    CrossEntropy.Losses(lp, _logits.Ptr, targets, _n, _v, _cx.Threads);
+                }
+            }
+        }
+        _pending = forBackward ? Pending.Loss : Pending.None;
+    }
+
+    /// <summary>
+    /// Runs the model on inputs [B·T] and leaves the head's outputs per position in <see cref="HeadOutputs"/>
+    /// (LM logits, or a score head's outputs, which a reward model reads at the last non-pad token). With
+    /// <paramref name="forBackward"/> a <see cref="BackwardHead"/> may follow.
+    /// </summary>
+    public void ForwardHead(ReadOnlySpan<int> inputs, bool forBackward = true)
+    {
+        if (inputs.Length != _n)
+        {
+            throw new ArgumentException($"expected {_n} inputs (batch {Batch} × seq {SeqLen}), got {inputs.Length}");
+        }
+        ForwardTrunk(inputs, forBackward);
+        _pending = forBackward ? Pending.Head : Pending.None;
+    }
+
+    // Embedding, decoder layers, final norm and the head GEMM into _logits [n, W].
+    private void ForwardTrunk(ReadOnlySpan<int> inputs, bool forBackward)
+    {
+        if (forBackward && ForwardOnly)
+        {
+            throw new InvalidOperationException("this graph is forward-only: call Forward/ForwardHead with forBackward: false");
+        }
+        _pending = Pending.None;
+        inputs.CopyTo(_inputs);
         var c = _m.Config;
         var lay = _m.Layout;
-        float* W = _m.Weights.Ptr;
+        var W = _m.View;
+        float* vec = _vec.Ptr;
         int th = _cx.Threads;
-        var gemm = _cx.Gemm;
         long nd = (long)_n * _d;
 
         using (StepProfile.Time(Profile, StepOp.Other))
         {
-            Embedding.Forward(_resid.Ptr, W + lay.Embedding, inputs, _v, _d);
+            Embedding.Forward(_resid.Ptr, W, lay.Embedding, inputs, _v, _d);
         }
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
-            float* x = _resid.Ptr + l * nd;
-            float* xn1 = _xn1.Ptr + l * nd, rstd1 = _rstd1.Ptr + (long)l * _n;
-            float* qkv = _qkvBuf.Ptr + (long)l * _n * _qkv;
-            float* probs = _probs.Ptr + (long)l * Batch * c.NumAttentionHeads * SeqLen * SeqLen;
-            float* att = _attOut.Ptr + (long)l * _n * _qDim;
-            float* mid = _resMid.Ptr + l * nd;
-            float* xn2 = _xn2.Ptr + l * nd, rstd2 = _rstd2.Ptr + (long)l * _n;
-            float* gu = _gateUp.Ptr + (long)l * _n * 2 * _f;
-            float* h = _h.Ptr + (long)l * _n * _f;
-            float* next = _resid.Ptr + (l + 1) * nd;
+            var a = Layer(l);
+            float* x = a.X, xn1 = a.Xn1, rstd1 = a.Rstd1, qkv = a.Qkv, probs = a.Probs, att = a.Att;
+            float* mid = a.Mid, xn2 = a.Xn2, rstd2 = a.Rstd2, gu = a.GateUp, h = a.H, next = a.Next;
 
             using (StepProfile.Time(Profile, StepOp.Norm))
             {
-                RmsNorm.Forward(xn1, rstd1, x, W + o.AttnNorm, _n, _d, c.RmsNormEps, th);
+                RmsNorm.Forward(xn1, rstd1, x, W.Floats(o.AttnNorm, _d, vec), _n, _d, c.RmsNormEps, th);
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, qkv, xn1, W + o.Qkv, _n, _d, _qkv);
+                Project(qkv, xn1, o.Qkv, _d, _qkv);
+            }
+            if (o.HasQkvBias)
+            {
+                using (StepProfile.Time(Profile, StepOp.Other))
+                {
+                    Bias.Forward(qkv, W.Floats(o.QkvBias, _qkv, vec), _n, _qkv, th);
+                }
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _m.Rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
+                _rope.ApplyQk(qkv, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: false, th);
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l]);
             }
             using (StepProfile.Time(Profile, StepOp.Other))
             {
@@ -160,16 +261,16 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, mid, att, W + o.O, _n, _qDim, _d, accumulate: true);
+                Project(mid, att, o.O, _qDim, _d, accumulate: true);
             }
 
             using (StepProfile.Time(Profile, StepOp.Norm))
             {
-                RmsNorm.Forward(xn2, rstd2, mid, W + o.MlpNorm, _n, _d, c.RmsNormEps, th);
+                RmsNorm.Forward(xn2, rstd2, mid, W.Floats(o.MlpNorm, _d, vec), _n, _d, c.RmsNormEps, th);
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, gu, xn2, W + o.GateUp, _n, _d, 2 * _f);
+                Project(gu, xn2, o.GateUp, _d, 2 * _f);
             }
             using (StepProfile.Time(Profile, StepOp.SwiGlu))
             {
@@ -181,32 +282,31 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
-                Linear.Forward(gemm, next, h, W + o.Down, _n, _f, _d, accumulate: true);
+                Project(next, h, o.Down, _f, _d, accumulate: true);
             }
         }
         using (StepProfile.Time(Profile, StepOp.Norm))
         {
-            RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _n, _d, c.RmsNormEps, th);
+            RmsNorm.Forward(_xnf.Ptr, _rstdf.Ptr, Resid(_L), W.Floats(lay.FinalNorm, _d, vec), _n, _d, c.RmsNormEps, th);
         }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Forward(gemm, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v);
+            Project(_logits.Ptr, _xnf.Ptr, lay.Head, _d, _hw);
         }
-        fixed (float* lp = Losses)
+    }
+
+    // y (+)= x·Wᵀ over the n rows for the weight at offset: the float32 GEMM as always, 16-bit weights widened.
+    private void Project(float* y, float* x, long offset, int inDim, int outDim, bool accumulate = false)
+    {
+        var w = _m.View;
+        if (w.Format == WeightFormat.F32)
         {
-            using (StepProfile.Time(Profile, StepOp.Loss))
-            {
-                if (forBackward)
-                {
-                    CrossEntropy.Forward(lp, _logits.Ptr, targets, _n, _v, th);
-                }
-                else
-                {
-                    CrossEntropy.Losses(lp, _logits.Ptr, targets, _n, _v, th);
-                }
-            }
+            Linear.Forward(_cx.Gemm, y, x, w.F32 + offset, _n, inDim, outDim, accumulate);
         }
-        _forwardDone = forBackward;
+        else
+        {
+            Linear.Forward(_cx, y, x, w, offset, _n, inDim, outDim, accumulate);
+        }
     }
 
     /// <summary>
@@ -216,7 +316,7 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// </summary>
     public void Backward(ReadOnlySpan<float> weights)
     {
-        if (!_forwardDone)
+        if (_pending != Pending.Loss)
         {
             throw new InvalidOperationException("Backward needs a Forward with forBackward: true first (and only one Backward per Forward)");
         }
@@ -224,7 +324,38 @@ public sealed unsafe class TrainingGraph : IDisposable
         {
             throw new ArgumentException($"expected {_n} weights, got {weights.Length}", nameof(weights));
         }
-        _forwardDone = false;
+        _pending = Pending.None;
+        // dlogits in place over the probabilities.
+        using (StepProfile.Time(Profile, StepOp.Loss))
+        {
+            CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, _cx.Threads);
+        }
+        BackwardTrunk();
+    }
+
+    /// <summary>
+    /// Backpropagates a caller's gradient of the head outputs, <paramref name="dOutputs"/> [B·T, W] (e.g. nonzero
+    /// only at each sequence's scored position), and accumulates into <see cref="Grads"/>. Call once per
+    /// <see cref="ForwardHead"/>.
+    /// </summary>
+    public void BackwardHead(ReadOnlySpan<float> dOutputs)
+    {
+        if (_pending != Pending.Head)
+        {
+            throw new InvalidOperationException("BackwardHead needs a ForwardHead with forBackward: true first (and only one BackwardHead per ForwardHead)");
+        }
+        if (dOutputs.Length != (long)_n * _hw)
+        {
+            throw new ArgumentException($"expected {(long)_n * _hw} output gradients ({_n} positions × {_hw}), got {dOutputs.Length}", nameof(dOutputs));
+        }
+        _pending = Pending.None;
+        dOutputs.CopyTo(new Span<float>(_logits.Ptr, dOutputs.Length));
+        BackwardTrunk();
+    }
+
+    // From d(head outputs) in _logits back to the embedding.
+    private void BackwardTrunk()
+    {
         var c = _m.Config;
         var lay = _m.Layout;
         float* W = _m.Weights.Ptr, G = Grads.Ptr;
@@ -232,14 +363,9 @@ public sealed unsafe class TrainingGraph : IDisposable
         var gemm = _cx.Gemm;
         long nd = (long)_n * _d;
 
-        // Head: dlogits (in place over the probabilities), then into the final norm.
-        using (StepProfile.Time(Profile, StepOp.Loss))
-        {
-            CrossEntropy.Backward(_logits.Ptr, weights, _targets, _n, _v, th);
-        }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Backward(gemm, _dXn.Ptr, G + lay.LmHead, _logits.Ptr, _xnf.Ptr, W + lay.LmHead, _n, _d, _v, accumulateDx: false);
+            Linear.Backward(gemm, _dXn.Ptr, G + lay.Head, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw, accumulateDx: false);
         }
         using (StepProfile.Time(Profile, StepOp.Other))
         {
@@ -247,21 +373,15 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
         using (StepProfile.Time(Profile, StepOp.Norm))
         {
-            RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, _resid.Ptr + _L * nd, W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
+            RmsNorm.Backward(_dRes.Ptr, G + lay.FinalNorm, _dXn.Ptr, Resid(_L), W + lay.FinalNorm, _rstdf.Ptr, _n, _d, th, _normScratch.Ptr);
         }
 
         for (int l = _L - 1; l >= 0; l--)
         {
             var o = lay.Layers[l];
-            float* x = _resid.Ptr + l * nd;
-            float* xn1 = _xn1.Ptr + l * nd, rstd1 = _rstd1.Ptr + (long)l * _n;
-            float* qkv = _qkvBuf.Ptr + (long)l * _n * _qkv;
-            float* probs = _probs.Ptr + (long)l * Batch * c.NumAttentionHeads * SeqLen * SeqLen;
-            float* att = _attOut.Ptr + (long)l * _n * _qDim;
-            float* mid = _resMid.Ptr + l * nd;
-            float* xn2 = _xn2.Ptr + l * nd, rstd2 = _rstd2.Ptr + (long)l * _n;
-            float* gu = _gateUp.Ptr + (long)l * _n * 2 * _f;
-            float* h = _h.Ptr + (long)l * _n * _f;
+            var a = Layer(l);
+            float* x = a.X, xn1 = a.Xn1, rstd1 = a.Rstd1, qkv = a.Qkv, probs = a.Probs, att = a.Att;
+            float* mid = a.Mid, xn2 = a.Xn2, rstd2 = a.Rstd2, gu = a.GateUp, h = a.H;
 
             // MLP block: next = mid + down(swiglu(gateUp(norm(mid)))). _dRes holds d(next).
             using (StepProfile.Time(Profile, StepOp.Gemm))
@@ -292,7 +412,14 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {
-                _m.Rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+                _rope.ApplyQk(_dQkv.Ptr, _n, SeqLen, _qkv, c.NumAttentionHeads, c.NumKeyValueHeads, inverse: true, th);
+            }
+            if (o.HasQkvBias)
+            {
+                using (StepProfile.Time(Profile, StepOp.Other))
+                {
+                    Bias.Backward(G + o.QkvBias, _dQkv.Ptr, _n, _qkv, th);
+                }
             }
             using (StepProfile.Time(Profile, StepOp.Gemm))
             {
@@ -309,12 +436,46 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
     }
 
-    /// <inheritdoc />
-    public void Dispose()
+    /// <summary>Layer <paramref name="l"/>'s slices of the per-layer stacks (one place for the offsets).</summary>
+    private LayerActivations Layer(int layer)
     {
-        foreach (var b in new[] { _resid, _xn1, _rstd1, _qkvBuf, _probs, _attOut, _resMid, _xn2, _rstd2, _gateUp, _h, _xnf, _rstdf, _logits, _dRes, _dXn, _dH, _dGateUp, _dAtt, _dQkv, _normScratch, Grads })
+        long n = _n, nd = n * _d, l = ForwardOnly ? 0 : layer;
+        return new LayerActivations
         {
-            b.Dispose();
-        }
+            X = Resid(layer),
+            Xn1 = _xn1.Ptr + l * nd,
+            Rstd1 = _rstd1.Ptr + l * n,
+            Qkv = _qkvBuf.Ptr + l * n * _qkv,
+            Probs = _probs.Ptr + (long)l * Batch * _m.Config.NumAttentionHeads * SeqLen * SeqLen,
+            Att = _attOut.Ptr + l * n * _qDim,
+            Mid = _resMid.Ptr + l * nd,
+            Xn2 = _xn2.Ptr + l * nd,
+            Rstd2 = _rstd2.Ptr + l * n,
+            GateUp = _gateUp.Ptr + l * n * 2 * _f,
+            H = _h.Ptr + l * n * _f,
+            Next = Resid(layer + 1),
+        };
     }
+
+    // The residual stream entering layer i (i = L: the final norm's input); two alternating slots when forward-only.
+    private float* Resid(int i) => _resid.Ptr + (ForwardOnly ? i % 2 : i) * (long)_n * _d;
+
+    private readonly struct LayerActivations
+    {
+        public float* X { get; init; }
+        public float* Xn1 { get; init; }
+        public float* Rstd1 { get; init; }
+        public float* Qkv { get; init; }
+        public float* Probs { get; init; }
+        public float* Att { get; init; }
+        public float* Mid { get; init; }
+        public float* Xn2 { get; init; }
+        public float* Rstd2 { get; init; }
+        public float* GateUp { get; init; }
+        public float* H { get; init; }
+        public float* Next { get; init; }
+    }
+
+    /// <inheritdoc />
+    public void Dispose() => _arena.Dispose();
 }

@@ -9,7 +9,8 @@ namespace Sift.Engine.Ops;
 /// Causal grouped-query self-attention over a packed qkv buffer, computed with causal GEMMs.
 /// Shapes: qkv [B·T, QDim + 2·KvDim] (q | k | v per row, after RoPE), probs [B, H, T, T], out [B·T, QDim].
 /// Query head h reads key/value head h / GroupSize.
-/// Forward: S = q·kᵀ/√hd (j ≤ i), P = softmax(S), O = P·V.
+/// Forward: S = q·kᵀ/√hd (j ≤ i), P = softmax(S), O = P·V. With a sliding window W, row i's softmax runs over
+/// i − W &lt; j ≤ i only and P is exactly 0 elsewhere, so the backward (which only reads P) needs no window.
 /// Backward: dV = Pᵀ·dO; dP = dO·Vᵀ; dS = P ⊙ (dP − Σ_j dP⊙P); dQ = dS·K/√hd; dK = dSᵀ·Q/√hd,
 /// with dK, dV summed over the query heads that share a kv head.
 /// </summary>
@@ -33,10 +34,11 @@ public static unsafe class Attention
     /// <summary>
     /// Forward pass; stores the probabilities for the backward in <paramref name="probs"/>, or, when it is null
     /// (forward-only scoring), keeps each head's probabilities in a per-thread scratch that stays in cache.
+    /// <paramref name="window"/> &gt; 0 limits each query to the last <paramref name="window"/> keys (itself included).
     /// </summary>
-    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
+    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0)
     {
-        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim);
+        var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim, window);
         Par.ForEach(batch * heads, threads, &a, &ForwardTask);
     }
 
@@ -49,10 +51,10 @@ public static unsafe class Attention
         Par.ForEach(batch * kvHeads, threads, &a, &BackwardTask);
     }
 
-    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim)
+    private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int window = 0)
     {
         public readonly float* Out = outOrDOut, Probs = probs, Qkv = qkv, Dqkv = dqkv;
-        public readonly int Batch = batch, T = seqLen, Heads = heads, KvHeads = kvHeads, HeadDim = headDim;
+        public readonly int Batch = batch, T = seqLen, Heads = heads, KvHeads = kvHeads, HeadDim = headDim, Window = window;
         public readonly int QDim = heads * headDim, RowStride = (heads + 2 * kvHeads) * headDim, Group = heads / kvHeads;
         public readonly float Scale = 1f / MathF.Sqrt(headDim);
     }
@@ -76,7 +78,9 @@ public static unsafe class Attention
         for (int i = 0; i < T; i++)
         {
             float* row = p0 + (long)i * T;
-            SoftmaxRow(row, i + 1);
+            int lo = WindowStart(i, a->Window);
+            SoftmaxRow(row + lo, i + 1 - lo);
+            new Span<float>(row, lo).Clear();
             new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
         }
         CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, a->QDim, aPanel);
@@ -118,6 +122,9 @@ public static unsafe class Attention
             CausalGemm.Multiply(CausalPattern.SuffixK, true, p0, T, T, hd, T, dop, 1f, beta, dv0, rowStride, aPanel);
         }
     }
+
+    /// <summary>First key query <paramref name="i"/> attends to: i − W + 1 with a window W &gt; 0 (clamped at 0), else 0.</summary>
+    public static int WindowStart(int i, int window) => window > 0 ? Math.Max(0, i - window + 1) : 0;
 
     /// <summary>In place: row[0..n) ← softmax(row[0..n)) with the true max; 8 lanes at a time.</summary>
     internal static void SoftmaxRow(float* row, int n)

@@ -14,8 +14,8 @@ namespace Sift.Engine.Ops;
 /// </summary>
 public static unsafe class AttentionReference
 {
-    /// <summary>Forward pass; stores the probabilities for the backward.</summary>
-    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
+    /// <summary>Forward pass; stores the probabilities for the backward (0 outside the window when <paramref name="window"/> &gt; 0).</summary>
+    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0)
     {
         int qDim = heads * headDim, rowStride = qDim + 2 * kvHeads * headDim, group = heads / kvHeads;
         float scale = 1f / MathF.Sqrt(headDim);
@@ -31,8 +31,10 @@ public static unsafe class AttentionReference
             {
                 float* qi = q0 + (long)i * rowStride;
                 float* row = pBase + (long)i * T;
+                int lo = window > 0 ? Math.Max(0, i - window + 1) : 0;
+                new Span<float>(row, lo).Clear();
                 float max = float.NegativeInfinity;
-                for (int j = 0; j <= i; j++)
+                for (int j = lo; j <= i; j++)
                 {
                     float s = Vec.Dot(qi, k0 + (long)j * rowStride, headDim) * scale;
                     row[j] = s;
@@ -42,7 +44,7 @@ public static unsafe class AttentionReference
                     }
                 }
                 float sum = 0;
-                for (int j = 0; j <= i; j++)
+                for (int j = lo; j <= i; j++)
                 {
                     float ex = MathF.Exp(row[j] - max);
                     row[j] = ex;
@@ -51,7 +53,7 @@ public static unsafe class AttentionReference
                 float inv = 1f / sum;
                 float* oi = output + ((long)b * T + i) * qDim + h * headDim;
                 new Span<float>(oi, headDim).Clear();
-                for (int j = 0; j <= i; j++)
+                for (int j = lo; j <= i; j++)
                 {
                     row[j] *= inv;
                     Vec.Axpy(oi, row[j], v0 + (long)j * rowStride, headDim);

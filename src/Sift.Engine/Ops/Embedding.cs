@@ -1,4 +1,5 @@
 using Sift.Engine.Kernels;
+using Sift.Engine.Model;
 
 namespace Sift.Engine.Ops;
 
@@ -16,6 +17,25 @@ public static unsafe class Embedding
                 throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {t} at position {i} is outside the vocabulary (0..{vocab - 1})");
             }
             Vec.Copy(output + (long)i * d, table + (long)t * d, d);
+        }
+    }
+
+    /// <summary>out[n,d] = table[tokens[i]] for a table at <paramref name="offset"/> of <paramref name="w"/> in its resident format.</summary>
+    public static void Forward(float* output, in WeightView w, long offset, ReadOnlySpan<int> tokens, int vocab, int d)
+    {
+        if (w.Format == WeightFormat.F32)
+        {
+            Forward(output, w.F32 + offset, tokens, vocab, d);
+            return;
+        }
+        for (int i = 0; i < tokens.Length; i++)
+        {
+            int t = tokens[i];
+            if ((uint)t >= (uint)vocab)
+            {
+                throw new ArgumentOutOfRangeException(nameof(tokens), $"token id {t} at position {i} is outside the vocabulary (0..{vocab - 1})");
+            }
+            Widen.Row(w.Half + offset + (long)t * d, output + (long)i * d, d, w.Format);
         }
     }
 

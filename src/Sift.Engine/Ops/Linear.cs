@@ -1,4 +1,5 @@
 using Sift.Engine.Kernels;
+using Sift.Engine.Model;
 
 namespace Sift.Engine.Ops;
 
@@ -25,6 +26,27 @@ public static unsafe class Linear
         else
         {
             Forward(cx.Gemm, y, x, w, n, inDim, outDim, accumulate);
+        }
+    }
+
+    /// <summary>
+    /// The product with the weight at <paramref name="offset"/> of <paramref name="w"/> in its resident format: float32
+    /// exactly as <see cref="Forward(Compute, float*, float*, float*, int, int, int, bool)"/>; 16-bit weights are
+    /// widened inside <see cref="Gemv16"/> (up to <see cref="Gemv.MaxRows"/> rows) or <see cref="WidenedGemm"/>.
+    /// </summary>
+    public static void Forward(Compute cx, float* y, float* x, in WeightView w, long offset, int n, int inDim, int outDim, bool accumulate = false)
+    {
+        if (w.Format == WeightFormat.F32)
+        {
+            Forward(cx, y, x, w.F32 + offset, n, inDim, outDim, accumulate);
+        }
+        else if (n <= Gemv.MaxRows)
+        {
+            Gemv16.Forward(y, x, w.Half + offset, w.Format, n, inDim, outDim, accumulate, cx.Threads);
+        }
+        else
+        {
+            WidenedGemm.Forward(cx, y, x, w.Half + offset, w.Format, n, inDim, outDim, accumulate);
         }
     }
 

@@ -16,8 +16,7 @@ public sealed unsafe class NativeBuffer : IDisposable
         ArgumentOutOfRangeException.ThrowIfNegative(length);
         Length = length;
         nuint bytes = (nuint)Math.Max(1, length) * sizeof(float);
-        _ptr = (float*)NativeMemory.AlignedAlloc(bytes, 64);
-        NativeMemory.Clear(_ptr, bytes);
+        _ptr = (float*)NativePages.AllocZeroed(bytes);
     }
 
     /// <summary>Number of floats.</summary>
@@ -64,7 +63,7 @@ public sealed unsafe class NativeBuffer : IDisposable
     {
         if (_ptr != null)
         {
-            NativeMemory.AlignedFree(_ptr);
+            NativePages.Free(_ptr);
             _ptr = null;
         }
     }

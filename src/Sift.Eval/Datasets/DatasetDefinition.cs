@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Sift.Eval.Datasets;
 
 /// <summary>How the harness phrases the few-shot context for a problem.</summary>
-public enum ContextStyle
+internal enum ContextStyle
 {
     /// <summary><c>Question: {q}\nAnswer:</c> (GSM8K family).</summary>
     QuestionAnswer,
@@ -17,7 +17,7 @@ public enum ContextStyle
 /// gold answer from a record (strict and harness-compatible), which prompts to use and how answers are extracted.
 /// Adding a dataset is adding one of these to <see cref="DatasetRegistry"/>.
 /// </summary>
-public sealed record DatasetDefinition
+internal sealed record DatasetDefinition
 {
     /// <summary>Name used on the command line.</summary>
     public required string Name { get; init; }

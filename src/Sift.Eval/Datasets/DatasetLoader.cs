@@ -7,7 +7,7 @@ using Sift.Hub;
 namespace Sift.Eval.Datasets;
 
 /// <summary>A loaded benchmark: its definition, the file(s) it came from and its problems in file order.</summary>
-public sealed record LoadedDataset(DatasetDefinition Definition, string Path, IReadOnlyList<Problem> Problems, JsonlReport Report)
+internal sealed record LoadedDataset(DatasetDefinition Definition, string Path, IReadOnlyList<Problem> Problems, JsonlReport Report)
 {
     /// <summary>Every file read, in order (one unless a Hub source publishes the benchmark in several files).</summary>
     public IReadOnlyList<string> Files { get; init; } = [Path];
@@ -19,14 +19,14 @@ public sealed record LoadedDataset(DatasetDefinition Definition, string Path, IR
 }
 
 /// <summary>The files to read for a benchmark, where they came from, and the column renames of a Hub source.</summary>
-public sealed record DatasetFiles(IReadOnlyList<string> Paths, string Origin)
+internal sealed record DatasetFiles(IReadOnlyList<string> Paths, string Origin)
 {
     /// <summary>Published column → field the definition reads.</summary>
     public IReadOnlyDictionary<string, string> Rename { get; init; } = new Dictionary<string, string>();
 }
 
 /// <summary>Reads a benchmark file through its <see cref="DatasetDefinition"/>.</summary>
-public static class DatasetLoader
+internal static class DatasetLoader
 {
     /// <summary>
     /// The file to read: <paramref name="data"/> when it is a file; when it is a folder, the dataset's usual place in

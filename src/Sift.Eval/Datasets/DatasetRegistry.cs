@@ -10,9 +10,9 @@ namespace Sift.Eval.Datasets;
 /// <c>parse_question</c>, <c>parse_ground_truth</c> with the exact number of <c>strip_string</c> passes the gold goes
 /// through before <c>math_equal</c>, the prompt file <c>load_prompt</c> picks and the answer extraction.
 /// </summary>
-public static class DatasetRegistry
+internal static class DatasetRegistry
 {
-    private const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
+    internal const string McSuffix = "\nWhat of the following is the right choice? Explain your answer.\n";
 
     // The harness's mmlu_stem: lm-evaluation-harness's STEM group less anatomy (3,018 test questions).
     private static readonly string[] MmluStemSubjects =

@@ -7,7 +7,7 @@ namespace Sift.Eval.Datasets;
 /// could not be verified when the entry was written (no network): the file is then checked only against the hash
 /// the Hub reports, and <c>sift eval --list</c> says so.
 /// </summary>
-public sealed record HubDataSource
+internal sealed record HubDataSource
 {
     /// <summary>The dataset repository, org/name.</summary>
     public required string Repo { get; init; }

@@ -5,7 +5,7 @@ using Sift.Core;
 namespace Sift.Eval.Datasets;
 
 /// <summary>What to do with a line that is not a valid record.</summary>
-public enum BadLinePolicy
+internal enum BadLinePolicy
 {
     /// <summary>Stop with an error naming the file and line.</summary>
     Abort,
@@ -15,7 +15,7 @@ public enum BadLinePolicy
 }
 
 /// <summary>Counts from reading one JSONL file; skipped lines are reported, never silently dropped.</summary>
-public sealed class JsonlReport
+internal sealed class JsonlReport
 {
     private readonly List<string> _problems = [];
 
@@ -39,7 +39,7 @@ public sealed class JsonlReport
 }
 
 /// <summary>Reads JSON-object-per-line files with exact file:line error reporting.</summary>
-public static class JsonlReader
+internal static class JsonlReader
 {
     /// <summary>
     /// Yields (line number, object) for every non-blank line. A line that is not a JSON object aborts with

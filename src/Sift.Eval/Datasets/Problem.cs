@@ -1,7 +1,7 @@
 namespace Sift.Eval.Datasets;
 
 /// <summary>One benchmark problem, read through its dataset definition.</summary>
-public sealed record Problem
+internal sealed record Problem
 {
     /// <summary>The harness's <c>idx</c> (the record's own <c>idx</c> field, else its 0-based position in the file).</summary>
     public required int Idx { get; init; }

@@ -9,7 +9,7 @@ namespace Sift.Eval.Datasets;
 /// The few Python behaviours the harness's dataset code relies on (<c>str()</c> of JSON values, <c>str.strip()</c>),
 /// so questions and gold answers come out byte-identical to ZubinGou/math-evaluation-harness.
 /// </summary>
-public static class Py
+internal static class Py
 {
     /// <summary>Python <c>str.strip()</c>: removes leading and trailing whitespace as <c>str.isspace</c> defines it.</summary>
     public static string Strip(string s)

@@ -9,7 +9,7 @@ using Sift.Grading.Extraction;
 namespace Sift.Eval.Datasets;
 
 /// <summary>Small readers shared by the dataset definitions. Missing or mistyped fields throw <see cref="SiftException"/> naming the field.</summary>
-public static partial class RecordFields
+internal partial class RecordFields
 {
     /// <summary>A required field as Python's <c>str()</c> would print it.</summary>
     public static string Str(JsonObject o, string name) =>

@@ -4,7 +4,7 @@ namespace Sift.Eval.Datasets;
 /// Finds the shared benchmark folder: <c>$SIFT_SHARED</c>, else a <c>shared/</c> folder (holding <c>data/</c>) beside
 /// the working directory or any folder above it, or above the installed tool (a checkout's sibling <c>../shared</c>).
 /// </summary>
-public static class SharedData
+internal static class SharedData
 {
     /// <summary>The shared root, or null when there is none.</summary>
     public static string? Root()

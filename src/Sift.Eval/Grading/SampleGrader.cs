@@ -9,10 +9,10 @@ namespace Sift.Eval.Grading;
 /// <param name="Correct">Whether it equals the gold answer.</param>
 /// <param name="Rule">The rule that decided.</param>
 /// <param name="TimedOut">The comparison ran out of its time budget (counted as wrong).</param>
-public sealed record Verdict(string Answer, bool Correct, string Rule, bool TimedOut = false);
+internal sealed record Verdict(string Answer, bool Correct, string Rule, bool TimedOut = false);
 
 /// <summary>Both modes' verdicts on one completion.</summary>
-public sealed record SampleVerdicts(Verdict Strict, Verdict Compat)
+internal sealed record SampleVerdicts(Verdict Strict, Verdict Compat)
 {
     /// <summary>The verdict of one mode.</summary>
     public Verdict For(GradeMode mode) => mode == GradeMode.Compat ? Compat : Strict;
@@ -23,7 +23,7 @@ public sealed record SampleVerdicts(Verdict Strict, Verdict Compat)
 /// <c>strip_string</c> passes, <c>math_equal</c> against the harness's gold); <b>strict</b> extracts with Sift's
 /// extractor and compares against the dataset's own gold with the strict grader.
 /// </summary>
-public sealed class SampleGrader(bool multipleChoice, GradeOptions? options = null)
+internal sealed class SampleGrader(bool multipleChoice, GradeOptions? options = null)
 {
     private readonly GradeOptions _options = (options ?? GradeOptions.Default) with { MultipleChoice = multipleChoice };
 

@@ -5,7 +5,7 @@ namespace Sift.Eval.Metrics;
 /// <param name="Lo">Lower end of the 95% interval, percent.</param>
 /// <param name="Hi">Upper end, percent.</param>
 /// <param name="N">Problems it is over.</param>
-public sealed record Rate(double Percent, double Lo, double Hi, int N)
+internal sealed record Rate(double Percent, double Lo, double Hi, int N)
 {
     /// <summary>A proportion with its Wilson interval.</summary>
     public static Rate Of(int successes, int n)
@@ -16,10 +16,10 @@ public sealed record Rate(double Percent, double Lo, double Hi, int N)
 }
 
 /// <summary>Accuracy of one subject or level.</summary>
-public sealed record GroupMetrics(string Key, Rate Accuracy, Rate? Majority);
+internal sealed record GroupMetrics(string Key, Rate Accuracy, Rate? Majority);
 
 /// <summary>The numbers of one evaluation in one grading mode.</summary>
-public sealed record MetricsSummary
+internal sealed record MetricsSummary
 {
     /// <summary>Problems graded.</summary>
     public required int Problems { get; init; }
@@ -56,7 +56,7 @@ public sealed record MetricsSummary
 }
 
 /// <summary>Computes <see cref="MetricsSummary"/> from graded problems.</summary>
-public static class EvalMetrics
+internal static class EvalMetrics
 {
     /// <summary>k values reported: 1, 2, 4, ... up to n, and n itself.</summary>
     public static IReadOnlyList<int> Ks(int n)

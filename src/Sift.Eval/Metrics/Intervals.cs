@@ -3,7 +3,7 @@ using Sift.Core.Random;
 namespace Sift.Eval.Metrics;
 
 /// <summary>95% confidence intervals for accuracies.</summary>
-public static class Intervals
+internal static class Intervals
 {
     /// <summary>z for a two-sided 95% interval.</summary>
     public const double Z95 = 1.959963984540054;

@@ -1,7 +1,7 @@
 namespace Sift.Eval.Metrics;
 
 /// <summary>The unbiased pass@k estimator of Chen et al. (2021).</summary>
-public static class PassAtK
+internal static class PassAtK
 {
     /// <summary>
     /// Probability that at least one of k samples drawn without replacement from n (c of them correct) is correct:

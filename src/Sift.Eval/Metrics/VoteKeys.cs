@@ -1,7 +1,7 @@
 namespace Sift.Eval.Metrics;
 
 /// <summary>Groups a problem's answers into vote classes, in order of first appearance.</summary>
-public interface IVoteKey
+internal interface IVoteKey
 {
     /// <summary>Class per answer: 0, 1, ... in order of first appearance; -1 for an answer that cannot vote.</summary>
     IReadOnlyList<int> Classes(IReadOnlyList<string> answers);
@@ -11,7 +11,7 @@ public interface IVoteKey
 /// Exact string votes, every answer included (even ""): what Qwen2.5-Math's <c>rm_maj_eval.py</c> does with the
 /// harness's normalised predictions, so compat maj@k reproduces published numbers.
 /// </summary>
-public sealed class ExactVote : IVoteKey
+internal sealed class ExactVote : IVoteKey
 {
     /// <summary>The shared instance.</summary>
     public static ExactVote Instance { get; } = new();
@@ -29,7 +29,7 @@ public sealed class ExactVote : IVoteKey
 /// answer) it equals under <paramref name="equal"/>(representative, answer); empty answers do not vote. Distinct
 /// strings are compared once each, so k samples with d distinct answers cost at most d²/2 comparisons.
 /// </summary>
-public sealed class EquivalenceVote(Func<string, string, bool> equal) : IVoteKey
+internal sealed class EquivalenceVote(Func<string, string, bool> equal) : IVoteKey
 {
     /// <inheritdoc />
     public IReadOnlyList<int> Classes(IReadOnlyList<string> answers)

@@ -7,7 +7,7 @@ namespace Sift.Eval.Programs;
 /// (<see cref="HarnessConventions"/>): programs containing <c>input(</c> are refused without running, results and
 /// reports are stripped and cut to 400 characters, a failure leaves only its last traceback line.
 /// </summary>
-public static class HarnessExecution
+internal static class HarnessExecution
 {
     /// <summary>Tool-integrated: runs the program and reports its standard output.</summary>
     public static async Task<ProgramReport> RunForStdoutAsync(ICodeExecutor executor, string program, CancellationToken cancel)

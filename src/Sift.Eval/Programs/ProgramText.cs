@@ -6,14 +6,14 @@ namespace Sift.Eval.Programs;
 /// <summary>One piece of a tool-integrated solution.</summary>
 /// <param name="Role"><c>rationale</c>, <c>program</c> or <c>output</c>.</param>
 /// <param name="Content">The text (programs and outputs without their fences).</param>
-public sealed record TrajectoryPart(string Role, string Content);
+internal sealed record TrajectoryPart(string Role, string Content);
 
 /// <summary>
 /// Reading programs out of model text the way the harness's <c>trajectory.py</c> does: fences are whole lines
 /// (<c>```python</c>, <c>```</c>, <c>```output</c>); a program whose output looks like an error contributes only its
 /// imports; earlier programs lose their <c>print(</c> lines so only the newest one prints.
 /// </summary>
-public static partial class ProgramText
+internal partial class ProgramText
 {
     /// <summary>What <c>extract_program</c> returns when the text does not parse as a trajectory.</summary>
     public const string InvalidTrajectory = "raise ValueError('Invalid trajectory')";

@@ -9,7 +9,7 @@ namespace Sift.Eval.Prompts;
 /// <param name="Name">Command-line name.</param>
 /// <param name="Format">The prompt with <c>{question}</c> and <c>{instruction}</c> placeholders.</param>
 /// <param name="Stop">Strings that end the model's turn.</param>
-public sealed record ChatTemplate(string Name, string Format, IReadOnlyList<string> Stop)
+internal sealed record ChatTemplate(string Name, string Format, IReadOnlyList<string> Stop)
 {
     /// <summary>The boxed-answer instruction.</summary>
     public const string Instruction = "Please reason step by step, and put your final answer within \\boxed{}.";

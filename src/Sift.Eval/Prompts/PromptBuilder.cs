@@ -8,7 +8,7 @@ namespace Sift.Eval.Prompts;
 /// Assembles prompts exactly as the harness's <c>construct_prompt</c> does for base models:
 /// <c>open(file).read().strip() + "\n\n\n" + context</c>, with the context phrased per dataset and prompt kind.
 /// </summary>
-public sealed class PromptBuilder
+internal sealed class PromptBuilder
 {
     /// <summary>Stop strings for few-shot CoT (vLLM's, not included in the output).</summary>
     public static readonly IReadOnlyList<string> CotStop = ["</s>", "\n\nQuestion:", "\n\nProblem:"];

@@ -3,7 +3,7 @@ using Sift.Core;
 namespace Sift.Eval.Prompts;
 
 /// <summary>How problems are put to the model.</summary>
-public enum PromptKind
+internal enum PromptKind
 {
     /// <summary>Few-shot chain of thought, exactly as the harness builds it.</summary>
     Cot,
@@ -19,7 +19,7 @@ public enum PromptKind
 }
 
 /// <summary>Names of <see cref="PromptKind"/> on the command line and in records.</summary>
-public static class PromptKinds
+internal static class PromptKinds
 {
     /// <summary>Command-line name.</summary>
     public static string Name(this PromptKind k) => k.ToString().ToLowerInvariant();

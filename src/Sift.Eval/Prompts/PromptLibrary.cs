@@ -9,7 +9,7 @@ namespace Sift.Eval.Prompts;
 /// The harness's few-shot prompt files, embedded byte for byte (Minerva's doubled backslashes included), so
 /// evaluation needs no checkout of the harness. Names are <c>cot/gsm8k</c>, <c>pal/math</c>, <c>tora/math</c>, ...
 /// </summary>
-public static class PromptLibrary
+internal static class PromptLibrary
 {
     private const string Prefix = "sift.prompts.";
 

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Sift.Eval.Reporting;
 
 /// <summary>JSON writing for evaluation files: readable LaTeX and math (<c>+</c>, <c>&lt;</c>, non-ASCII kept as is).</summary>
-public static class EvalJson
+internal static class EvalJson
 {
     /// <summary>One compact line (samples.jsonl).</summary>
     public static JsonSerializerOptions Line { get; } = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };

@@ -7,7 +7,7 @@ using Sift.Grading;
 namespace Sift.Eval.Reporting;
 
 /// <summary>Writes metrics as JSON (<c>metrics.json</c>, <c>--json</c>) and as Markdown tables (console, <c>report.md</c>).</summary>
-public static class MetricsReport
+internal static class MetricsReport
 {
     /// <summary>How the intervals were computed, stated in every JSON summary.</summary>
     public const string IntervalNote = "95% intervals: Wilson score for accuracy, maj@k and rm@k; percentile bootstrap over problems (1000 resamples) for pass@k, k>1";

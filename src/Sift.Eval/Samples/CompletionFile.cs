@@ -10,17 +10,17 @@ namespace Sift.Eval.Samples;
 /// <param name="Score">A per-sample score for best-of-N (harness forks: <c>pred_score</c>).</param>
 /// <param name="StoredCorrect">The verdict stored in the file (harness <c>score</c>), when there is one.</param>
 /// <param name="StoredAnswer">The answer stored in the file (harness <c>pred</c>), when there is one.</param>
-public sealed record CompletionItem(string Completion, string? ProgramResult, double? Score, bool? StoredCorrect, string? StoredAnswer);
+internal sealed record CompletionItem(string Completion, string? ProgramResult, double? Score, bool? StoredCorrect, string? StoredAnswer);
 
 /// <summary>A problem with its completions, as read from a completions file.</summary>
-public sealed record CompletionProblem(int Idx, string Question, string Gold, string CompatGold, string? Subject, string? Level, IReadOnlyList<CompletionItem> Items);
+internal sealed record CompletionProblem(int Idx, string Question, string Gold, string CompatGold, string? Subject, string? Level, IReadOnlyList<CompletionItem> Items);
 
 /// <summary>
 /// Reads completions made elsewhere: the harness's output JSONL (rows with <c>question</c>, <c>gt</c>,
 /// <c>code</c> = list of completions, optionally <c>pred</c>, <c>score</c>, <c>pred_score</c>, as written by
 /// ZubinGou/math-evaluation-harness, ToRA and Qwen2.5-Math) or Sift's own <c>samples.jsonl</c>.
 /// </summary>
-public static class CompletionFile
+internal static class CompletionFile
 {
     /// <summary>Reads the file; each line may be either layout. Problems come back in file order of first appearance.</summary>
     public static List<CompletionProblem> Read(string path, DatasetDefinition def, BadLinePolicy policy = BadLinePolicy.Abort, Action<string>? warn = null)

@@ -10,10 +10,10 @@ namespace Sift.Eval.Samples;
 /// <param name="StrictAgree">Of those, how many strict verdicts agree.</param>
 /// <param name="StoredCorrectFirst">Problems whose first stored verdict is correct.</param>
 /// <param name="StoredProblems">Problems with a stored first verdict.</param>
-public sealed record StoredAgreement(int Compared, int CompatAgree, int StrictAgree, int StoredCorrectFirst, int StoredProblems);
+internal sealed record StoredAgreement(int Compared, int CompatAgree, int StrictAgree, int StoredCorrectFirst, int StoredProblems);
 
 /// <summary>Grades completions made elsewhere in both modes, with no model.</summary>
-public static class Regrader
+internal static class Regrader
 {
     /// <summary>Grades every completion (in parallel over problems) and returns Sift sample records, in input order.</summary>
     public static List<SampleRecord> Grade(IReadOnlyList<CompletionProblem> problems, DatasetDefinition def, GradeOptions? options = null,

@@ -4,7 +4,7 @@ using Sift.Grading;
 namespace Sift.Eval.Samples;
 
 /// <summary>Turns graded sample records into the per-problem outcomes metrics are computed from.</summary>
-public static class SampleOutcomes
+internal static class SampleOutcomes
 {
     /// <summary>
     /// Groups records by problem (in order of first appearance, samples sorted) and reads one mode's verdicts.

@@ -9,13 +9,13 @@ namespace Sift.Eval.Samples;
 /// <param name="Result">Its result (stdout, or PAL's <c>str(solution())</c>), "" on failure.</param>
 /// <param name="Report"><c>Done</c> or the harness-style error line.</param>
 /// <param name="Seconds">Wall-clock time of the run.</param>
-public sealed record ExecutionRecord(string Program, string Result, string Report, double Seconds);
+internal sealed record ExecutionRecord(string Program, string Result, string Report, double Seconds);
 
 /// <summary>
 /// One line of <c>samples.jsonl</c>: a single completion of one problem with everything needed to audit or
 /// re-grade it. The prompt is stored on the first line written for each problem (not repeated per sample).
 /// </summary>
-public sealed record SampleRecord
+internal sealed record SampleRecord
 {
     /// <summary>Problem idx.</summary>
     public required int Idx { get; init; }

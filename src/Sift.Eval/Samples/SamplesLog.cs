@@ -11,7 +11,7 @@ namespace Sift.Eval.Samples;
 /// is graded, so a killed run loses at most what was in flight; reopening reads what is there (dropping an
 /// unfinished last line from a kill mid-write) so the run can skip finished work. Thread-safe.
 /// </summary>
-public sealed class SamplesLog : IDisposable
+internal sealed class SamplesLog : IDisposable
 {
     private readonly FileStream _stream;
     private readonly object _gate = new();

@@ -27,6 +27,22 @@ public sealed class MathParser
         "measuredangle", "degree", "space", "hspace", "mathstrut", "strut",
     };
 
+    /// <summary>
+    /// Commands sympy's <c>parse_latex</c> grammar (LaTeX.g4) has a token for. Any other <c>\name</c> lexes as its
+    /// SYMBOL token and becomes a plain symbol: <c>\pi</c> is <c>Symbol('pi')</c> (so <c>float(N(288\pi))</c> raises),
+    /// <c>\displaystyle</c> multiplies what follows, <c>\pm</c>, <c>\approx</c>, <c>\in</c> are symbols too.
+    /// </summary>
+    private static readonly HashSet<string> SympyCommands = new(StringComparer.Ordinal)
+    {
+        "left", "right", "quad", "qquad", "thinspace", "medspace", "thickspace", "negthinspace", "negmedspace",
+        "negthickspace", "vrule", "vcenter", "vbox", "vskip", "vspace", "hfil", "langle", "rangle", "lim", "to",
+        "rightarrow", "Rightarrow", "longrightarrow", "Longrightarrow", "int", "sum", "prod", "exp", "log", "lg", "ln",
+        "sin", "cos", "tan", "csc", "sec", "cot", "arcsin", "arccos", "arctan", "arccsc", "arcsec", "arccot", "sinh",
+        "cosh", "tanh", "arsinh", "arcosh", "artanh", "lfloor", "rfloor", "lceil", "rceil", "sqrt", "overline", "times",
+        "cdot", "div", "frac", "dfrac", "tfrac", "binom", "dbinom", "tbinom", "mathit", "neq", "leq", "le", "leqq",
+        "leqslant", "geq", "ge", "geqq", "geqslant",
+    };
+
     private static readonly HashSet<string> MatrixEnvs = new(StringComparer.Ordinal)
     {
         "pmatrix", "bmatrix", "Bmatrix", "vmatrix", "Vmatrix", "matrix", "smallmatrix", "array",
@@ -176,12 +192,15 @@ public sealed class MathParser
         return items.Count == 1 ? items[0] : new ListNode(items.ToArray());
     }
 
+    /// <summary>In sympy style, a command sympy's grammar does not know: a plain symbol, never an operator or noise.</summary>
+    private bool SympySymbol(Token t) => _sympyStyle && t.Kind == TokenKind.Command && !SympyCommands.Contains(t.Text);
+
     private void SkipNoise()
     {
         while (true)
         {
             var t = Peek;
-            if (t.Kind == TokenKind.Command && Noise.Contains(t.Text))
+            if (t.Kind == TokenKind.Command && Noise.Contains(t.Text) && !SympySymbol(t))
             {
                 Next();
                 continue;
@@ -237,7 +256,7 @@ public sealed class MathParser
         Enter();
         var operands = new List<Node> { ParseRatio() };
         var ops = new List<string>();
-        while (RelOp(Peek) is { } op)
+        while (!SympySymbol(Peek) && RelOp(Peek) is { } op)
         {
             Next();
             ops.Add(op);
@@ -263,10 +282,24 @@ public sealed class MathParser
     private Node ParseUnion()
     {
         var parts = new List<Node> { ParseAdditive() };
-        while (Peek.Is(TokenKind.Command, "cup") || Peek.IsOp("∪"))
+        while (true)
         {
-            Next();
-            parts.Add(ParseAdditive());
+            if ((Peek.Is(TokenKind.Command, "cup") && !_sympyStyle) || Peek.IsOp("∪"))
+            {
+                Next();
+                parts.Add(ParseAdditive());
+            }
+            else if (!_sympyStyle && Peek.Kind == TokenKind.Command && Peek.Text is "setminus" or "backslash" or "cap")
+            {
+                // A \ B and A ∩ B bind like ∪, left to right: ℝ \ {2} ∪ [5, 6] is (ℝ \ {2}) ∪ [5, 6].
+                var op = Next().Text == "cap" ? "cap" : "setminus";
+                var left = parts.Count == 1 ? parts[0] : new UnionNode(parts.ToArray());
+                parts = [new FuncNode(op, [left, ParseAdditive()])];
+            }
+            else
+            {
+                break;
+            }
         }
 
         return parts.Count == 1 ? parts[0] : new UnionNode(parts.ToArray());
@@ -279,7 +312,7 @@ public sealed class MathParser
         Enter();
         Node? result = null;
         var terms = new List<Node>();
-        if (IsPlusMinus(Peek))
+        if (IsPlusMinus(Peek) && !SympySymbol(Peek))
         {
             Next();
             result = new PlusMinusNode(null, ParseTerm());
@@ -303,7 +336,7 @@ public sealed class MathParser
                 Next();
                 terms.Add(new NegNode(ParseTerm()));
             }
-            else if (IsPlusMinus(t))
+            else if (IsPlusMinus(t) && !SympySymbol(t))
             {
                 Next();
                 var left = Combine(result, terms);
@@ -345,12 +378,12 @@ public sealed class MathParser
         {
             SkipNoise();
             var t = Peek;
-            if (t.IsOp("*") || t.Is(TokenKind.Command, "cdot") || t.Is(TokenKind.Command, "times") || t.Is(TokenKind.Command, "ast"))
+            if (t.IsOp("*") || t.Is(TokenKind.Command, "cdot") || t.Is(TokenKind.Command, "times") || (t.Is(TokenKind.Command, "ast") && !_sympyStyle))
             {
                 Next();
                 factors.Add(ParseUnary());
             }
-            else if (t.IsOp("/") || t.Is(TokenKind.Command, "div") || t.Is(TokenKind.Command, "over"))
+            else if (t.IsOp("/") || t.Is(TokenKind.Command, "div") || (t.Is(TokenKind.Command, "over") && !_sympyStyle))
             {
                 Next();
                 var num = factors.Count == 1 ? factors[0] : new MulNode(factors.ToArray());
@@ -375,7 +408,7 @@ public sealed class MathParser
         TokenKind.Number or TokenKind.Letter or TokenKind.Begin => true,
         TokenKind.Word => t.Text is not ("and" or "or" or "pct" or "percent" or "percentage"),
         TokenKind.Text => !IsSeparator(t) && t.Text.Trim().Length > 0,
-        TokenKind.Command => StartsPrimaryCommand(t.Text),
+        TokenKind.Command => SympySymbol(t) || StartsPrimaryCommand(t.Text),
         TokenKind.Op => t.Text is "(" or "{" or "\\{" or "∞" or "π" or "√" || (t.Text == "|" && _absDepth == 0),
         _ => false,
     };
@@ -383,7 +416,7 @@ public sealed class MathParser
     private static bool StartsPrimaryCommand(string name) => name switch
     {
         "cdot" or "times" or "div" or "ast" or "over" or "pm" or "mp" or "cup" or "cap" or "right" or "rfloor" or "rceil"
-            or "rangle" or "end" or "setminus" or "to" or "rightarrow" or "Rightarrow" or "implies" or "iff" or "mid" => false,
+            or "rangle" or "end" or "setminus" or "backslash" or "to" or "rightarrow" or "Rightarrow" or "implies" or "iff" or "mid" => false,
         _ => RelOp(new Token(TokenKind.Command, name, false)) is null && !Noise.Contains(name),
     };
 
@@ -433,7 +466,7 @@ public sealed class MathParser
         SkipNoiseExceptCirc();
         Node? result;
         var t = Peek;
-        if (t.Is(TokenKind.Command, "circ") || t.IsOp("°"))
+        if ((t.Is(TokenKind.Command, "circ") && !_sympyStyle) || t.IsOp("°"))
         {
             Next();
             result = null;
@@ -441,7 +474,7 @@ public sealed class MathParser
         else if (t.IsOp("{"))
         {
             Next();
-            if (Peek.Is(TokenKind.Command, "circ") && PeekAt(1).IsOp("}"))
+            if (Peek.Is(TokenKind.Command, "circ") && !_sympyStyle && PeekAt(1).IsOp("}"))
             {
                 Next();
                 Next();
@@ -496,11 +529,11 @@ public sealed class MathParser
                 Next();
                 x = new PercentNode(x);
             }
-            else if (t.IsOp("°") || (t.Kind == TokenKind.Command && t.Text is "circ" or "degree"))
+            else if (t.IsOp("°") || (t.Kind == TokenKind.Command && t.Text is "circ" or "degree" && !SympySymbol(t)))
             {
                 Next();
             }
-            else if (t.IsOp("'") || t.Is(TokenKind.Command, "prime"))
+            else if (t.IsOp("'") || (t.Is(TokenKind.Command, "prime") && !SympySymbol(t)))
             {
                 Next();
                 x = x is SymbolNode s ? new SymbolNode(s.Name + "'") : new FuncNode("prime", [x]);
@@ -625,6 +658,11 @@ public sealed class MathParser
     {
         var t = Next();
         var n = MakeNumber(t.Text);
+        if (!_sympyStyle && t.Text.Contains('.') && Peek.Kind == TokenKind.Command && Peek.Text is "overline" or "dot" or "bar")
+        {
+            return RepeatingDecimal(t.Text);
+        }
+
         if (n.Decimals != 0 || t.Text.Contains('e') || t.Text.Contains('E'))
         {
             return n;
@@ -658,6 +696,50 @@ public sealed class MathParser
         }
 
         return n;
+    }
+
+    /// <summary>
+    /// <c>0.1\overline{6}</c> (also <c>\dot</c>, <c>\bar</c>): the digits under the bar repeat forever, so the value is
+    /// exact (1/6) and compares as a fraction, not as a rounded decimal.
+    /// </summary>
+    private Node RepeatingDecimal(string head)
+    {
+        Next();
+        var block = ReadArgument();
+        if (block is not NumberNode { Decimals: 0 } || !PreviousTokenDigits(out var digits))
+        {
+            throw new ParseException("a repeating block must be digits");
+        }
+
+        var dot = head.IndexOf('.');
+        var whole = head[..dot].Length == 0 ? "0" : head[..dot];
+        var fixedPart = head[(dot + 1)..];
+        // x = whole.fixed + 0.000(block)(block)… = (whole.fixed) + block / (10^|fixed| · (10^|block| - 1)).
+        var fixedValue = new Rational(BigInteger.Parse(whole + fixedPart, System.Globalization.CultureInfo.InvariantCulture), BigInteger.Pow(10, fixedPart.Length));
+        var repeat = new Rational(BigInteger.Parse(digits, System.Globalization.CultureInfo.InvariantCulture), BigInteger.Pow(10, fixedPart.Length) * (BigInteger.Pow(10, digits.Length) - 1));
+        return new NumberNode(fixedValue + repeat, 0, whole.TrimStart('0').Length + fixedPart.Length + digits.Length);
+    }
+
+    /// <summary>The digits of the number token just read (leading zeros kept, which a repeating block needs).</summary>
+    private bool PreviousTokenDigits(out string digits)
+    {
+        // ReadArgument consumed "{", the number and "}", or a single digit split off a longer number.
+        for (var k = _pos - 1; k >= 0; k--)
+        {
+            if (_tokens[k].Kind == TokenKind.Number)
+            {
+                digits = _tokens[k].Text;
+                return digits.All(char.IsAsciiDigit);
+            }
+
+            if (!_tokens[k].IsOp("}") && !_tokens[k].IsOp("{"))
+            {
+                break;
+            }
+        }
+
+        digits = string.Empty;
+        return false;
     }
 
     private Node ParseLetter()
@@ -905,6 +987,11 @@ public sealed class MathParser
     {
         var t = Next();
         var name = t.Text;
+        if (SympySymbol(t))
+        {
+            return name == "infty" ? new ConstNode(MathConstant.Infinity) : new SymbolNode(name);
+        }
+
         switch (name)
         {
             case "frac" or "dfrac" or "tfrac" or "cfrac" or "nicefrac":

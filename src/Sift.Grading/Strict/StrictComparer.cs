@@ -214,6 +214,15 @@ internal sealed class StrictComparer
             return Compare(g, Prepare(pr.Operands[1], false), depth + 1);
         }
 
+        // Sets of reals in any notation: intervals, unions, ℝ ∖ {a}, inequalities, "x < 3 or x > 5". A predicted
+        // inequality for a gold interval counts unless AllowSetRelationComparison is off (Math-Verify's default).
+        if ((RealSet.LooksLikeSet(g) || RealSet.LooksLikeSet(p)) && (_options.AllowSetRelationComparison || !IsRelationForm(p) || IsRelationForm(g))
+            && RealSet.From(g, _budget) is { } gs && RealSet.From(p, _budget) is { } ps)
+        {
+            _trace.Add("compared as sets of real numbers");
+            return Decide(gs.SameAs(ps), "real-set");
+        }
+
         switch (g, p)
         {
             case (TextNode a, TextNode b):
@@ -226,6 +235,11 @@ internal sealed class StrictComparer
                 return CompareUnordered(a.Items, b.Items, depth, "set-list");
             case (SetNode a, SetNode b):
                 return CompareUnordered(a.Items, b.Items, depth, "set");
+            case (SetNode { Items: [TupleNode only] }, TupleNode):
+                // {(1,2)}: the set of one point is that point.
+                return Compare(only, p, depth + 1);
+            case (TupleNode, SetNode { Items: [TupleNode single] }):
+                return Compare(g, single, depth + 1);
             case (TupleNode a, SetNode b) when a.Open == '(' && a.Close == ')':
                 return CompareOrdered(a.Items, b.Items, depth, "tuple-set");
             case (ListNode a, TupleNode b) when a.Items.All(x => x is TupleNode) && b.Open == '(':
@@ -287,6 +301,20 @@ internal sealed class StrictComparer
 
         if (Evaluator.IsScalar(g) && Evaluator.IsScalar(p))
         {
+            // Percent convention: one side may carry a % sign the other omits (28\% ≡ 28, as answers to "what
+            // percent…"); the value reading (28\% ≡ 0.28) is tried after. A bare number never matches its ×100.
+            if (StripPercent(g) is { } gi && StripPercent(p) is null && CompareScalar(gi, p))
+            {
+                _trace.Add("percent convention: the prediction omits the gold's % sign (28\\% ≡ 28)");
+                return Decide(true, "percent-sign-omitted");
+            }
+
+            if (StripPercent(p) is { } pi && StripPercent(g) is null && CompareScalar(g, pi))
+            {
+                _trace.Add("percent convention: the prediction adds a % sign the gold omits (28 ≡ 28\\%)");
+                return Decide(true, "percent-sign-added");
+            }
+
             return CompareScalar(g, p);
         }
 
@@ -294,6 +322,16 @@ internal sealed class StrictComparer
     }
 
     private static bool IsValueNode(Node n) => Evaluator.IsScalar(n);
+
+    private static bool IsRelationForm(Node n) => n is RelationNode || (n is ListNode l && l.Items.All(i => i is RelationNode));
+
+    /// <summary>The number under a top-level percent (<c>28\%</c> → 28, <c>-5\%</c> → -5); null when there is none.</summary>
+    private static Node? StripPercent(Node n) => n switch
+    {
+        PercentNode x => x.X,
+        NegNode { X: PercentNode x } => new NegNode(x.X),
+        _ => null,
+    };
 
     private static string Squash(string s) => string.Concat(s.Where(c => !char.IsWhiteSpace(c)));
 
@@ -531,6 +569,7 @@ internal sealed class StrictComparer
             if (litP.Decimals is >= 3 and <= 6 && litP.SignificantDigits >= 4 && double.IsFinite(vg) && ep is { } pv)
             {
                 var rg = (eg ?? Rational.FromDouble(vg)).RoundDecimals(litP.Decimals);
+                _trace.Add($"rounding convention: a decimal prediction with 3–6 places and ≥ 4 significant digits must equal the gold rounded to its {litP.Decimals} places");
                 return Decide(rg == pv, "rounded-to-prediction");
             }
 
@@ -611,18 +650,32 @@ internal sealed class StrictComparer
         Rational? exactRatio = null;
         var valid = 0;
         var points = Math.Max(3, _options.RandomPoints);
+        var analytic = IsAnalytic(f, 0) && IsAnalytic(h, 0);
         for (var k = 0; k < points * 3 && valid < points; k++)
         {
             _budget.CheckNow();
+            // Points cycle through positive reals, negative reals and complex numbers near the positive axis, so an
+            // identity that only holds for x > 0 (√(x²) = x, √x·√y = √(xy)) fails. A negative point where either side
+            // leaves the reals (√(x³)/x) is outside the domain and skipped; complex points are skipped for |x|,
+            // floor, ceil, factorials (not analytic: |z| is not √(z²) off the real line).
+            var kind = (PointKind)(k % 3);
             var env = new Dictionary<string, Rational>(StringComparer.Ordinal);
+            var cenv = new Dictionary<string, Complex>(StringComparer.Ordinal);
             foreach (var v in vars)
             {
                 // Rational points in (0.2, 3.2) with small denominators keep exact arithmetic cheap.
-                env[v] = new Rational(rng.Next(20, 320), rng.Next(0, 2) == 0 ? 100 : 97);
+                var r = new Rational(rng.Next(20, 320), rng.Next(0, 2) == 0 ? 100 : 97);
+                env[v] = kind == PointKind.Negative ? -r : r;
+                cenv[v] = kind == PointKind.Complex ? new Complex(r.ToDouble(), rng.Next(-40, 41) / 100.0) : env[v].ToDouble();
             }
 
-            var ef = Evaluator.TryExact(f, env, _budget);
-            var eh = Evaluator.TryExact(h, env, _budget);
+            if (kind == PointKind.Complex && !analytic)
+            {
+                continue;
+            }
+
+            var ef = kind == PointKind.Complex ? null : Evaluator.TryExact(f, env, _budget);
+            var eh = kind == PointKind.Complex ? null : Evaluator.TryExact(h, env, _budget);
             if (ef is { } xf && eh is { } xh)
             {
                 if (exactRatioOne)
@@ -665,9 +718,14 @@ internal sealed class StrictComparer
                 continue;
             }
 
-            Complex Lookup(string name) => env.TryGetValue(name, out var q) ? q.ToDouble() : Complex.NaN;
+            Complex Lookup(string name) => cenv.TryGetValue(name, out var q) ? q : Complex.NaN;
             var cf = Evaluator.Eval(f, Lookup, _budget);
             var ch = Evaluator.Eval(h, Lookup, _budget);
+            if (kind == PointKind.Negative && (!IsRealValue(cf) || !IsRealValue(ch)))
+            {
+                continue;
+            }
+
             if (!IsFinite(cf) || !IsFinite(ch))
             {
                 if (IsFinite(cf) != IsFinite(ch) && !double.IsNaN(cf.Real) && !double.IsNaN(ch.Real))
@@ -718,6 +776,29 @@ internal sealed class StrictComparer
 
         return valid >= Math.Min(3, points) || (valid > 0 && vars.Count == 0);
     }
+
+    private enum PointKind
+    {
+        Positive,
+        Negative,
+        Complex,
+    }
+
+    private static bool IsRealValue(Complex c) => Math.Abs(c.Imaginary) <= 1e-9 * Math.Max(1, Complex.Abs(c));
+
+    /// <summary>False when the expression uses a function that is not analytic (its complex values say nothing about real ones).</summary>
+    private static bool IsAnalytic(Node n, int depth) => depth > 100 || n switch
+    {
+        FuncNode { Name: "abs" or "floor" or "ceil" or "factorial" or "binom" } => false,
+        FuncNode fn => fn.Args.All(a => IsAnalytic(a, depth + 1)),
+        NegNode x => IsAnalytic(x.X, depth + 1),
+        PercentNode x => IsAnalytic(x.X, depth + 1),
+        AddNode a => a.Terms.All(t => IsAnalytic(t, depth + 1)),
+        MulNode m => m.Factors.All(t => IsAnalytic(t, depth + 1)),
+        DivNode d => IsAnalytic(d.N, depth + 1) && IsAnalytic(d.D, depth + 1),
+        PowNode p => IsAnalytic(p.B, depth + 1) && IsAnalytic(p.E, depth + 1),
+        _ => true,
+    };
 
     private static bool IsFinite(Complex c) => double.IsFinite(c.Real) && double.IsFinite(c.Imaginary);
 }

@@ -46,10 +46,20 @@ internal static partial class StrictNormalizer
     [GeneratedRegex(@"\\(?:text|textnormal|mbox|mathrm)\{\s*(?:and|or)\s*\}")]
     private static partial Regex TextConjunction();
 
+    [GeneratedRegex(@"(?<![\d.])(\d*)\.(\d+)\s*(?:\\ldots|\\cdots|\\dots|\.\.\.|…)")]
+    private static partial Regex EllipsisDecimal();
+
+    [GeneratedRegex(@"\\(?:text|textnormal|mbox|mathrm|textrm)\{\s*(-?\d[\d,]*(?:\.\d+)?)\s+([A-Za-z][A-Za-z ./]*)\}")]
+    private static partial Regex NumberInText();
+
     /// <summary>Normalises one answer string; <paramref name="plain"/> reports whether it had no LaTeX markup at all.</summary>
-    public static string Normalize(string raw, bool plain)
+    public static string Normalize(string raw, bool plain) => Normalize(raw, plain, out _);
+
+    /// <summary>Normalises one answer string and reports the trailing unit it removed (null when none).</summary>
+    public static string Normalize(string raw, bool plain, out string? unit)
     {
-        var s = raw.Trim();
+        var s = UnicodeMath.Fold(raw.Trim());
+        s = EllipsisDecimal().Replace(s, RepeatingFromEllipsis);
         s = MinervaTrailer().Replace(s, string.Empty);
         s = CollapseDoubledBackslashes(s);
         s = MarkedThousands().Replace(s, "$1");
@@ -63,7 +73,9 @@ internal static partial class StrictNormalizer
         s = TextConjunction().Replace(s, ",");
         s = s.Trim();
         s = TrimTrailingPunctuation(s);
-        s = StripTrailingUnits(s);
+        // \text{5 cm}: the number inside the text, the unit after it.
+        s = NumberInText().Replace(s, "$1\\text{ $2}");
+        s = StripTrailingUnits(s, out unit);
         // Plain thousands commas only when every comma in the answer is one (no brackets, no lists).
         if (s.IndexOfAny(['(', '[', '{']) < 0 && s.Contains(',') && GroupedNumber().Matches(s).Sum(m => m.Value.Count(c => c == ',')) == s.Count(c => c == ','))
         {
@@ -75,6 +87,35 @@ internal static partial class StrictNormalizer
         }
 
         return s.Trim();
+    }
+
+    /// <summary>
+    /// <c>0.333…</c>, <c>0.1666\ldots</c>, <c>0.142857142857...</c>: when the shown decimals end in a block written at
+    /// least twice (three times for a single digit), the ellipsis repeats that block (<c>0.\overline{3}</c>); otherwise
+    /// the ellipsis only marks a cut-off and the decimal stays as written.
+    /// </summary>
+    private static string RepeatingFromEllipsis(Match m)
+    {
+        var whole = m.Groups[1].Value;
+        var decimals = m.Groups[2].Value;
+        for (var p = 1; p <= decimals.Length / 2; p++)
+        {
+            var block = decimals[^p..];
+            var times = p == 1 ? 3 : 2;
+            if (decimals.Length >= p * times && Enumerable.Range(1, times - 1).All(k => decimals.Substring(decimals.Length - ((k + 1) * p), p) == block))
+            {
+                // Drop every trailing copy of the block from the fixed part.
+                var head = decimals[..^p];
+                while (head.EndsWith(block, StringComparison.Ordinal))
+                {
+                    head = head[..^p];
+                }
+
+                return (whole.Length == 0 ? "0" : whole) + "." + head + "\\overline{" + block + "}";
+            }
+        }
+
+        return m.Groups[1].Value + "." + decimals;
     }
 
     /// <summary>True when the raw input has no LaTeX markup (then "1,22" may be a decimal comma).</summary>
@@ -103,8 +144,9 @@ internal static partial class StrictNormalizer
     }
 
     /// <summary>Removes a trailing \text{unit} or unit word after a number, brace or bracket; never inside the expression.</summary>
-    private static string StripTrailingUnits(string s)
+    private static string StripTrailingUnits(string s, out string? unit)
     {
+        unit = null;
         for (var pass = 0; pass < 2; pass++)
         {
             var m = TrailingTextUnit().Match(s);
@@ -113,6 +155,7 @@ internal static partial class StrictNormalizer
                 var head = s[..m.Index].TrimEnd();
                 if (head.Length > 0 && (char.IsAsciiDigit(head[^1]) || head[^1] is '}' or ')' or ']'))
                 {
+                    unit = m.Value + unit;
                     s = head;
                     continue;
                 }
@@ -121,6 +164,7 @@ internal static partial class StrictNormalizer
             var w = Regex.Match(s, @"(?<=[\d}\)\]])\s*(?:" + UnitWords + @")(?:\^\{?[23]\}?|²|³)?\s*$", RegexOptions.IgnoreCase);
             if (w.Success && w.Index > 0)
             {
+                unit = w.Value + unit;
                 s = s[..w.Index].TrimEnd();
                 continue;
             }

@@ -151,7 +151,7 @@ internal sealed class RunAnalyzer(AnalysisOptions options, IProgressReporter? pr
         {
             cancel.ThrowIfCancellationRequested();
             using var model = HfModelFolder.Load(checkpoints[c]);
-            using var graph = new TrainingGraph(model, batch, T, compute);
+            using var graph = new TrainingGraph(model, batch, T, compute, forwardOnly: true);
             var inputs = new int[batch * T];
             var targets = new int[batch * T];
             var l = new float[n];

@@ -157,7 +157,7 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
         return store.Run("score", place("score", key), inputs, PipelinesJson.Default.ScoreStageInputs, PipelinesJson.Default.ScoreStageResult, (dir, _) =>
         {
             string modelDir = reference.Result.Model;
-            using var lm = LoadedModel.Open(modelDir, o.Threads);
+            using var lm = LoadedModel.Open(modelDir, o.Threads, o.Student.Gemm); // the students' GEMM, so scores and training share rounding
             string scores = Path.Combine(dir, "scores");
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, _progress).Run(synth.Result.WebTokens, scores, new CorpusScoreOptions(o.SeqLen, Batch: o.MicroBatch), cancel);

@@ -6,11 +6,11 @@ namespace Sift.Pipelines.Evaluation;
 /// <summary>SVG of the scaling curves (accuracy against the number of samples, mean ± std over random subsets).</summary>
 internal static class EvalCharts
 {
-    /// <summary>One line per selector over log2 N, with a mean ± std band.</summary>
+    /// <summary>One line per selector over N (log scale), with a mean ± std band; pass@N (the oracle) dashed.</summary>
     public static string Curves(IReadOnlyList<ScalingCurve> curves, string title) =>
-        new SvgLineChart { Title = title, XLabel = "log2 N (samples per problem)", YLabel = "accuracy %" }.Render(
+        new SvgLineChart { Title = title, XLabel = "N (samples per problem, log scale)", YLabel = "accuracy %", LogX2 = true, LegendBottom = true }.Render(
             curves.Select(c => new ChartSeries(c.Name,
-                c.Points.Select(p => (Math.Log2(p.N), p.Mean)).ToList(),
-                Dashed: c.Name.StartsWith("pass", StringComparison.Ordinal),
-                Band: c.Points.Select(p => (Math.Log2(p.N), p.Mean - p.Std, p.Mean + p.Std)).ToList())).ToList());
+                c.Points.Select(p => ((double)p.N, p.Mean)).ToList(),
+                Dashed: c.Selector == Selector.Pass,
+                Band: c.Points.Select(p => ((double)p.N, p.Mean - p.Std, p.Mean + p.Std)).ToList())).ToList());
 }

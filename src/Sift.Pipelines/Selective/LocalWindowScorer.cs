@@ -32,7 +32,7 @@ internal sealed class LocalWindowScorer(LlamaModel model, Compute compute, strin
         if (_graph is null || _graphLen != T)
         {
             _graph?.Dispose();
-            _graph = new TrainingGraph(model, batch, T, compute);
+            _graph = new TrainingGraph(model, batch, T, compute, forwardOnly: true);
             _graphLen = T;
         }
         var result = new float[windows.Count][];

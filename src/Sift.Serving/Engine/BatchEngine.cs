@@ -33,6 +33,7 @@ public sealed class BatchEngine : IDisposable
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueue, 1);
+        model.Model.Config.RequireCausalLm("serving completions");
         _model = model;
         _vocab = model.Model.Config.VocabSize;
         MaxBatch = maxBatch;

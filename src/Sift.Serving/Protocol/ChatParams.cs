@@ -1,6 +1,6 @@
 using System.Text;
 using System.Text.Json;
-using Sift.Serving.Chat;
+using Sift.Inference.Chat;
 
 namespace Sift.Serving.Protocol;
 
@@ -70,7 +70,15 @@ internal sealed record ChatParams(
         {
             throw ApiException.Bad("'top_logprobs' needs 'logprobs': true", "top_logprobs");
         }
-        int[] prompt = chat.Encode(messages, addGen, cont);
+        int[] prompt;
+        try
+        {
+            prompt = chat.Encode(messages, addGen, cont);
+        }
+        catch (ChatTemplateException ex)
+        {
+            throw ApiException.Bad(ex.Message, ex.Field);
+        }
         if (prompt.Length == 0)
         {
             throw ApiException.Bad("the messages render to an empty prompt", "messages");

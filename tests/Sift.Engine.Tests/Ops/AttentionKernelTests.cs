@@ -8,7 +8,7 @@ public sealed unsafe class AttentionKernelTests
 {
     private sealed record Result(float[] Out, float[] Probs, float[] Dqkv);
 
-    private static Result Run(bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads)
+    private static Result Run(bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads, int window = 0)
     {
         var o = new float[B * T * heads * hd];
         var p = new float[B * heads * T * T];
@@ -18,12 +18,12 @@ public sealed unsafe class AttentionKernelTests
         {
             if (reference)
             {
-                AttentionReference.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads);
+                AttentionReference.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window);
                 AttentionReference.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads);
             }
             else
             {
-                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads);
+                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window);
                 Attention.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads);
             }
         }
@@ -64,6 +64,45 @@ public sealed unsafe class AttentionKernelTests
             {
                 Assert.Equal(0f, got.Probs[(long)r * T + j]);
             }
+        }
+    }
+
+    [Theory]
+    [InlineData(1, 50, 4, 2, 8, 7)]
+    [InlineData(2, 97, 6, 2, 16, 1)]
+    [InlineData(1, 33, 2, 1, 8, 12)]
+    [InlineData(1, 20, 2, 2, 4, 30)]
+    public void BlockedMatchesReference_WithSlidingWindow(int B, int T, int heads, int kvHeads, int hd, int window)
+    {
+        var rng = new Rng((ulong)(T * 17 + window));
+        int stride = (heads + 2 * kvHeads) * hd;
+        float[] qkv = GradCheck.RandomArray(rng, B * T * stride), dOut = GradCheck.RandomArray(rng, B * T * heads * hd);
+        var want = Run(true, qkv, dOut, B, T, heads, kvHeads, hd, 1, window);
+        var got = Run(false, qkv, dOut, B, T, heads, kvHeads, hd, 2, window);
+        Close("out", want.Out, got.Out, 1e-5);
+        Close("probs", want.Probs, got.Probs, 1e-5);
+        Close("dqkv", want.Dqkv, got.Dqkv, 2e-5);
+        // Outside the window (j ≤ i − W) and above the diagonal the probabilities are exact zeros; inside they sum to 1.
+        for (int r = 0; r < B * heads * T; r++)
+        {
+            int i = r % T;
+            double sum = 0;
+            for (int j = 0; j < T; j++)
+            {
+                float p = got.Probs[(long)r * T + j];
+                if (j > i || j <= i - window)
+                {
+                    Assert.Equal(0f, p);
+                }
+                sum += p;
+            }
+            Assert.Equal(1.0, sum, 5);
+        }
+        if (window >= T)
+        {
+            var plain = Run(false, qkv, dOut, B, T, heads, kvHeads, hd, 2);
+            Assert.Equal(plain.Out, got.Out);
+            Assert.Equal(plain.Dqkv, got.Dqkv);
         }
     }
 

@@ -125,6 +125,82 @@ public sealed unsafe class OpGradientTests
         GradCheck.Check("dqkv", qkv, dqkv, Loss, GradCheck.All(qkv.Length));
     }
 
+    [Theory]
+    [InlineData(2, 1, 1)]
+    [InlineData(4, 2, 2)]
+    [InlineData(4, 1, 3)]
+    public void Attention_WithSlidingWindow_BackwardMatchesFiniteDifferences(int heads, int kvHeads, int window)
+    {
+        var rng = new Rng(13);
+        int B = 2, T = 6, hd = 4, qDim = heads * hd, stride = qDim + 2 * kvHeads * hd;
+        float[] qkv = GradCheck.RandomArray(rng, B * T * stride), c = GradCheck.RandomArray(rng, B * T * qDim);
+        double Loss()
+        {
+            var o = new float[B * T * qDim];
+            var p = new float[B * heads * T * T];
+            fixed (float* op = o, pp = p, qp = qkv)
+            {
+                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, 1, window);
+            }
+            return Dot(o, c);
+        }
+        var outp = new float[B * T * qDim];
+        var probs = new float[B * heads * T * T];
+        var dqkv = new float[qkv.Length];
+        fixed (float* op = outp, pp = probs, qp = qkv, dp = dqkv, cp = c)
+        {
+            Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, 2, window);
+            Attention.Backward(dp, cp, pp, qp, B, T, heads, kvHeads, hd, 2);
+        }
+        GradCheck.Check("dqkv", qkv, dqkv, Loss, GradCheck.All(qkv.Length));
+        // A key older than the window of every query gets no gradient: with W = 1 only the diagonal is attended,
+        // so a position's key influences nothing else and its value only its own output.
+        if (window == 1)
+        {
+            for (int r = 0; r < B * T; r++)
+            {
+                for (int k = qDim; k < qDim + kvHeads * hd; k++)
+                {
+                    Assert.Equal(0f, dqkv[r * stride + k], 5);
+                }
+            }
+        }
+    }
+
+    [Fact]
+    public void Bias_BackwardMatchesFiniteDifferences_AndIsThreadCountIndependent()
+    {
+        var rng = new Rng(14);
+        int n = 5, dim = 70; // crosses a 64-column block
+        float[] y0 = GradCheck.RandomArray(rng, n * dim), b = GradCheck.RandomArray(rng, dim), c = GradCheck.RandomArray(rng, n * dim);
+        double Loss()
+        {
+            var y = (float[])y0.Clone();
+            fixed (float* yp = y, bp = b)
+            {
+                Bias.Forward(yp, bp, n, dim, 1);
+            }
+            return Dot(y, c);
+        }
+        float[] Grad(int threads)
+        {
+            var db = new float[dim];
+            Array.Fill(db, 0.5f); // accumulates
+            fixed (float* dbp = db, cp = c)
+            {
+                Bias.Backward(dbp, cp, n, dim, threads);
+            }
+            return [.. db.Select(v => v - 0.5f)];
+        }
+        var g = Grad(1);
+        GradCheck.Check("db", b, g, Loss, GradCheck.All(dim));
+        Assert.Equal(g, Grad(3));
+        for (int j = 0; j < dim; j++)
+        {
+            Assert.Equal(Enumerable.Range(0, n).Sum(r => (double)c[r * dim + j]), g[j], 4);
+        }
+    }
+
     [Fact]
     public void SwiGlu_BackwardMatchesFiniteDifferences()
     {

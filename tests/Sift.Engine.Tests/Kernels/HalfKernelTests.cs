@@ -1,0 +1,113 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using Sift.Core.Random;
+using Sift.Engine.IO;
+using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Gemm;
+using Sift.Engine.Model;
+
+namespace Sift.Engine.Tests.Kernels;
+
+/// <summary>Kernels over 16-bit resident weights against float32 kernels over the same weights widened.</summary>
+public sealed unsafe class HalfKernelTests
+{
+    private static ushort[] Encode(float[] values, WeightFormat format)
+    {
+        var bits = new ushort[values.Length];
+        FloatConversions.FromFloat32(format.ToDType(), values, MemoryMarshal.AsBytes(bits.AsSpan()));
+        return bits;
+    }
+
+    private static float[] Decode(ushort[] bits, WeightFormat format)
+    {
+        var f = new float[bits.Length];
+        fixed (ushort* b = bits)
+        fixed (float* d = f)
+        {
+            Widen.Row(b, d, bits.Length, format);
+        }
+        return f;
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.BF16)]
+    [InlineData(WeightFormat.F16)]
+    public void VectorWiden_MatchesScalar_ForEveryBitPattern(WeightFormat format)
+    {
+        if (!Widen.Vectorised)
+        {
+            return; // no AVX2: the kernels take their scalar paths
+        }
+        var all = new ushort[65536];
+        for (int i = 0; i < all.Length; i++)
+        {
+            all[i] = (ushort)i;
+        }
+        var got = new float[8];
+        fixed (ushort* p = all)
+        fixed (float* g = got)
+        {
+            for (int i = 0; i < all.Length; i += 8)
+            {
+                var v = format == WeightFormat.BF16 ? Bf16.Load8(p + i) : F16.Load8(p + i);
+                v.Store(g);
+                for (int k = 0; k < 8; k++)
+                {
+                    float want = format == WeightFormat.BF16 ? Bf16.Scalar(all[i + k]) : F16.Scalar(all[i + k]);
+                    Assert.True(float.IsNaN(want) ? float.IsNaN(got[k]) : BitConverter.SingleToUInt32Bits(want) == BitConverter.SingleToUInt32Bits(got[k]),
+                        $"0x{all[i + k]:x4}: scalar {want} vector {got[k]}");
+                }
+            }
+        }
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.BF16, 1, 7, 5, 1)]
+    [InlineData(WeightFormat.BF16, 4, 333, 257, 3)]
+    [InlineData(WeightFormat.F16, 2, 2048, 300, 2)]
+    [InlineData(WeightFormat.F16, 3, 100, 70, 2)]
+    public void Gemv16_IsBitIdenticalToGemvOverWidenedWeights(WeightFormat format, int rows, int inDim, int outDim, int threads)
+    {
+        var rng = new Rng((ulong)(rows * 1000 + inDim));
+        float[] x = GradCheck.RandomArray(rng, rows * inDim), y0 = GradCheck.RandomArray(rng, rows * outDim);
+        ushort[] w16 = Encode(GradCheck.RandomArray(rng, outDim * inDim), format);
+        float[] wide = Decode(w16, format);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] want = (float[])y0.Clone(), got = (float[])y0.Clone();
+            fixed (float* xp = x, wp = wide, a = want, b = got)
+            fixed (ushort* hp = w16)
+            {
+                Gemv.Forward(a, xp, wp, rows, inDim, outDim, accumulate, threads);
+                Gemv16.Forward(b, xp, hp, format, rows, inDim, outDim, accumulate, threads);
+            }
+            Assert.Equal(want, got);
+        }
+    }
+
+    [Theory]
+    [InlineData(WeightFormat.BF16, 5, 64, 40)]
+    [InlineData(WeightFormat.F16, 37, 300, 4099)] // several panels, a ragged last one
+    public void WidenedGemm_MatchesGemmOverWidenedWeights(WeightFormat format, int n, int inDim, int outDim)
+    {
+        var rng = new Rng((ulong)(n + inDim));
+        float[] x = GradCheck.RandomArray(rng, n * inDim), y0 = GradCheck.RandomArray(rng, n * outDim);
+        ushort[] w16 = Encode(GradCheck.RandomArray(rng, outDim * inDim), format);
+        float[] wide = Decode(w16, format);
+        var cx = new Compute(GemmFactory.Create("managed", 2), 2);
+        foreach (bool accumulate in new[] { false, true })
+        {
+            float[] want = (float[])y0.Clone(), got = (float[])y0.Clone();
+            fixed (float* xp = x, wp = wide, a = want, b = got)
+            fixed (ushort* hp = w16)
+            {
+                new NaiveGemm().Sgemm(false, true, n, outDim, inDim, 1f, xp, inDim, wp, inDim, accumulate ? 1f : 0f, a, outDim);
+                WidenedGemm.Forward(cx, b, xp, hp, format, n, inDim, outDim, accumulate);
+            }
+            for (int i = 0; i < want.Length; i++)
+            {
+                Assert.True(Math.Abs(want[i] - got[i]) <= 1e-4 * (1 + Math.Abs(want[i])), $"y[{i}]: naive {want[i]}, widened {got[i]}");
+            }
+        }
+    }
+}
