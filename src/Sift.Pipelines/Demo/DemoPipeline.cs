@@ -16,7 +16,7 @@ namespace Sift.Pipelines.Demo;
 /// OUT/reference/   the reference model's run (model/ is the model)
 /// OUT/score/       per-token reference losses of the web corpus
 /// OUT/clm-s1/ OUT/slm-s1/ OUT/random-s1/ ...   the students' runs, one per arm and seed (metrics.jsonl holds every evaluation)
-/// OUT/report.md OUT/demo.svg OUT/summary.json
+/// OUT/report.md OUT/demo.svg OUT/summary.json OUT/tokens.html (tokens by excess loss, where SLM kept them)
 /// </code>
 /// </summary>
 internal sealed class DemoPipeline(DemoOptions options, IProgressReporter? progress = null)
@@ -75,6 +75,7 @@ internal sealed class DemoPipeline(DemoOptions options, IProgressReporter? progr
                 sps => webTokens / (double)o.TokensPerStep * sps / 2.7);
         }
         var runs = new List<SeedRun>();
+        StageRecord<TrainStageResult>? firstSlm = null;
         foreach (ulong seed in o.Seeds)
         {
             var arms = new List<ArmResult>();
@@ -82,10 +83,24 @@ internal sealed class DemoPipeline(DemoOptions options, IProgressReporter? progr
             {
                 var stage = Step($"{arm.Describe(o.Student)}, seed {seed}, {o.Steps} steps", () => stages.Student(o, arm, seed, synth, score, baseModel, cancel), sps => o.Steps * sps);
                 arms.Add(ArmResult.FromStage(stage, arm) with { Seed = seed });
+                if (arm.Name == DemoResult.Slm)
+                {
+                    firstSlm ??= stage;
+                }
             }
             runs.Add(new SeedRun(seed, arms));
         }
         _progress.Line($"[{total}/{total}] report");
+        string tokensPage = Path.Combine(outDir, "tokens.html");
+        if (firstSlm is not null && score is not null)
+        {
+            // Token-level picture from the first seed's SLM student (a forward pass over one micro-batch).
+            DemoTokens.Write(DemoTokens.Compute(o, synth.Result, score.Result, firstSlm.Result, $"the SLM student (seed {o.Seeds[0]}, final model)"), tokensPage);
+        }
+        else
+        {
+            File.Delete(tokensPage); // a page from an earlier run with SLM would no longer match this one
+        }
         var result = new DemoResult
         {
             Options = o,

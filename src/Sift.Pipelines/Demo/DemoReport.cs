@@ -146,6 +146,11 @@ internal static class DemoReport
         }
         sb.AppendLine("![clean loss and accuracy against training tokens](demo.svg)");
         sb.AppendLine();
+        if (r.Arm(DemoResult.Slm) is not null)
+        {
+            sb.AppendLine("[tokens.html](tokens.html): web windows token by token, coloured by excess loss (SLM student − reference) and underlined where SLM's rule keeps them.");
+            sb.AppendLine();
+        }
         sb.AppendLine("## Verdict over seeds");
         sb.AppendLine();
         sb.AppendLine(r.Verdict.Sentences());

@@ -54,6 +54,7 @@ public sealed class DemoPipelineTests
         Assert.Equal(r.Verdict.Conclusion, (string)s["conclusion"]!);
         Assert.Equal(2, s["slm"]!["per_seed"]!.AsArray().Count);
         Assert.StartsWith("<svg", File.ReadAllText(Path.Combine(dir, "demo.svg")));
+        AssertTokenPage(File.ReadAllText(Path.Combine(dir, "tokens.html")), windows: 4, seqLen: 64, ratio: 0.5);
 
         // A rerun finds every stage finished and reproduces the same numbers.
         var again = new DemoPipeline(Micro).Run(dir);
@@ -65,6 +66,19 @@ public sealed class DemoPipelineTests
         Assert.Equal(["synth", "reference", "score", "clm-s1", "clm-s2"], changed.Stages.Where(st => st.Cached).Select(st => st.Name));
         Assert.InRange((double)changed.Arm("slm")!.TrainedTokens / tokens, 0.27, 0.33);
         Assert.Equal(r.Arm("clm")!.CleanLoss, changed.Arm("clm")!.CleanLoss);
+    }
+
+    // The token page: every window's tokens, kept ones exactly the top share of excess loss of the micro-batch.
+    private static void AssertTokenPage(string html, int windows, int seqLen, double ratio)
+    {
+        Assert.StartsWith("<!DOCTYPE html>", html);
+        Assert.DoesNotContain("<script", html);
+        var spans = System.Text.RegularExpressions.Regex.Matches(html, "<span class=\"t ([kd])\" data-x=\"([^\"]+)\"")
+            .Select(m => (Kept: m.Groups[1].Value == "k", Excess: double.Parse(m.Groups[2].Value, System.Globalization.CultureInfo.InvariantCulture))).ToList();
+        Assert.Equal(windows * seqLen, spans.Count); // the micro test's group has 4 windows, all shown
+        Assert.Equal((int)Math.Round(ratio * spans.Count), spans.Count(t => t.Kept), 1.0);
+        // Brute force: nothing dropped has a larger excess loss than anything kept (4-decimal rounding aside).
+        Assert.True(spans.Where(t => !t.Kept).Max(t => t.Excess) <= spans.Where(t => t.Kept).Min(t => t.Excess) + 1e-4);
     }
 
     [Fact]
