@@ -40,7 +40,10 @@ internal static class DemoSettings
         "model.preset=tiny",          // d128, 4 layers, 4 heads, SwiGLU 384: about 1M parameters
         "train.seq_len=256",
         "train.micro_batch=16",
-        "train.max_steps=400",
+        // Three seeds × three arms = nine students, so each gets 200 steps (819k tokens) to stay near 15 minutes on
+        // 2 cores; the reference model is trained once and shared by every seed, so it gets twice that.
+        "train.max_steps=200",
+        "reference.train.max_steps=400",
         "optim.lr=3e-3",
         "optim.min_lr=3e-4",
         "optim.warmup_steps=40",
@@ -52,10 +55,22 @@ internal static class DemoSettings
         // also drops a fifth of the clean tokens and ends behind CLM (clean loss 1.201 vs 1.152).
         "train.select_ratio=0.6",
         "eval.interval=50",
-        "eval.accuracy_problems=150",
-        // Sized so the students read the web corpus about once (4M characters ≈ 1.7M tokens against 400 × 4,096),
-        // as Rho-1's students read OpenWebMath about once.
-        "corpus.web_chars=4M",
+        // Accuracy that measures something: 1,000 held-out easy problems (±3 points at 30%), 200 of them decoded at
+        // each intermediate evaluation for the curve and all 1,000 at the end, in batches.
+        "eval.accuracy_problems=200",
+        "eval.final_accuracy_problems=1000",
+        "corpus.eval_tiers=easy",
+        "corpus.eval_per_tier=1000",
+        // The easy tier's number space holds about 800 problems distinct in template and numbers; held-out problems
+        // are distinct in their text instead (other names, items and wording).
+        "corpus.eval_distinct=instances",
+        // The reference's curated corpus leans to the held-out tier (Rho-1's reference data is close to its
+        // benchmarks); the web corpus keeps the general mix.
+        "corpus.tiers=easy=0.7,medium=0.2,hard=0.1",
+        "corpus.web_tiers=easy=0.5,medium=0.3,hard=0.2",
+        // About 0.9M tokens: the students read the web corpus about once (200 × 4,096 tokens), as Rho-1's read
+        // OpenWebMath about once.
+        "corpus.web_chars=2M",
     ];
 
     /// <summary>What <c>--quick</c> changes: a few thousand documents, a 2-layer model, 60 steps.</summary>

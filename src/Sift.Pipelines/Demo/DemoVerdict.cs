@@ -156,17 +156,19 @@ internal sealed record DemoVerdict
             {
                 return $"no {Arm} student in this run";
             }
-            static string Short(Outcome o) => o switch
-            {
-                Outcome.Better => "better",
-                Outcome.Worse => "worse",
-                Outcome.WithinNoise => "within seed noise",
-                _ => "one seed",
-            };
             return $"{Label(Arm)} vs CLM over {Seeds.Count} seed{(Seeds.Count == 1 ? "" : "s")}: " +
                 string.Join(", ", Metrics.Select(m => $"{m.Label} {Short(m.OutcomeOf(Arm))}"));
         }
     }
+
+    /// <summary>"better", "worse", "within seed noise" or "one seed".</summary>
+    public static string Short(Outcome o) => o switch
+    {
+        Outcome.Better => "better",
+        Outcome.Worse => "worse",
+        Outcome.WithinNoise => "within seed noise",
+        _ => "one seed",
+    };
 
     /// <summary>The verdict in sentences with the numbers (console, report.md).</summary>
     public string Sentences()

@@ -115,6 +115,9 @@ internal sealed record TrainRecipe
     /// <summary>Problems decoded for accuracy at each evaluation (0 = all of them).</summary>
     public int EvalAccuracyProblems { get; init; }
 
+    /// <summary>Problems decoded at the final evaluation (0 = as <see cref="EvalAccuracyProblems"/>).</summary>
+    public int EvalFinalAccuracyProblems { get; init; }
+
     /// <summary>Completion budget per problem (0 = 1.25 × the reference solution + 16 tokens).</summary>
     public int EvalMaxNewTokens { get; init; }
 
