@@ -26,6 +26,7 @@ public static class CliApp
             BonCommand.Create(),
             DecontaminateCommand.Create(),
             SynthCommand.Create(),
+            SelectCommand.Create(),
             ServeCommand.Create(),
             RmCommand.Create(),
         };

@@ -13,7 +13,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     private static readonly (string Title, string[] Commands)[] Groups =
     [
         ("Run the whole loop", ["demo"]),
-        ("Data", ["data", "tokenizer", "decontaminate", "synth"]),
+        ("Data", ["data", "tokenizer", "decontaminate", "synth", "select"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
         ("Generate, evaluate, serve", ["generate", "eval", "bon", "grade", "serve"]),
         ("Reward models", ["rm"]),
@@ -26,7 +26,8 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report",
         ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels; export writes .npy windows + reference losses for PyTorch",
         ["decontaminate"] = "find training items that nearly repeat benchmark items (TF-IDF top-10, Jaccard), report and remove them",
-        ["synth"] = "new training problems from program-solved ones: numbers mutated, answers recomputed in the sandbox",
+        ["select"] = "data selection: in-domain text from a general corpus (TRAIT), a quality-aware diverse SFT subset (QaDS)",
+        ["synth"] = "new training problems: chat agents (Orca-Math), augmentation (InternLM2-Math), symbolic mutation of program-solved ones",
         ["tokenizer"] = "train byte-level BPE tokenizers (HF tokenizer.json); encode/decode text or JSONL files",
         ["train"] = $"train a Llama model from a YAML recipe ({string.Join(", ", Sift.Pipelines.Training.Objectives.ObjectiveRegistry.Names)} objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",

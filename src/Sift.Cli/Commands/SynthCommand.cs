@@ -13,7 +13,10 @@ namespace Sift.Cli.Commands;
 public static class SynthCommand
 {
     /// <summary>Creates the command group.</summary>
-    public static Command Create() => new("synth", "Make new training problems from existing ones (symbolic mutation of program-solved problems).") { Mutate() };
+    public static Command Create() => new("synth", "Make new training problems from existing ones: chat agents (Orca-Math), augmentation (InternLM2-Math), symbolic mutation (Alchemy).")
+    {
+        SynthAgentsCommand.Agents(), SynthAgentsCommand.Augment(), Mutate(),
+    };
 
     private static Command Mutate()
     {

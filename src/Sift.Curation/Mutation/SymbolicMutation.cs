@@ -146,7 +146,7 @@ internal static class SymbolicMutation
         var tried = new HashSet<string>(StringComparer.Ordinal);
         for (int attempt = 0; attempt < o.Attempts && accepted.Count < o.PerItem; attempt++)
         {
-            var change = NumberDraw.Draw(plan.Linked, new Rng(AttemptSeed(o.Seed, s.Id, attempt)));
+            var change = NumberDraw.Draw(plan.Linked, new Rng(ItemSeeds.Of(o.Seed, s.Id, attempt)));
             var (question, code) = plan.Apply(change);
             string key = Norm(question);
             if (!tried.Add(key) || sourceQuestions.Contains(key))
@@ -174,18 +174,6 @@ internal static class SymbolicMutation
 
     // Questions compare with runs of whitespace collapsed.
     private static string Norm(string question) => string.Join(' ', question.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries));
-
-    // An attempt's generator: seed, source id (FNV-1a of its UTF-8) and attempt, mixed by SplitMix64.
-    internal static ulong AttemptSeed(ulong seed, string id, int attempt)
-    {
-        ulong h = 14695981039346656037UL;
-        foreach (byte b in Encoding.UTF8.GetBytes(id))
-        {
-            h = (h ^ b) * 1099511628211UL;
-        }
-        ulong x = seed ^ Rng.SplitMix64(ref h) ^ ((ulong)attempt * 0x9E3779B97F4A7C15UL);
-        return Rng.SplitMix64(ref x);
-    }
 
     private static void WriteLine(Stream s, string json)
     {
