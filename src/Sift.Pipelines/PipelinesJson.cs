@@ -19,6 +19,7 @@ namespace Sift.Pipelines;
 [JsonSerializable(typeof(TrainStageResult))]
 [JsonSerializable(typeof(ScoreStageInputs))]
 [JsonSerializable(typeof(ScoreStageResult))]
+[JsonSerializable(typeof(Selective.WindowExportIndex))]
 internal sealed partial class PipelinesJson : JsonSerializerContext
 {
     /// <summary>The same contract, indented (stage.json, for people reading the folder).</summary>

@@ -31,17 +31,18 @@ public sealed class SynthCorpus
     {
         options.Validate();
         _o = options;
-        var gen = new ProblemGenerator(StreamRng(EvalStream), NamePool.Train);
+        var gen = new ProblemGenerator(StreamRng(EvalStream), NamePool.Train, null, options.EvalDistinct);
         var eval = new List<SynthProblem>();
         _evalKeys = new HashSet<string>(StringComparer.Ordinal);
-        foreach (var tier in TierNames.All)
+        foreach (var tier in TierNames.All.Where(options.EvalTiers.Contains))
         {
             int have = 0, attempts = 0;
             while (have < options.EvalPerTier)
             {
                 if (++attempts > options.EvalPerTier * 100)
                 {
-                    throw new Sift.Core.SiftException($"eval_per_tier {options.EvalPerTier}: could not draw that many distinct {tier.Name()} problems");
+                    throw new Sift.Core.SiftException($"eval_per_tier {options.EvalPerTier}: could not draw that many distinct {tier.Name()} problems" +
+                        (options.EvalDistinct == EvalDistinct.Numbers ? " (the tier's number space is too small; eval_distinct=instances holds out other instances of trained numbers)" : ""));
                 }
                 var p = gen.Next(tier);
                 if (_evalKeys.Add(p.Key))
@@ -60,14 +61,14 @@ public sealed class SynthCorpus
     /// <summary>Held-out problems, tier by tier.</summary>
     public IReadOnlyList<SynthProblem> Eval { get; }
 
-    /// <summary>Template, tier and numbers of every evaluation problem (excluded from training).</summary>
+    /// <summary>The keys of every evaluation problem (excluded from training): template, tier and numbers, or the whole question (<see cref="SynthOptions.EvalDistinct"/>).</summary>
     public IReadOnlySet<string> EvalKeys => _evalKeys;
 
     /// <summary>The clean corpus (each enumeration starts over and yields the same documents).</summary>
     public IEnumerable<CleanDocument> CleanDocuments()
     {
         var rng = StreamRng(CleanStream);
-        var gen = new ProblemGenerator(new Rng(rng.NextUInt64()), NamePool.Train, _evalKeys);
+        var gen = new ProblemGenerator(new Rng(rng.NextUInt64()), NamePool.Train, _evalKeys, _o.EvalDistinct);
         for (int i = 0; i < _o.CleanDocuments; i++)
         {
             if (rng.NextDouble() < _o.CleanMathProseShare)
@@ -89,9 +90,10 @@ public sealed class SynthCorpus
             yield break;
         }
         var rng = StreamRng(WebStream);
-        var gen = new ProblemGenerator(new Rng(rng.NextUInt64()), NamePool.Train, _evalKeys);
+        var gen = new ProblemGenerator(new Rng(rng.NextUInt64()), NamePool.Train, _evalKeys, _o.EvalDistinct);
         var tierRng = new Rng(rng.NextUInt64());
-        var web = new WebDocumentGenerator(rng, _o.Web, gen, _ => _o.Tiers.Draw(tierRng));
+        var tiers = _o.WebTiers ?? _o.Tiers;
+        var web = new WebDocumentGenerator(rng, _o.Web, gen, _ => tiers.Draw(tierRng));
         while (web.TotalChars < _o.WebChars)
         {
             yield return web.Next();

@@ -3,6 +3,16 @@ using Sift.Synth.Web;
 
 namespace Sift.Synth;
 
+/// <summary>How held-out problems are kept out of training (<see cref="SynthOptions.EvalDistinct"/>).</summary>
+public enum EvalDistinct
+{
+    /// <summary>No training problem has a held-out problem's template, tier and numbers.</summary>
+    Numbers,
+
+    /// <summary>No training problem has a held-out problem's text (names, items and numbers together).</summary>
+    Instances,
+}
+
 /// <summary>What `sift data synth` generates. Defaults are sized for the 15-minute demo on 2 cores.</summary>
 public sealed record SynthOptions
 {
@@ -21,8 +31,22 @@ public sealed record SynthOptions
     /// <summary>Held-out evaluation problems per tier.</summary>
     public int EvalPerTier { get; init; } = 100;
 
-    /// <summary>Tier weights of training problems (clean and web).</summary>
+    /// <summary>Tier weights of training problems (the clean corpus, and the web's unless <see cref="WebTiers"/> is set).</summary>
     public TierMix Tiers { get; init; } = new();
+
+    /// <summary>Tier weights of the web corpus's problems, or null for <see cref="Tiers"/>.</summary>
+    public TierMix? WebTiers { get; init; }
+
+    /// <summary>Tiers that get held-out problems (<see cref="EvalPerTier"/> each), easiest first.</summary>
+    public IReadOnlyList<Tier> EvalTiers { get; init; } = TierNames.All;
+
+    /// <summary>
+    /// What no training problem may share with a held-out one: <see cref="EvalDistinct.Numbers"/> (template, tier and
+    /// the question's numbers) or <see cref="EvalDistinct.Instances"/> (the whole question text: the same numbers may
+    /// be trained on in other words, with other names and items). A tier's number space bounds how many held-out
+    /// problems it can have under the first rule (about 800 for the easy tier).
+    /// </summary>
+    public EvalDistinct EvalDistinct { get; init; } = EvalDistinct.Numbers;
 
     /// <summary>The web mixture.</summary>
     public WebMixture Web { get; init; } = new();
@@ -61,6 +85,11 @@ public sealed record SynthOptions
             throw new SiftException($"max_overlap: expected a share in [0, 1], got {MaxOverlap}");
         }
         Tiers.Validate("tiers");
+        WebTiers?.Validate("web_tiers");
+        if (EvalTiers.Count == 0 || EvalTiers.Distinct().Count() != EvalTiers.Count)
+        {
+            throw new SiftException($"eval_tiers: expected one or more distinct tiers, got {string.Join(",", EvalTiers.Select(t => t.Name()))}");
+        }
         Web.Validate("web");
     }
 }

@@ -27,6 +27,21 @@ public static class TierNames
         _ => "hard",
     };
 
+    /// <summary>Parses "easy,medium" into tiers in the order given; errors name <paramref name="option"/>.</summary>
+    public static IReadOnlyList<Tier> ParseList(string text, string option)
+    {
+        var names = text.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        var tiers = names.Select(n => Parse(n) ?? throw new Sift.Core.SiftException($"{option} '{text}': unknown tier '{n}' (easy, medium, hard)")).ToList();
+        if (tiers.Count == 0 || tiers.Distinct().Count() != tiers.Count)
+        {
+            throw new Sift.Core.SiftException($"{option} '{text}': expected one or more distinct tiers, e.g. easy or easy,medium,hard");
+        }
+        return tiers;
+    }
+
+    /// <summary>"easy,medium,hard".</summary>
+    public static string Format(IEnumerable<Tier> tiers) => string.Join(",", tiers.Select(t => t.Name()));
+
     /// <summary>Parses a tier name; null when unknown.</summary>
     public static Tier? Parse(string name) => name switch
     {

@@ -24,11 +24,11 @@ public sealed class DemoCliTests
         }
         Assert.True(s.ContainsKey("speedup_tokens") && s.ContainsKey("speedup_selected_tokens"));
         Assert.True(s["selected_share"]!.AsObject().ContainsKey("clean"));
-        Assert.Equal(6, s["stages"]!.AsArray().Count);
+        Assert.Equal(9, s["stages"]!.AsArray().Count);
         Assert.True((double)s["flops"]!["reference_training"]! > 0);
         Assert.Contains("./sift demo --quick --json --out", File.ReadAllText(Path.Combine(dir, "report.md")));
         // Progress went to stderr, stage by stage.
-        Assert.Contains("[1/7]", err);
+        Assert.Contains("[1/10]", err);
     }
 
     [Fact]

@@ -13,7 +13,7 @@ namespace Sift.Cli.Commands;
 public static class DataCommand
 {
     /// <summary>Creates the command group.</summary>
-    public static Command Create() => new("data", "Prepare training data: pack text into token shards, or generate the built-in corpus.") { Pack(), DataSynthCommand.Create() };
+    public static Command Create() => new("data", "Prepare training data: pack text into token shards, generate the built-in corpus, or export windows and reference losses for PyTorch.") { Pack(), DataSynthCommand.Create(), DataExportCommand.Create() };
 
     private static Command Pack()
     {

@@ -25,6 +25,10 @@ public static class DataSynthCommand
         var webChars = new Option<string>("--web-chars") { Description = "Characters of crawl-like web text (k/M suffixes allowed)", DefaultValueFactory = _ => d.WebChars.ToString(CultureInfo.InvariantCulture) };
         var evalPerTier = new Option<int>("--eval-per-tier") { Description = "Held-out problems per tier (easy, medium, hard)", DefaultValueFactory = _ => d.EvalPerTier };
         var tiers = new Option<string>("--tiers") { Description = "Tier weights of training problems", DefaultValueFactory = _ => d.Tiers.ToString() };
+        var webTiers = new Option<string?>("--web-tiers") { Description = "Tier weights of the web corpus's problems (default: --tiers)" };
+        var evalTiers = new Option<string>("--eval-tiers") { Description = "Tiers that get held-out problems", DefaultValueFactory = _ => TierNames.Format(d.EvalTiers) };
+        var evalDistinct = new Option<string>("--eval-distinct") { Description = "What training never shares with a held-out problem: numbers (template and numbers) or instances (the question text)", DefaultValueFactory = _ => "numbers" };
+        evalDistinct.AcceptOnlyFromAmong("numbers", "instances");
         var noise = new Option<double>("--noise-share") { Description = "Share of web characters that are noise", DefaultValueFactory = _ => w.NoiseShare };
         var weights = new Option<string>("--noise-weights") { Description = "Weights of the noise kinds", DefaultValueFactory = _ => FormattableString.Invariant($"boilerplate={w.Boilerplate},ids={w.Ids},tables={w.Tables},prose={w.Prose},wrong_arithmetic={w.WrongArithmetic}") };
         var webProse = new Option<double>("--web-math-prose") { Description = "Share of clean web characters that are math prose", DefaultValueFactory = _ => w.MathProseShare };
@@ -50,7 +54,7 @@ public static class DataSynthCommand
               tokenizer/, clean/tokens/, web/tokens/: a BPE tokenizer trained on the corpus and packed shards
             """)
         {
-            output, seed, cleanDocs, cleanProse, webChars, evalPerTier, tiers, noise, weights, webProse, jitter,
+            output, seed, cleanDocs, cleanProse, webChars, evalPerTier, tiers, webTiers, evalTiers, evalDistinct, noise, weights, webProse, jitter,
             overlapN, maxOverlap, tokenizer, vocab, tokChars, textOnly, threads, overwrite, json,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
@@ -69,6 +73,9 @@ public static class DataSynthCommand
                 WebChars = Count.Parse(pr.GetValue(webChars)!, "--web-chars"),
                 EvalPerTier = pr.GetValue(evalPerTier),
                 Tiers = TierMix.Parse(pr.GetValue(tiers)!),
+                WebTiers = pr.GetValue(webTiers) is string webTierText ? TierMix.Parse(webTierText, "--web-tiers") : null,
+                EvalTiers = TierNames.ParseList(pr.GetValue(evalTiers)!, "--eval-tiers"),
+                EvalDistinct = pr.GetValue(evalDistinct) == "instances" ? EvalDistinct.Instances : EvalDistinct.Numbers,
                 Web = mix,
                 OverlapN = pr.GetValue(overlapN),
                 MaxOverlap = pr.GetValue(maxOverlap),

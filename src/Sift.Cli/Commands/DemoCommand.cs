@@ -15,7 +15,10 @@ public static class DemoCommand
         var output = new Option<string>("--out", "-o") { Description = "Output folder (stages are cached there; a rerun skips finished ones)", DefaultValueFactory = _ => "runs/demo" };
         var quick = new Option<bool>("--quick") { Description = "The CI-sized demo (under 2 minutes on 2 cores): checks the pipeline, not which objective wins" };
         var json = new Option<bool>("--json") { Description = "Print the JSON summary (summary.json) on stdout" };
-        var seed = new Option<ulong?>("--seed") { Description = "Seed of the corpus, initialisation, data order and random selection (default 1)" };
+        var seed = new Option<ulong?>("--seed") { Description = "Seed of the corpus, tokenizer, base and reference model (default 1)" };
+        var seeds = new Option<string?>("--seeds") { Description = "The students' seeds, e.g. 4,5,6: every arm is trained once per seed and the verdict has intervals over them (default 1,2,3)" };
+        var regime = new Option<string?>("--regime") { Description = "scratch (students from random weights) or continued (from a base model pretrained on general text)" };
+        regime.AcceptOnlyFromAmong("scratch", "continued");
         var threads = new Option<int?>("--threads") { Description = "Compute threads (default: min(2, cores))" };
         var set = new Option<string[]>("--set") { Description = "Change a setting: any recipe key (both runs) or reference.KEY / student.KEY (one run), or a demo key, e.g. --set student.train.max_steps=800 --set corpus.noise_share=0.7 (repeatable; --list-settings shows all)", AllowMultipleArgumentsPerToken = false };
         var list = new Option<bool>("--list-settings") { Description = "Print every --set key and exit" };
@@ -37,7 +40,7 @@ public static class DemoCommand
             mode (one-at-a-time | product), quick (true to start from --quick sizes).
             """)
         {
-            output, quick, json, seed, threads, set, list, study, grid,
+            output, quick, json, seed, seeds, regime, threads, set, list, study, grid,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -50,6 +53,14 @@ public static class DemoCommand
             if (pr.GetValue(seed) is ulong s)
             {
                 settings.Add(FormattableString.Invariant($"seed={s}"));
+            }
+            if (pr.GetValue(seeds) is string ss)
+            {
+                settings.Add($"seeds={ss}");
+            }
+            if (pr.GetValue(regime) is string rg)
+            {
+                settings.Add($"regime={rg}");
             }
             if (pr.GetValue(threads) is int t)
             {

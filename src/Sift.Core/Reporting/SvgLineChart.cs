@@ -59,6 +59,12 @@ public sealed class SvgLineChart
     /// <summary>Put the legend in the bottom-right corner (for rising curves) instead of the top-right.</summary>
     public bool LegendBottom { get; init; }
 
+    /// <summary>
+    /// Axes end at the data (the y axis with 3% of headroom) instead of at the next round tick, and ticks are drawn only
+    /// inside: the token axis ends at the last point, a loss axis spans the curves.
+    /// </summary>
+    public bool Tight { get; init; }
+
     /// <summary>Renders the series to SVG text.</summary>
     public string Render(IReadOnlyList<ChartSeries> series)
     {
@@ -87,10 +93,24 @@ public sealed class SvgLineChart
         {
             (y0, y1) = (y0 - 0.5, y1 + 0.5);
         }
+        if (Tight)
+        {
+            double pad = (y1 - y0) * 0.03;
+            y0 = YMin is double floor && floor >= y0 - pad ? Math.Min(floor, y0) : y0 - pad;
+            y1 += pad;
+        }
         var xt = LogX2 ? Log2Ticks(x0, x1) : NiceTicks(x0, x1, 6);
         var yt = NiceTicks(y0, y1, 6);
-        (x0, x1) = (Math.Min(x0, xt[0]), Math.Max(x1, xt[^1]));
-        (y0, y1) = (Math.Min(y0, yt[0]), Math.Max(y1, yt[^1]));
+        if (Tight)
+        {
+            xt = [.. xt.Where(t => t >= x0 - 1e-9 * (x1 - x0) && t <= x1 + 1e-9 * (x1 - x0))];
+            yt = [.. yt.Where(t => t >= y0 - 1e-9 * (y1 - y0) && t <= y1 + 1e-9 * (y1 - y0))];
+        }
+        else
+        {
+            (x0, x1) = (Math.Min(x0, xt[0]), Math.Max(x1, xt[^1]));
+            (y0, y1) = (Math.Min(y0, yt[0]), Math.Max(y1, yt[^1]));
+        }
         double X(double v) => left + (v - x0) / (x1 - x0) * pw;
         double Y(double v) => top + ph - (v - y0) / (y1 - y0) * ph;
         string N(double v) => v.ToString("0.##", CultureInfo.InvariantCulture);

@@ -139,6 +139,12 @@ public sealed unsafe class TrainingGraph : IDisposable
     /// <summary>Parameter gradients, same layout as the weights; Backward accumulates into them.</summary>
     public NativeBuffer Grads { get; }
 
+    /// <summary>
+    /// The logits [B·T, V] of the last forward with <c>forBackward: false</c> (a training forward turns them into
+    /// probabilities in place); for checking other implementations of the loss against this one.
+    /// </summary>
+    public ReadOnlySpan<float> Logits => _logits.Slice(0, checked(_n * _v));
+
     /// <summary>Bytes of activation and gradient memory held (for reports).</summary>
     public long AllocatedBytes => _arena.Bytes;
 

@@ -4,9 +4,11 @@ using Sift.Core.Reporting;
 namespace Sift.Pipelines.Demo;
 
 /// <summary>
-/// Rho-1's Figure 1 in miniature: held-out accuracy and clean loss of the students against training tokens.
-/// Solid lines count tokens processed; dashed lines put the selective students against the tokens that got
-/// gradient (the selected-token accounting), so both headline accountings are visible side by side.
+/// Rho-1's Figure 1 in miniature: held-out clean loss and accuracy of the students against training tokens. Each line is
+/// an arm's mean over the seeds with a shaded band from the lowest to the highest seed; solid lines count tokens
+/// processed, dashed lines put the selective students against the tokens that got gradient (the selected-token
+/// accounting). The axes fit the data: the token axis ends at the last evaluation and the loss and accuracy axes span
+/// the curves. The titles carry the verdict over seeds.
 /// </summary>
 internal static class DemoChart
 {
@@ -17,8 +19,9 @@ internal static class DemoChart
         var acc = new List<ChartSeries>();
         foreach (var a in r.Arms)
         {
-            loss.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.CleanLoss)).ToList(), Color: a.Color));
-            acc.Add(new ChartSeries($"{a.Name}", a.Curve.Select(p => ((double)p.Tokens, p.Accuracy)).ToList(), Color: a.Color));
+            var runs = r.Runs.Select(x => x.Arm(a.Name)).OfType<ArmResult>().ToList();
+            loss.Add(new ChartSeries(a.Name, a.Curve.Select(p => ((double)p.Tokens, p.CleanLoss)).ToList(), Band: Band(a, runs, p => p.CleanLoss, p => p.Tokens), Color: a.Color));
+            acc.Add(new ChartSeries(a.Name, a.Curve.Select(p => ((double)p.Tokens, p.Accuracy)).ToList(), Band: Band(a, runs, p => p.Accuracy, p => p.Tokens), Color: a.Color));
         }
         foreach (var a in r.Arms.Where(a => a != r.Baseline))
         {
@@ -30,9 +33,36 @@ internal static class DemoChart
             double x1 = r.Arms.Max(a => a.Curve.Count > 0 ? a.Curve[^1].Tokens : 0);
             loss.Add(new ChartSeries($"CLM final {clm.CleanLoss.ToString("0.000", CultureInfo.InvariantCulture)}", [(0, clm.CleanLoss), (x1, clm.CleanLoss)], Dashed: true, Color: "#999999"));
         }
-        const int w = 820, h = 420;
-        string top = new SvgLineChart { Title = "Held-out clean loss (question + solution)", XLabel = "training tokens", YLabel = "loss (nats/token)", Width = w, Height = h, LegendWidth = 230, XMin = 0 }.Render(loss);
-        string bottom = new SvgLineChart { Title = "Held-out accuracy (greedy decoding, exact answer)", XLabel = "training tokens", YLabel = "accuracy", Width = w, Height = h, LegendWidth = 230, LegendBottom = true, XMin = 0, YMin = 0, YMax = 0.1 }.Render(acc);
+        string seeds = r.Runs.Count > 1 ? $"{r.Runs.Count} seeds, min–max band" : "one seed";
+        var v = r.Verdict;
+        string LossTitle() => v.HasArm && r.Runs.Count > 1
+            ? $"Clean loss ({seeds}): SLM − CLM {v.Metric("clean_loss").DiffText(v.Arm)}, {Beyond(v.Metric("clean_loss").OutcomeOf(v.Arm))}"
+            : $"Held-out clean loss ({seeds})";
+        string AccTitle() => v.HasArm && r.Runs.Count > 1
+            ? $"Accuracy ({seeds}): SLM − CLM {v.Metric("accuracy").DiffText(v.Arm)}, {Beyond(v.Metric("accuracy").OutcomeOf(v.Arm))}"
+            : $"Held-out accuracy, greedy decoding ({seeds})";
+        const int w = 860, h = 430;
+        string top = new SvgLineChart { Title = LossTitle(), XLabel = "training tokens", YLabel = "loss (nats/token)", Width = w, Height = h, LegendWidth = 230, Tight = true }.Render(loss);
+        string bottom = new SvgLineChart { Title = AccTitle(), XLabel = "training tokens", YLabel = "accuracy", Width = w, Height = h, LegendWidth = 230, LegendBottom = true, YMin = 0, Tight = true }.Render(acc);
         return SvgPanels.Stack([top, bottom], w, h);
+    }
+
+    // Whether the paired difference exceeds the seed-to-seed spread, in a chart title's words.
+    private static string Beyond(Outcome o) => o switch
+    {
+        Outcome.Better => "better beyond seed noise",
+        Outcome.Worse => "worse beyond seed noise",
+        Outcome.WithinNoise => "within seed noise",
+        _ => "one seed",
+    };
+
+    // The lowest and highest seed at each evaluation (null with one seed).
+    private static List<(double X, double Lo, double Hi)>? Band(ArmResult mean, IReadOnlyList<ArmResult> runs, Func<EvalPoint, double> y, Func<EvalPoint, long> x)
+    {
+        if (runs.Count < 2 || runs.Any(run => run.Curve.Count != mean.Curve.Count))
+        {
+            return null;
+        }
+        return mean.Curve.Select((p, i) => ((double)x(p), runs.Min(run => y(run.Curve[i])), runs.Max(run => y(run.Curve[i])))).ToList();
     }
 }

@@ -5,6 +5,19 @@ using Sift.Synth;
 
 namespace Sift.Pipelines.Demo;
 
+/// <summary>How the students start.</summary>
+internal enum DemoRegime
+{
+    /// <summary>From a random initialisation, on the web corpus (Rho-1's pretraining setting in miniature).</summary>
+    Scratch,
+
+    /// <summary>
+    /// From a base model pretrained on general text (the corpus's non-math kinds), continued on the web corpus;
+    /// the reference model is the base fine-tuned on the curated problems (Rho-1's continual-pretraining setting).
+    /// </summary>
+    Continued,
+}
+
 /// <summary>
 /// Everything `sift demo` does: the corpus, the tokenizer, and two training recipes — the reference model's and the
 /// students' — which are ordinary <see cref="TrainRecipe"/>s (their data folders are filled in by the stages). Built
@@ -26,8 +39,20 @@ internal sealed record DemoOptions
     /// <summary>The reference model's recipe (trained on the clean corpus, judged once at the end).</summary>
     public required TrainRecipe Reference { get; init; }
 
-    /// <summary>The students' recipe (the objective is each arm's).</summary>
+    /// <summary>The students' recipe (the objective is each arm's, the seed each run's).</summary>
     public required TrainRecipe Student { get; init; }
+
+    /// <summary>The base model's recipe (continued regime: pretraining on general text).</summary>
+    public required TrainRecipe Base { get; init; }
+
+    /// <summary>How the students (and the reference model) start.</summary>
+    public DemoRegime Regime { get; init; } = DemoRegime.Scratch;
+
+    /// <summary>Seeds of the students: each seed trains every arm once (initialisation, data order, random selection).</summary>
+    public required IReadOnlyList<ulong> Seeds { get; init; }
+
+    /// <summary>Characters of general text (the corpus's non-math kinds) the base model is pretrained on (continued regime).</summary>
+    public long GeneralChars { get; init; } = 3_000_000;
 
     /// <summary>Students to train, in order; CLM is the baseline and always included.</summary>
     public required IReadOnlyList<ObjectiveSpec> Arms { get; init; }
@@ -35,7 +60,7 @@ internal sealed record DemoOptions
     /// <summary>The layers of settings this was built from, in order (a study point adds one).</summary>
     public IReadOnlyList<SettingsLayer> Layers { get; init; } = [];
 
-    /// <summary>Seed of the corpus, initialisation, data order and random selection.</summary>
+    /// <summary>Seed of the corpus, the tokenizer, the base and the reference model (the students' come from <see cref="Seeds"/>).</summary>
     public ulong Seed => Corpus.Seed;
 
     /// <summary>Compute threads.</summary>
@@ -76,11 +101,15 @@ internal sealed record DemoOptions
         {
             throw new SiftException($"eval.interval: expected 1 .. {Student.MaxSteps} (the students' steps), got {EvalInterval}");
         }
+        if (Seeds.Count == 0 || Seeds.Distinct().Count() != Seeds.Count)
+        {
+            throw new SiftException($"seeds: expected one or more distinct seeds, got {string.Join(",", Seeds)}");
+        }
         if (!Arms.Contains(ObjectiveRegistry.Clm))
         {
             throw new SiftException($"arms: the {ObjectiveRegistry.Clm.Name} baseline is required (speedups are measured against it)");
         }
-        foreach (var recipe in new[] { Reference, Student })
+        foreach (var recipe in new[] { Reference, Student, Base })
         {
             recipe.Check((key, message) => new SiftException($"{key}: {message}"));
             _ = recipe.ResolveModelConfig(TokenizerVocab, 0); // a shape the engine cannot build fails here, before any stage runs

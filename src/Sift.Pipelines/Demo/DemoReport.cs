@@ -28,7 +28,9 @@ internal static class DemoReport
             return $"CLM: clean loss {F3(clm.CleanLoss)}, accuracy {Pct(clm.Accuracy)} (no SLM student in this run).";
         }
         var s = r.SpeedupOf(DemoResult.Slm);
-        sb.Append(CultureInfo.InvariantCulture, $"At an equal budget ({clm.Tokens:N0} tokens processed, {r.Options.Steps} steps), SLM reached clean loss {F3(slm.CleanLoss)} and accuracy {Pct(slm.Accuracy)}; ");
+        sb.Append(r.Verdict.Conclusion).Append(". ");
+        string mean = r.Runs.Count > 1 ? $" (means over {r.Runs.Count} seeds)" : "";
+        sb.Append(CultureInfo.InvariantCulture, $"At an equal budget ({clm.Tokens:N0} tokens processed, {r.Options.Steps} steps){mean}, SLM reached clean loss {F3(slm.CleanLoss)} and accuracy {Pct(slm.Accuracy)}; ");
         sb.Append(CultureInfo.InvariantCulture, $"CLM {F3(clm.CleanLoss)} and {Pct(clm.Accuracy)}");
         if (r.Arm(RandomSelectionObjective.Spec.Name) is ArmResult rnd)
         {
@@ -38,7 +40,8 @@ internal static class DemoReport
         if (s.Tokens is double st && s.Selected is double ss)
         {
             string bound = s.Arm!.AtFirstEvaluation ? "at least " : "";
-            sb.Append(CultureInfo.InvariantCulture, $"SLM reached CLM's final clean loss with {bound}{st:0.00}x fewer tokens processed (every token of every batch counted) ");
+            string curve = r.Runs.Count > 1 ? "SLM's mean curve reached CLM's mean final clean loss" : "SLM reached CLM's final clean loss";
+            sb.Append(CultureInfo.InvariantCulture, $"{curve} with {bound}{st:0.00}x fewer tokens processed (every token of every batch counted) ");
             sb.Append(CultureInfo.InvariantCulture, $"and {bound}{ss:0.00}x fewer selected tokens (only tokens that received gradient, Rho-1's Table 1 accounting).");
         }
         else
@@ -66,9 +69,9 @@ internal static class DemoReport
             sb.Append(CultureInfo.InvariantCulture, $" {t,8}");
         }
         sb.AppendLine();
-        foreach (var a in r.Arms.Append(r.Reference))
+        foreach (var a in r.Arms.Append(r.Reference).Concat(r.Base is null ? [] : [r.Base]))
         {
-            string name = a.Name == "reference" ? "reference*" : a.Name;
+            string name = a.Objective is null ? a.Name + "*" : a.Name;
             sb.Append(CultureInfo.InvariantCulture, $"{name,-10} {a.Tokens,12:N0} {a.TrainedTokens,12:N0} {F3(a.CleanLoss),10} {F3(a.AnswerLoss),11} {Pct(a.Accuracy),9}");
             foreach (string t in tiers)
             {
@@ -76,11 +79,19 @@ internal static class DemoReport
             }
             sb.AppendLine();
         }
-        sb.AppendLine("* the reference model trained on the clean corpus (not a student)");
+        sb.AppendLine(r.Base is null ? "* the reference model trained on the clean corpus (not a student)"
+            : "* the reference model (the base fine-tuned on the clean corpus) and the base model (general text only): not students");
+        if (r.Runs.Count > 1)
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"students: means over seeds {string.Join(", ", r.Options.Seeds)}");
+            sb.AppendLine();
+            sb.Append(VerdictTable(r, markdown: false));
+        }
         var s = r.SpeedupOf(DemoResult.Slm);
         if (r.Arm(DemoResult.Slm) is not null)
         {
-            sb.AppendLine(CultureInfo.InvariantCulture, $"speedup to CLM's final clean loss {F3(r.Target)}: tokens processed {X(s.Tokens, s.Arm)}, selected tokens {X(s.Selected, s.Arm)}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $"speedup of the mean curves to CLM's mean final clean loss {F3(r.Target)}: tokens processed {X(s.Tokens, s.Arm)}, selected tokens {X(s.Selected, s.Arm)}");
+            sb.AppendLine(r.Verdict.SpeedupSentence());
         }
         var kinds = DemoSummary.Kinds(r).Where(k => k != "separator").ToList();
         if (r.Arms.Any(a => a.Selection.Count > 0))
@@ -135,7 +146,25 @@ internal static class DemoReport
         }
         sb.AppendLine("![clean loss and accuracy against training tokens](demo.svg)");
         sb.AppendLine();
-        sb.AppendLine("## Students at an equal budget");
+        if (r.Arm(DemoResult.Slm) is not null)
+        {
+            sb.AppendLine("[tokens.html](tokens.html): web windows token by token, coloured by excess loss (SLM student − reference) and underlined where SLM's rule keeps them.");
+            sb.AppendLine();
+        }
+        sb.AppendLine("## Verdict over seeds");
+        sb.AppendLine();
+        sb.AppendLine(r.Verdict.Sentences());
+        sb.AppendLine();
+        sb.Append(VerdictTable(r, markdown: true));
+        sb.AppendLine();
+        sb.AppendLine("Each seed trains every arm once (initialisation, data order and random selection change with the seed; the corpus, tokenizer" +
+            (r.Base is null ? "" : ", base model") + " and reference model are shared, so the comparison measures the students' seed-to-seed spread). " +
+            "*Difference from CLM*: per seed, the arm's final figure minus CLM's of the same seed; mean and 95% Student-t interval over the seeds. " +
+            "A difference is larger than the seed-to-seed spread when its interval excludes 0.");
+        sb.AppendLine();
+        sb.Append(PerSeedTable(r));
+        sb.AppendLine();
+        sb.AppendLine(r.Runs.Count > 1 ? "## Students at an equal budget (means over the seeds)" : "## Students at an equal budget");
         sb.AppendLine();
         var tiers = Tiers(r);
         sb.Append("| run | tokens processed | tokens trained | clean loss | answer loss | accuracy |");
@@ -150,9 +179,9 @@ internal static class DemoReport
             sb.Append("---:|");
         }
         sb.AppendLine("---:|");
-        foreach (var a in r.Arms.Append(r.Reference))
+        foreach (var a in r.Arms.Append(r.Reference).Concat(r.Base is null ? [] : [r.Base]))
         {
-            string name = a.Objective is null ? "reference (clean corpus, not a student)" : a.Label;
+            string name = a.Objective is null ? (a.Name == "base" ? "base model (general text, not a student)" : "reference (clean corpus, not a student)") : a.Label;
             sb.Append(CultureInfo.InvariantCulture, $"| {name} | {a.Tokens:N0} | {a.TrainedTokens:N0} | {F3(a.CleanLoss)} | {F3(a.AnswerLoss)} | {Pct(a.Accuracy)} |");
             foreach (string t in tiers)
             {
@@ -244,11 +273,21 @@ internal static class DemoReport
         var c0 = o.Corpus;
         var w = c0.Web;
         sb.Append(CultureInfo.InvariantCulture, $"- Corpus (seed {o.Seed}): {c0.CleanDocuments:N0} clean documents for the reference model; {c0.WebChars:N0} characters of crawl-like web pages with noise share {w.NoiseShare:0.##} of characters ");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"(weights: boilerplate {w.Boilerplate}, ids {w.Ids}, tables {w.Tables}, off-topic prose {w.Prose}, wrong arithmetic {w.WrongArithmetic}); {c0.EvalPerTier} held-out problems per tier; tiers {c0.Tiers}.");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"(weights: boilerplate {w.Boilerplate}, ids {w.Ids}, tables {w.Tables}, off-topic prose {w.Prose}, wrong arithmetic {w.WrongArithmetic}); problem tiers {c0.Tiers} in the clean corpus, {c0.WebTiers ?? c0.Tiers} on the web; " +
+            $"{c0.EvalPerTier} held-out problems per tier for {Sift.Synth.TierNames.Format(c0.EvalTiers)} (no training problem shares a held-out problem's {(c0.EvalDistinct == Sift.Synth.EvalDistinct.Numbers ? "template and numbers" : "text")}).");
+        if (o.Regime == DemoRegime.Continued)
+        {
+            var b = o.Base;
+            sb.AppendLine(CultureInfo.InvariantCulture, $"- Regime **continued**: a base model pretrained from scratch on {o.GeneralChars:N0} characters of general text (the corpus's non-math kinds: boilerplate, ids, tables, off-topic prose) for {b.MaxSteps} steps of {b.TokensPerStep:N0} tokens (peak LR {b.Lr:g3}, {b.ScheduleKind}); the reference model is the base fine-tuned on the clean corpus and every student starts from the base.");
+        }
+        else
+        {
+            sb.AppendLine("- Regime **scratch**: the reference model and the students start from random weights.");
+        }
         var (rf, st) = (o.Reference, o.Student);
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Model: Llama {DemoPipeline.ModelText(st, o.TokenizerVocab)}, {ParamText(r)} parameters, BPE vocabulary {o.TokenizerVocab}, windows of {o.SeqLen} tokens, {o.MicroBatch} windows per step ({o.TokensPerStep:N0} tokens).");
-        sb.AppendLine(CultureInfo.InvariantCulture, $"- Reference model: {rf.MaxSteps} steps on the clean corpus, AdamW ({rf.Adam.Beta1:0.##}, {rf.Adam.Beta2:0.##}, wd {rf.Adam.WeightDecay:0.##}), peak LR {rf.Lr:g3}, {rf.ScheduleKind} to {rf.MinLr:g3}, {rf.WarmupSteps} warmup steps.");
-        sb.Append(CultureInfo.InvariantCulture, $"- Students: {st.MaxSteps} steps on the web corpus, peak LR {st.Lr:g3} held {st.ScheduleKind} after {st.WarmupSteps} warmup steps; the same initialisation, data order and seed for every student, which differ only in the loss mask. ");
+        sb.AppendLine(CultureInfo.InvariantCulture, $"- Reference model: {rf.MaxSteps} steps of {rf.TokensPerStep:N0} tokens on the clean corpus, AdamW ({rf.Adam.Beta1:0.##}, {rf.Adam.Beta2:0.##}, wd {rf.Adam.WeightDecay:0.##}), peak LR {rf.Lr:g3}, {rf.ScheduleKind} to {rf.MinLr:g3}, {rf.WarmupSteps} warmup steps.");
+        sb.Append(CultureInfo.InvariantCulture, $"- Students: {st.MaxSteps} steps on the web corpus, peak LR {st.Lr:g3} held {st.ScheduleKind} after {st.WarmupSteps} warmup steps, once per seed ({string.Join(", ", o.Seeds)}); within a seed every student has the same initialisation and data order and they differ only in the loss mask. ");
         sb.AppendLine("A constant LR keeps the comparison fair: with cosine decay every run's final point gets an annealing bonus its mid-run points lack, which inflates the tokens CLM needs to reach its own final loss.");
         sb.AppendLine(CultureInfo.InvariantCulture, $"- Evaluation every {o.EvalInterval} steps on the held-out problems; reference scores computed once with the students' exact windows (T = {o.SeqLen}).");
         sb.AppendLine();
@@ -270,6 +309,67 @@ internal static class DemoReport
         sb.AppendLine(CultureInfo.InvariantCulture, $"Wall time of this invocation: {r.WallSeconds:0.0}s on {Environment.ProcessorCount} cores with {o.Threads} compute threads; load average {r.Load.Start:0.0} at the start and {r.Load.End:0.0} at the end (timings on a shared machine stretch with the load).");
         sb.AppendLine();
         sb.AppendLine(CultureInfo.InvariantCulture, $"Reproduce: `{r.Command}` (every option is in `summary.json`).");
+        return sb.ToString();
+    }
+
+    /// <summary>Per arm and figure: mean ± sd over the seeds, difference from CLM with its 95% interval, and the outcome.</summary>
+    public static string VerdictTable(DemoResult r, bool markdown)
+    {
+        var v = r.Verdict;
+        var sb = new StringBuilder();
+        var arms = r.Options.Arms.Select(a => a.Name).ToList();
+        if (markdown)
+        {
+            sb.AppendLine("| figure | arm | mean ± sd over seeds | difference from CLM [95% interval] | outcome |");
+            sb.AppendLine("|---|---|---:|---:|---|");
+        }
+        else
+        {
+            sb.AppendLine(CultureInfo.InvariantCulture, $"{"figure",-20} {"arm",-8} {"mean ± sd",17} {"arm − CLM [95% interval]",34}  outcome");
+        }
+        foreach (var m in v.Metrics)
+        {
+            foreach (string arm in arms)
+            {
+                string diff = arm == ObjectiveRegistry.Clm.Name ? "" : m.DiffText(arm);
+                string outcome = arm == ObjectiveRegistry.Clm.Name ? "baseline" : DemoSummary.OutcomeName(m.OutcomeOf(arm)).Replace('_', ' ');
+                sb.AppendLine(markdown
+                    ? $"| {m.Label} | {arm} | {m.MeanSd(arm)} | {diff} | {outcome} |"
+                    : string.Create(CultureInfo.InvariantCulture, $"{m.Label,-20} {arm,-8} {m.MeanSd(arm),17} {diff,34}  {outcome}"));
+            }
+        }
+        return sb.ToString();
+    }
+
+    /// <summary>Each seed's final figures and SLM's speedups (report.md).</summary>
+    public static string PerSeedTable(DemoResult r)
+    {
+        var sb = new StringBuilder();
+        var v = r.Verdict;
+        sb.Append("| seed |");
+        foreach (var a in r.Options.Arms)
+        {
+            sb.Append(CultureInfo.InvariantCulture, $" {a.Name} clean loss | {a.Name} accuracy |");
+        }
+        sb.AppendLine(" SLM speedup, tokens processed | SLM speedup, selected tokens |");
+        sb.Append("|---:|");
+        foreach (var _ in r.Options.Arms)
+        {
+            sb.Append("---:|---:|");
+        }
+        sb.AppendLine("---:|---:|");
+        for (int i = 0; i < r.Runs.Count; i++)
+        {
+            var run = r.Runs[i];
+            sb.Append(CultureInfo.InvariantCulture, $"| {run.Seed} |");
+            foreach (var a in r.Options.Arms)
+            {
+                var x = run.Arm(a.Name);
+                sb.Append(CultureInfo.InvariantCulture, $" {F3(x?.CleanLoss ?? double.NaN)} | {Pct(x?.Accuracy ?? double.NaN)} |");
+            }
+            double st = i < v.SpeedupTokens.Values.Count ? v.SpeedupTokens.Values[i] : double.NaN, ss = i < v.SpeedupSelected.Values.Count ? v.SpeedupSelected.Values[i] : double.NaN;
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {(double.IsFinite(st) ? st.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "never")} | {(double.IsFinite(ss) ? ss.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "never")} |");
+        }
         return sb.ToString();
     }
 

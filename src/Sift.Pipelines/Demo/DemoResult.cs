@@ -92,6 +92,93 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
         }
     }
 
+    /// <summary>The seed of the run (null for the reference and base models, and for a mean over seeds).</summary>
+    public ulong? Seed { get; init; }
+
+    /// <summary>
+    /// The mean over seeds of one arm's runs: curves, final figures (per tier too) and FLOPs averaged point by point
+    /// (every run of an arm evaluates at the same steps), selection counts summed, seconds summed.
+    /// </summary>
+    public static ArmResult Mean(IReadOnlyList<ArmResult> runs)
+    {
+        if (runs.Count == 0)
+        {
+            throw new ArgumentException("no runs to average", nameof(runs));
+        }
+        if (runs.Count == 1)
+        {
+            return runs[0] with { Seed = null };
+        }
+        var first = runs[0];
+        if (runs.Any(r => r.Curve.Count != first.Curve.Count || r.Curve.Select(p => p.Step).Zip(first.Curve.Select(p => p.Step)).Any(x => x.First != x.Second)))
+        {
+            throw new SiftException($"{first.Name}: the seeds' runs were evaluated at different steps; delete the demo folder's student runs to redo them");
+        }
+        static double Avg(IEnumerable<double> xs) => xs.Average();
+        var curve = first.Curve.Select((p, i) => new EvalPoint(p.Step, p.Tokens, (long)Math.Round(Avg(runs.Select(r => (double)r.Curve[i].TrainedTokens))),
+            Avg(runs.Select(r => r.Curve[i].CleanLoss)), Avg(runs.Select(r => r.Curve[i].AnswerLoss)), Avg(runs.Select(r => r.Curve[i].Accuracy)))).ToList();
+        var evals = first.Evaluations.Count == first.Curve.Count && runs.All(r => r.Evaluations.Count == first.Curve.Count)
+            ? first.Curve.Select((_, i) => MeanLine(runs.Select(r => r.Evaluations[i]).ToList())).ToList()
+            : [];
+        var selection = new Dictionary<string, (long Selected, long Seen)>(StringComparer.Ordinal);
+        foreach (var (kind, c) in runs.SelectMany(r => r.Selection))
+        {
+            var (s, n) = selection.GetValueOrDefault(kind);
+            selection[kind] = (s + c.Selected, n + c.Seen);
+        }
+        var byStep = first.SelectionByStep.Select(x => x.Step).Where(step => runs.All(r => r.SelectionByStep.Any(y => y.Step == step))).Select(step =>
+        {
+            var sum = new Dictionary<string, (long Selected, long Seen)>(StringComparer.Ordinal);
+            foreach (var (kind, c) in runs.SelectMany(r => r.SelectionByStep.First(y => y.Step == step).Counts))
+            {
+                var (s, n) = sum.GetValueOrDefault(kind);
+                sum[kind] = (s + c.Selected, n + c.Seen);
+            }
+            return (step, (IReadOnlyDictionary<string, (long, long)>)sum);
+        }).ToList();
+        return first with
+        {
+            Seed = null,
+            Curve = curve,
+            Evaluations = evals,
+            Final = evals.Count > 0 ? evals[^1] : MeanLine(runs.Select(r => r.Final).ToList()),
+            TrainedTokens = (long)Math.Round(runs.Average(r => (double)r.TrainedTokens)),
+            Selection = selection,
+            SelectionByStep = byStep,
+            Flops = runs.Average(r => r.Flops),
+            Seconds = runs.Sum(r => r.Seconds),
+            ObjectiveShare = runs.Select(r => r.ObjectiveShare).Where(double.IsFinite).DefaultIfEmpty(double.NaN).Average(),
+        };
+    }
+
+    // The mean of evaluation records taken at the same step: losses and accuracies, overall and per tier.
+    private static MetricsLine MeanLine(IReadOnlyList<MetricsLine> lines)
+    {
+        static double? Avg(IEnumerable<double?> xs)
+        {
+            var v = xs.ToList();
+            return v.All(x => x is not null) ? Math.Round(v.Average(x => x!.Value), 6) : null;
+        }
+        var tiers = lines[0].Tiers?.Keys.Where(t => lines.All(l => l.Tiers?.ContainsKey(t) == true)).ToDictionary(t => t, t => new TierEval
+        {
+            CleanLoss = Avg(lines.Select(l => l.Tiers![t].CleanLoss)),
+            AnswerLoss = Avg(lines.Select(l => l.Tiers![t].AnswerLoss)),
+            Accuracy = Avg(lines.Select(l => l.Tiers![t].Accuracy)),
+            AccuracyProblems = lines[0].Tiers![t].AccuracyProblems,
+        }, StringComparer.Ordinal);
+        return new MetricsLine
+        {
+            Step = lines[0].Step,
+            Tokens = lines[0].Tokens,
+            TrainedTokens = (long)Math.Round(lines.Average(l => (double)l.TrainedOrTokens)),
+            CleanLoss = Avg(lines.Select(l => l.CleanLoss)),
+            AnswerLoss = Avg(lines.Select(l => l.AnswerLoss)),
+            Accuracy = Avg(lines.Select(l => l.Accuracy)),
+            AccuracyProblems = lines[0].AccuracyProblems,
+            Tiers = tiers,
+        };
+    }
+
     /// <summary>Reads a training stage's metrics.jsonl into a result.</summary>
     public static ArmResult FromStage(StageRecord<TrainStageResult> stage, ObjectiveSpec? objective)
     {
@@ -134,7 +221,7 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
         {
             throw new SiftException($"{result.Metrics}: no evaluation records (clean_loss); the {stage.Name} stage did not evaluate on the held-out problems");
         }
-        return new ArmResult(stage.Name, curve, result.Tokens, result.TrainedTokens, final, selection, result.TrainFlops, stage.Seconds)
+        return new ArmResult(objective?.Name ?? stage.Name, curve, result.Tokens, result.TrainedTokens, final, selection, result.TrainFlops, stage.Seconds)
         {
             Objective = objective,
             Evaluations = evals,
@@ -144,9 +231,31 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
     }
 }
 
-/// <summary>Everything the demo measured, ready for the report, the console table and the JSON summary.</summary>
+/// <summary>The students of one seed: every arm trained with that seed's initialisation and data order.</summary>
+/// <param name="Seed">The seed.</param>
+/// <param name="Arms">Its students, in arm order.</param>
+internal sealed record SeedRun(ulong Seed, IReadOnlyList<ArmResult> Arms)
+{
+    /// <summary>The arm named <paramref name="name"/>, or null.</summary>
+    public ArmResult? Arm(string name) => Arms.FirstOrDefault(a => a.Name == name);
+}
+
+/// <summary>
+/// Everything the demo measured, ready for the report, the console table and the JSON summary: the students of every
+/// seed (<see cref="Runs"/>), their means over seeds (<see cref="Arms"/>, what the tables and curves show) and the
+/// comparison with intervals (<see cref="Verdict"/>).
+/// </summary>
 internal sealed record DemoResult
 {
+    /// <summary>The students of each seed, in seed order.</summary>
+    public required IReadOnlyList<SeedRun> Runs { get; init; }
+
+    /// <summary>The base model (continued regime), or null.</summary>
+    public ArmResult? Base { get; init; }
+
+    /// <summary>SLM against CLM over the seeds: means, spreads, paired differences, speedups with intervals.</summary>
+    public DemoVerdict Verdict => DemoVerdict.Of(this);
+
     /// <summary>The options it ran with.</summary>
     public required DemoOptions Options { get; init; }
 
@@ -159,7 +268,7 @@ internal sealed record DemoResult
     /// <summary>The reference model.</summary>
     public required ArmResult Reference { get; init; }
 
-    /// <summary>Students by name, in run order.</summary>
+    /// <summary>Students by name, in run order: each the mean of its runs over the seeds.</summary>
     public required IReadOnlyList<ArmResult> Arms { get; init; }
 
     /// <summary>Share of the web corpus's tokens per provenance kind.</summary>

@@ -24,7 +24,10 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
     // Corpus settings the clean documents (and so the reference model) depend on; the web mixture is not among them.
-    private static readonly string[] CleanSettings = ["seed", "corpus.clean_documents", "corpus.clean_math_prose", "corpus.eval_per_tier", "corpus.tiers"];
+    private static readonly string[] CleanSettings = ["seed", "corpus.clean_documents", "corpus.clean_math_prose", "corpus.eval_per_tier", "corpus.tiers", "corpus.eval_tiers", "corpus.eval_distinct"];
+
+    // Stream of the general text, apart from the web corpus's own draws.
+    private const ulong GeneralSeedSalt = 0x6E6E_E7A1;
 
     /// <summary>Fixed folders under <paramref name="root"/> (the demo's layout).</summary>
     public static Func<string, string, string> FixedLayout(string root) => (name, _) => Path.Combine(root, name switch
@@ -75,11 +78,75 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
         });
     }
 
-    /// <summary>The reference model: an ordinary CLM run on the clean corpus, judged once at the end on the held-out problems.</summary>
-    public StageRecord<TrainStageResult> Reference(DemoOptions o, StageRecord<SynthStageResult> synth, CancellationToken cancel = default)
+    /// <summary>
+    /// General text for the base model (continued regime): the web corpus's non-math kinds only (its noise mixture
+    /// without the wrong-arithmetic problems), packed with <paramref name="tokenizerFrom"/>'s tokenizer.
+    /// </summary>
+    public StageRecord<SynthStageResult> General(DemoOptions o, StageRecord<SynthStageResult> tokenizerFrom, CancellationToken cancel = default)
+    {
+        var corpus = GeneralCorpus(o);
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["seed"] = corpus.Seed.ToString(CultureInfo.InvariantCulture),
+            ["general.chars"] = corpus.WebChars.ToString(CultureInfo.InvariantCulture),
+            ["weights"] = string.Join(",", new[] { corpus.Web.Boilerplate, corpus.Web.Ids, corpus.Web.Tables, corpus.Web.Prose }.Select(Kinds.Number)),
+            ["page_jitter"] = Kinds.Number(corpus.Web.PageJitter),
+        };
+        var inputs = new SynthStageInputs(settings, tokenizerFrom.Key);
+        string key = StageStore.KeyOf("general", inputs, PipelinesJson.Default.SynthStageInputs);
+        return store.Run("general", place("general", key), inputs, PipelinesJson.Default.SynthStageInputs, PipelinesJson.Default.SynthStageResult, (dir, _) =>
+        {
+            var r = new SynthPipeline(new SynthPipelineOptions
+            {
+                Corpus = corpus,
+                Tokenizer = tokenizerFrom.Result.Tokenizer,
+                Threads = o.Threads,
+                Overwrite = true,
+            }, _progress).Run(dir, cancel);
+            return new SynthStageResult
+            {
+                TokenizerKey = tokenizerFrom.Result.TokenizerKey,
+                CleanKey = key,
+                Eval = r.EvalJsonl,
+                Tokenizer = r.TokenizerDir!,
+                CleanTokens = r.CleanTokens!,
+                WebTokens = r.WebTokens!,
+                WebLabels = r.WebLabels!,
+                CleanTokenCount = r.Stats.CleanTokenCount ?? 0,
+                WebTokenCount = r.Stats.WebTokenCount ?? 0,
+                WebTokenShares = r.Stats.WebTokenShares ?? [],
+                Seconds = r.Stats.Seconds,
+            };
+        });
+    }
+
+    /// <summary>The general corpus's options: all noise, no wrong arithmetic, its own seed (one clean document and held-out problem, unused).</summary>
+    public static Sift.Synth.SynthOptions GeneralCorpus(DemoOptions o) => new()
+    {
+        Seed = o.Corpus.Seed ^ GeneralSeedSalt,
+        CleanDocuments = 1,
+        CleanMathProseShare = 0,
+        WebChars = o.GeneralChars,
+        EvalPerTier = 1,
+        EvalTiers = [Sift.Synth.Tier.Easy],
+        Web = o.Corpus.Web with { NoiseShare = 1, WrongArithmetic = 0 },
+    };
+
+    /// <summary>The base model (continued regime): CLM from scratch on the general text, judged once at the end.</summary>
+    public StageRecord<TrainStageResult> Base(DemoOptions o, StageRecord<SynthStageResult> general, StageRecord<SynthStageResult> synth, CancellationToken cancel = default)
+    {
+        var recipe = o.Base.With([("train.objective", ObjectiveRegistry.Clm.Name), ("eval.interval", "0")], "demo: base");
+        return Train("base", recipe, general.Key, null, synth, general.Result.WebTokens, null, cancel);
+    }
+
+    /// <summary>
+    /// The reference model: an ordinary CLM run on the clean corpus (from the base model in the continued regime), judged
+    /// once at the end on the held-out problems.
+    /// </summary>
+    public StageRecord<TrainStageResult> Reference(DemoOptions o, StageRecord<SynthStageResult> synth, StageRecord<TrainStageResult>? from = null, CancellationToken cancel = default)
     {
         var recipe = o.Reference.With([("train.objective", ObjectiveRegistry.Clm.Name), ("eval.interval", "0")], "demo: reference");
-        return Train("reference", recipe, synth.Result.CleanKey, null, synth, synth.Result.CleanTokens, cancel);
+        return Train("reference", recipe, synth.Result.CleanKey, null, synth, synth.Result.CleanTokens, from, cancel);
     }
 
     /// <summary>Step 2 of SLM: the reference model's loss on every token of the web corpus, in the students' windows.</summary>
@@ -111,28 +178,42 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
         });
     }
 
-    /// <summary>A student on the web corpus trained with <paramref name="arm"/>; all share initialisation, data order and budget.</summary>
-    public StageRecord<TrainStageResult> Student(DemoOptions o, ObjectiveSpec arm, StageRecord<SynthStageResult> synth, StageRecord<ScoreStageResult>? score, CancellationToken cancel = default)
+    /// <summary>The stage name of a student: its objective and seed ("slm-s2").</summary>
+    public static string StudentName(ObjectiveSpec arm, ulong seed) => FormattableString.Invariant($"{arm.Name}-s{seed}");
+
+    /// <summary>
+    /// A student on the web corpus trained with <paramref name="arm"/> and <paramref name="seed"/> (from the base model in the
+    /// continued regime); the arms of one seed share initialisation, data order and budget.
+    /// </summary>
+    public StageRecord<TrainStageResult> Student(DemoOptions o, ObjectiveSpec arm, ulong seed, StageRecord<SynthStageResult> synth, StageRecord<ScoreStageResult>? score,
+        StageRecord<TrainStageResult>? from = null, CancellationToken cancel = default)
     {
         bool needsScores = arm.Needs.HasFlag(ObjectiveNeeds.ReferenceScores);
         if (needsScores && score is null)
         {
             throw new ArgumentException($"{arm.Name} needs the scoring stage", nameof(score));
         }
-        var settings = new List<(string, string)> { ("train.objective", arm.Name), ("data.labels", synth.Result.WebLabels) };
+        var settings = new List<(string, string)> { ("train.objective", arm.Name), ("data.labels", synth.Result.WebLabels), ("train.seed", seed.ToString(CultureInfo.InvariantCulture)) };
         if (needsScores)
         {
             settings.Add(("data.ref_scores", score!.Result.Scores));
         }
         var recipe = o.Student.With(settings, $"demo: {arm.Name}");
-        return Train(arm.Name, recipe, synth.Key, needsScores ? score!.Key : null, synth, synth.Result.WebTokens, cancel);
+        return Train(StudentName(arm, seed), recipe, synth.Key, needsScores ? score!.Key : null, synth, synth.Result.WebTokens, from, cancel);
     }
 
-    // One training stage: the recipe with the stage's folders; keyed by the data, the scores and the recipe values that change results.
-    private StageRecord<TrainStageResult> Train(string name, TrainRecipe recipe, string dataKey, string? scoresKey, StageRecord<SynthStageResult> synth, string data, CancellationToken cancel)
+    // One training stage: the recipe with the stage's folders; keyed by the data, the scores, the model it starts from
+    // and the recipe values that change results. A run that starts from another stage's model takes its shape from it.
+    private StageRecord<TrainStageResult> Train(string name, TrainRecipe recipe, string dataKey, string? scoresKey, StageRecord<SynthStageResult> synth, string data,
+        StageRecord<TrainStageResult>? from, CancellationToken cancel)
     {
+        if (from is not null)
+        {
+            recipe = recipe.Without(k => k.StartsWith("model.", StringComparison.Ordinal), $"demo: {name}")
+                .With([("model.init_from", from.Result.Model)], $"demo: {name} starts from {from.Name}");
+        }
         var values = recipe.ResultValues();
-        var inputs = new TrainStageInputs(dataKey, scoresKey, values);
+        var inputs = new TrainStageInputs(dataKey, scoresKey, values, from?.Key);
         string key = StageStore.KeyOf(name, inputs, PipelinesJson.Default.TrainStageInputs);
         return store.Run(name, place(name, key), inputs, PipelinesJson.Default.TrainStageInputs, PipelinesJson.Default.TrainStageResult, (dir, _) =>
         {
@@ -175,9 +256,11 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
     /// <summary>The corpus and tokenizer settings of <paramref name="o"/> as canonical text (the synth stage's identity).</summary>
     public static SortedDictionary<string, string> CorpusSettings(DemoOptions o)
     {
-        var own = new DemoSettings.DemoOwn(o.Corpus, o.TokenizerVocab, o.TokenizerChars, o.Arms);
-        var d = DemoSettings.Table.Values(own, _ => true);
-        d.Remove("arms");
+        var d = DemoSettings.Table.Values(DemoSettings.Own(o), _ => true);
+        foreach (string k in d.Keys.Where(k => k is not "seed" && !k.StartsWith("corpus.", StringComparison.Ordinal) && !k.StartsWith("tokenizer.", StringComparison.Ordinal)).ToList())
+        {
+            d.Remove(k); // arms, regime, seeds, general text: not the corpus
+        }
         d["corpus.overlap_n"] = o.Corpus.OverlapN.ToString(CultureInfo.InvariantCulture);
         d["corpus.max_overlap"] = Kinds.Number(o.Corpus.MaxOverlap);
         return d;

@@ -13,7 +13,7 @@ namespace Sift.Pipelines.Demo;
 internal static class DemoSummary
 {
     /// <summary>Schema version of summary.json.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     /// <summary>Builds the summary.</summary>
     public static JsonObject Build(DemoResult r, bool withFolder = true)
@@ -28,11 +28,31 @@ internal static class DemoSummary
         {
             s["folder"] = r.Folder;
         }
+        s["regime"] = o.Regime == DemoRegime.Continued ? "continued" : "scratch";
+        s["seeds"] = new JsonArray(o.Seeds.Select(x => (JsonNode)x).ToArray());
+        s["conclusion"] = r.Verdict.Conclusion;
+        s["verdict"] = VerdictJson(r.Verdict);
         foreach (var a in r.Arms)
         {
-            s[a.Name] = ArmJson(a);
+            // The arm's mean over the seeds, then each seed's run.
+            var j = ArmJson(a);
+            j["per_seed"] = new JsonArray(r.Runs.Select(run => run.Arm(a.Name)).OfType<ArmResult>().Select(x => (JsonNode)new JsonObject
+            {
+                ["seed"] = x.Seed,
+                ["tokens"] = x.Tokens,
+                ["trained_tokens"] = x.TrainedTokens,
+                ["clean_loss"] = Round(x.CleanLoss),
+                ["answer_loss"] = Round(x.AnswerLoss),
+                ["accuracy"] = Round(x.Accuracy),
+                ["accuracy_problems"] = x.Final.AccuracyProblems,
+            }).ToArray());
+            s[a.Name] = j;
         }
         s["reference"] = ArmJson(r.Reference);
+        if (r.Base is not null)
+        {
+            s["base"] = ArmJson(r.Base);
+        }
         var slm = r.SpeedupOf(DemoResult.Slm);
         s["target_clean_loss"] = Round(r.Target);
         s["speedup_tokens"] = Round(slm.Tokens);
@@ -44,9 +64,10 @@ internal static class DemoSummary
         var rnd = r.SpeedupOf(RandomSelectionObjective.Spec.Name);
         s["random_speedup_tokens"] = Round(rnd.Tokens);
         s["random_speedup_selected_tokens"] = Round(rnd.Selected);
-        s["speedup_note"] = slm.Tokens is null && r.Arm(DemoResult.Slm) is not null
-            ? "SLM never reached CLM's final clean loss within the budget, so both speedups are null"
-            : "speedup_tokens counts every token of every batch (tokens processed); speedup_selected_tokens counts only tokens that received gradient (Rho-1's Table 1 accounting)";
+        s["speedup_note"] = (slm.Tokens is null && r.Arm(DemoResult.Slm) is not null
+            ? "SLM's mean curve never reached CLM's mean final clean loss within the budget, so both speedups are null. "
+            : "speedup_tokens counts every token of every batch (tokens processed); speedup_selected_tokens counts only tokens that received gradient (Rho-1's Table 1 accounting). ") +
+            "These two are read off the seed-mean curves; verdict.speedup_tokens has each seed's own speedup and their 95% interval";
 
         var corpus = new JsonObject();
         foreach (string kind in Kinds(r))
@@ -140,6 +161,56 @@ internal static class DemoSummary
         return text > 0 ? clean / text : double.NaN;
     }
 
+    /// <summary>The verdict: per figure each arm's spread and its paired difference from CLM, the conclusion, the speedups per seed.</summary>
+    public static JsonObject VerdictJson(DemoVerdict v)
+    {
+        var metrics = new JsonObject();
+        foreach (var m in v.Metrics)
+        {
+            var arms = new JsonObject();
+            foreach (var (arm, spread) in m.ByArm)
+            {
+                var j = new JsonObject { ["spread"] = SpreadJson(spread) };
+                if (m.Difference.TryGetValue(arm, out var d))
+                {
+                    j["difference_from_clm"] = SpreadJson(d);
+                    j["outcome"] = OutcomeName(m.OutcomeOf(arm));
+                }
+                arms[arm] = j;
+            }
+            metrics[m.Key] = new JsonObject { ["lower_is_better"] = m.LowerIsBetter, ["arms"] = arms };
+        }
+        return new JsonObject
+        {
+            ["arm"] = v.Arm,
+            ["seeds"] = new JsonArray(v.Seeds.Select(x => (JsonNode)x).ToArray()),
+            ["conclusion"] = v.Conclusion,
+            ["rule"] = "per seed, arm − CLM of the same seed; mean and 95% Student-t interval over the seeds; 'better'/'worse' when the interval excludes 0, else 'within_noise'",
+            ["metrics"] = metrics,
+            ["speedup_tokens"] = SpreadJson(v.SpeedupTokens),
+            ["speedup_selected_tokens"] = SpreadJson(v.SpeedupSelected),
+        };
+    }
+
+    /// <summary>Stable names of outcomes in JSON.</summary>
+    public static string OutcomeName(Outcome o) => o switch
+    {
+        Outcome.Better => "better",
+        Outcome.Worse => "worse",
+        Outcome.WithinNoise => "within_noise",
+        _ => "one_seed",
+    };
+
+    private static JsonObject SpreadJson(SeedSpread s) => new()
+    {
+        ["per_seed"] = new JsonArray(s.Values.Select(v => Round(v)).ToArray()),
+        ["n"] = s.N,
+        ["mean"] = Round(s.Mean),
+        ["sd"] = Round(s.Sd),
+        ["ci95_low"] = Round(s.Low),
+        ["ci95_high"] = Round(s.High),
+    };
+
     private static JsonObject ArmJson(ArmResult a) => new()
     {
         ["tokens"] = a.Tokens,
@@ -166,10 +237,14 @@ internal static class DemoSummary
     public static JsonObject OptionsJson(DemoOptions o) => new()
     {
         ["seed"] = o.Seed,
+        ["seeds"] = new JsonArray(o.Seeds.Select(x => (JsonNode)x).ToArray()),
+        ["regime"] = o.Regime == DemoRegime.Continued ? "continued" : "scratch",
         ["threads"] = o.Threads,
         ["corpus"] = Strings(DemoStages.CorpusSettings(o)),
         ["reference"] = Strings(o.Reference.ResumeValues()),
         ["student"] = Strings(o.Student.ResumeValues()),
+        ["base"] = o.Regime == DemoRegime.Continued ? Strings(o.Base.ResumeValues()) : null,
+        ["general_chars"] = o.Regime == DemoRegime.Continued ? o.GeneralChars : null,
         ["tokens_per_step"] = o.TokensPerStep,
         ["arms"] = new JsonArray(o.Arms.Select(a => (JsonNode)JsonValue.Create(a.Name)!).ToArray()),
         ["settings"] = new JsonArray(o.Layers.Where(l => l.Settings.Count > 0).Select(l => (JsonNode)new JsonObject
@@ -185,10 +260,13 @@ internal static class DemoSummary
         var j = OptionsJson(o);
         j.Remove("threads");
         j.Remove("settings");
-        foreach (string run in new[] { "reference", "student" })
+        foreach (string run in new[] { "reference", "student", "base" })
         {
-            ((JsonObject)j[run]!).Remove("train.threads");
-            ((JsonObject)j[run]!).Remove("train.gemm");
+            if (j[run] is JsonObject recipe)
+            {
+                recipe.Remove("train.threads");
+                recipe.Remove("train.gemm");
+            }
         }
         return j;
     }

@@ -66,10 +66,12 @@ internal sealed record SynthStageResult : IStageResult
 /// <param name="Data">Key of the data it trains on (the clean corpus, or the synth stage for the web corpus).</param>
 /// <param name="Scores">Key of the scoring stage, for objectives that read reference scores.</param>
 /// <param name="Recipe">The recipe values that change results (canonical text).</param>
+/// <param name="Init">Key of the training stage whose model this one starts from (continued regime), or null.</param>
 internal sealed record TrainStageInputs(
     [property: JsonPropertyName("data")] string Data,
     [property: JsonPropertyName("scores")] string? Scores,
-    [property: JsonPropertyName("recipe")] SortedDictionary<string, string> Recipe);
+    [property: JsonPropertyName("recipe")] SortedDictionary<string, string> Recipe,
+    [property: JsonPropertyName("init")] string? Init = null);
 
 /// <summary>What a training stage produced.</summary>
 internal sealed record TrainStageResult : IStageResult

@@ -370,6 +370,9 @@ internal sealed class SynthPipeline(SynthPipelineOptions options, IProgressRepor
             ["web_chars"] = c.WebChars,
             ["eval_per_tier"] = c.EvalPerTier,
             ["tiers"] = c.Tiers.ToString(),
+            ["web_tiers"] = (c.WebTiers ?? c.Tiers).ToString(),
+            ["eval_tiers"] = TierNames.Format(c.EvalTiers),
+            ["eval_distinct"] = c.EvalDistinct == EvalDistinct.Numbers ? "numbers" : "instances",
             ["noise_share"] = w.NoiseShare,
             ["noise_weights"] = new JsonObject
             {

@@ -26,6 +26,6 @@ internal sealed record ProbeResult(double? CleanLoss, double? AnswerLoss, double
 /// <summary>An evaluation of the current weights at evaluation steps (and at the end): held-out losses, accuracy.</summary>
 internal interface IEvalProbe
 {
-    /// <summary>Evaluates <paramref name="model"/>.</summary>
-    ProbeResult Evaluate(LlamaModel model, Compute compute);
+    /// <summary>Evaluates <paramref name="model"/>; <paramref name="final"/> at the end of training (a probe may judge more there).</summary>
+    ProbeResult Evaluate(LlamaModel model, Compute compute, bool final = false);
 }

@@ -19,7 +19,9 @@ internal sealed record HeldOutProblem(string Question, string Solution, string A
 /// <param name="AccuracyProblems">Problems decoded for accuracy, taken round-robin over tiers (0 = all); losses always use all.</param>
 /// <param name="MaxNewTokens">Completion budget per problem; 0 = automatic (1.25 × the reference solution's tokens + 16).</param>
 /// <param name="Batch">Completions decoded together.</param>
-internal sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 32);
+/// <param name="FinalAccuracyProblems">Problems decoded at the final evaluation (0 = as <paramref name="AccuracyProblems"/>): a cheap
+/// curve during training and a tight final figure.</param>
+internal sealed record ProblemProbeOptions(int AccuracyProblems = 0, int MaxNewTokens = 0, int Batch = 32, int FinalAccuracyProblems = 0);
 
 /// <summary>One decoded problem of the last evaluation.</summary>
 /// <param name="Index">Index in the problem list.</param>
@@ -49,6 +51,7 @@ internal sealed partial class ProblemProbe : IEvalProbe
     private readonly int[][] _prompts;
     private readonly int[] _budget;
     private readonly int[] _decodeOrder;
+    private readonly int[] _finalDecodeOrder;
     private readonly string[] _tiers;
 
     /// <summary>Tokenises the problems once.</summary>
@@ -61,7 +64,7 @@ internal sealed partial class ProblemProbe : IEvalProbe
         _problems = problems;
         _tok = tokenizer;
         _o = options ?? new ProblemProbeOptions();
-        if (_o.AccuracyProblems < 0 || _o.MaxNewTokens < 0 || _o.Batch < 1)
+        if (_o.AccuracyProblems < 0 || _o.MaxNewTokens < 0 || _o.Batch < 1 || _o.FinalAccuracyProblems < 0)
         {
             throw new SiftException($"eval: accuracy_problems and max_new_tokens must be ≥ 0 and the batch ≥ 1, got {_o}");
         }
@@ -95,6 +98,8 @@ internal sealed partial class ProblemProbe : IEvalProbe
         }
         int n = _o.AccuracyProblems == 0 ? problems.Count : Math.Min(_o.AccuracyProblems, problems.Count);
         _decodeOrder = [.. order.Take(n)];
+        int nFinal = _o.FinalAccuracyProblems == 0 ? n : Math.Min(_o.FinalAccuracyProblems, problems.Count);
+        _finalDecodeOrder = [.. order.Take(nFinal)];
     }
 
     /// <summary>Problems decoded for accuracy.</summary>
@@ -102,6 +107,27 @@ internal sealed partial class ProblemProbe : IEvalProbe
 
     /// <summary>The completions of the last <see cref="Evaluate"/> (in decode order).</summary>
     public IReadOnlyList<ProbeCompletion> LastCompletions { get; private set; } = [];
+
+    /// <summary>The completions of the last evaluation as JSONL (tier, question, gold answer, completion, predicted, correct).</summary>
+    public void WriteCompletions(string path)
+    {
+        var sb = new StringBuilder();
+        foreach (var c in LastCompletions)
+        {
+            var p = _problems[c.Index];
+            sb.AppendLine(new JsonObject
+            {
+                ["index"] = c.Index,
+                ["tier"] = p.Tier,
+                ["question"] = p.Question,
+                ["answer"] = p.Answer,
+                ["completion"] = c.Completion,
+                ["predicted"] = c.Predicted,
+                ["correct"] = c.Correct,
+            }.ToJsonString());
+        }
+        Sift.Core.IO.AtomicFile.WriteAllText(path, sb.ToString());
+    }
 
     /// <summary>Reads held-out problems from JSONL ({question, solution, answer, tier}); errors name the line.</summary>
     public static List<HeldOutProblem> Load(string path)
@@ -139,8 +165,9 @@ internal sealed partial class ProblemProbe : IEvalProbe
     }
 
     /// <inheritdoc />
-    public ProbeResult Evaluate(LlamaModel model, Compute compute)
+    public ProbeResult Evaluate(LlamaModel model, Compute compute, bool final = false)
     {
+        int[] decodeOrder = final ? _finalDecodeOrder : _decodeOrder;
         int ctx = model.Config.MaxPositionEmbeddings;
         int T = _tiers.Length;
         var clean = new (double Sum, long N)[T];
@@ -172,12 +199,12 @@ internal sealed partial class ProblemProbe : IEvalProbe
 
         var right = new int[T];
         var decoded = new int[T];
-        var completions = new List<ProbeCompletion>(_decodeOrder.Length);
-        if (_decodeOrder.Length > 0)
+        var completions = new List<ProbeCompletion>(decodeOrder.Length);
+        if (decodeOrder.Length > 0)
         {
             int[] stop = _tok.EosId is int eos ? [eos] : [];
             // A prompt that does not fit the context leaves no room to answer: it is decoded with a budget of 0 (wrong).
-            var requests = _decodeOrder.Select(i =>
+            var requests = decodeOrder.Select(i =>
             {
                 int[] prompt = _prompts[i].Length < ctx ? _prompts[i] : _prompts[i][..(ctx - 1)];
                 return new GenerationRequest(prompt, Math.Max(0, Math.Min(_budget[i], ctx - prompt.Length)), new SamplingOptions(), (ulong)i, stop);
@@ -197,7 +224,7 @@ internal sealed partial class ProblemProbe : IEvalProbe
             });
             for (int r = 0; r < results.Length; r++)
             {
-                int i = _decodeOrder[r];
+                int i = decodeOrder[r];
                 string completion = _tok.Decode(results[r].Tokens);
                 string? predicted = ExtractAnswer(completion);
                 bool ok = AnswerMatches(predicted, _problems[i].Answer);

@@ -91,6 +91,7 @@ internal static class RecipeKeys
         Key("eval.batches", "validation micro-batches per evaluation", Kinds.Int(1), r => r.EvalBatches, (r, v) => r with { EvalBatches = v }, _ => 4),
         Key("eval.problems", "held-out problems JSONL ({question, solution, answer, tier}) judged at every evaluation", Kinds.Text, r => r.EvalProblems, (r, v) => r with { EvalProblems = v }, _ => null, role: SettingRole.Path),
         Key("eval.accuracy_problems", "problems decoded for accuracy per evaluation (0 = all)", Kinds.Int(0), r => r.EvalAccuracyProblems, (r, v) => r with { EvalAccuracyProblems = v }, _ => 0),
+        Key("eval.final_accuracy_problems", "problems decoded at the final evaluation (0 = as eval.accuracy_problems; above the held-out count = all)", Kinds.Int(0), r => r.EvalFinalAccuracyProblems, (r, v) => r with { EvalFinalAccuracyProblems = v }, _ => 0),
         Key("eval.max_new_tokens", "completion budget per problem (0 = 1.25 × the reference solution + 16)", Kinds.Int(0, 1 << 16), r => r.EvalMaxNewTokens, (r, v) => r with { EvalMaxNewTokens = v }, _ => 0),
 
         Key("checkpoint.interval", "steps between checkpoints (0 = only at the end)", Kinds.Int(0), r => r.CheckpointInterval, (r, v) => r with { CheckpointInterval = v }, _ => 200, role: SettingRole.Bookkeeping),

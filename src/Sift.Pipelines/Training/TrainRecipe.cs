@@ -125,6 +125,9 @@ internal sealed record TrainRecipe
     /// <summary>Problems decoded for accuracy at each evaluation (0 = all of them).</summary>
     public int EvalAccuracyProblems { get; init; }
 
+    /// <summary>Problems decoded at the final evaluation (0 = as <see cref="EvalAccuracyProblems"/>).</summary>
+    public int EvalFinalAccuracyProblems { get; init; }
+
     /// <summary>Completion budget per problem (0 = 1.25 × the reference solution + 16 tokens).</summary>
     public int EvalMaxNewTokens { get; init; }
 
@@ -183,6 +186,13 @@ internal sealed record TrainRecipe
         {
             given[k] = (v, source);
         }
+        return RecipeKeys.Resolve(new TrainRecipe { Name = Name }, given);
+    }
+
+    /// <summary>This recipe without the given keys <paramref name="drop"/> selects (their defaults apply again).</summary>
+    public TrainRecipe Without(Func<string, bool> drop, string source)
+    {
+        var given = Given.Where(kv => !drop(kv.Key)).ToDictionary(kv => kv.Key, kv => (kv.Value, source), StringComparer.Ordinal);
         return RecipeKeys.Resolve(new TrainRecipe { Name = Name }, given);
     }
 

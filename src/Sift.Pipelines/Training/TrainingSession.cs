@@ -182,7 +182,9 @@ internal sealed class TrainingSession : IDisposable
         _progress.Done();
         if (!stopped && HasEvaluation)
         {
-            Evaluate();
+            Evaluate(final: true);
+            // What the final model wrote for each decoded problem, to read its mistakes.
+            _probe?.WriteCompletions(Path.Combine(_runDir, "eval-completions.jsonl"));
         }
         if (_step > _startStep || firstInvocation)
         {
@@ -286,7 +288,7 @@ internal sealed class TrainingSession : IDisposable
     }
 
     // Held-out loss on validation windows and, with eval.problems, the problem probe, in one metrics record.
-    private void Evaluate()
+    private void Evaluate(bool final = false)
     {
         var line = new MetricsLine { Step = _step, Tokens = _tokens, TrainedTokens = _trained };
         if (_validSampler is not null || _examples is { HasValidation: true })
@@ -297,7 +299,7 @@ internal sealed class TrainingSession : IDisposable
         if (_probe is not null)
         {
             var sw = Stopwatch.StartNew();
-            line = _probe.Evaluate(_model, _compute).AddTo(line) with { ProbeSeconds = Math.Round(sw.Elapsed.TotalSeconds, 3) };
+            line = _probe.Evaluate(_model, _compute, final).AddTo(line) with { ProbeSeconds = Math.Round(sw.Elapsed.TotalSeconds, 3) };
         }
         _metrics.Append(line);
         _lastEvalRecord = line;
@@ -378,7 +380,7 @@ internal sealed class TrainingSession : IDisposable
         }
         var problems = ProblemProbe.Load(_r.EvalProblems);
         var tok = Sift.Text.TokenizerFactory.Load(tokenizerDir);
-        return new ProblemProbe(problems, tok, new ProblemProbeOptions(_r.EvalAccuracyProblems, _r.EvalMaxNewTokens));
+        return new ProblemProbe(problems, tok, new ProblemProbeOptions(_r.EvalAccuracyProblems, _r.EvalMaxNewTokens, FinalAccuracyProblems: _r.EvalFinalAccuracyProblems));
     }
 
     private LlamaModel CreateModel(TokenDataset train)

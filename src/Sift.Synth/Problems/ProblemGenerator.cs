@@ -12,12 +12,14 @@ internal sealed partial class ProblemGenerator
     private readonly Rng _rng;
     private readonly NamePool _names;
     private readonly IReadOnlySet<string>? _excluded;
+    private readonly EvalDistinct _distinct;
 
-    public ProblemGenerator(Rng rng, NamePool names, IReadOnlySet<string>? excludedKeys = null)
+    public ProblemGenerator(Rng rng, NamePool names, IReadOnlySet<string>? excludedKeys = null, EvalDistinct distinct = EvalDistinct.Numbers)
     {
         _rng = rng;
         _names = names;
         _excluded = excludedKeys;
+        _distinct = distinct;
     }
 
     /// <summary>A correct problem of <paramref name="tier"/>.</summary>
@@ -57,7 +59,8 @@ internal sealed partial class ProblemGenerator
                 continue;
             }
             var (draw, answer) = clean.Value;
-            string key = KeyOf(t, tier, draw.Question.ToString());
+            string question = draw.Question.ToString();
+            string key = _distinct == EvalDistinct.Numbers ? KeyOf(t, tier, question) : $"{t.Id}|{tier.Name()}|{question}";
             if (_excluded is not null && _excluded.Contains(key))
             {
                 continue;

@@ -2,6 +2,7 @@ using Sift.Core;
 using Sift.Pipelines.Demo;
 using Sift.Pipelines.Demo.Study;
 using Sift.Pipelines.Training;
+using Sift.Synth;
 
 namespace Sift.Pipelines.Tests.Demo;
 
@@ -12,7 +13,7 @@ public sealed class DemoSettingsTests
     [Fact]
     public void RecipeKeys_SetBothRuns_PrefixedKeysOneRun_DemoKeysTheCorpus()
     {
-        var o = Build("corpus.noise_share=0.7", "train.select_ratio=0.3", "model.hidden_size=64", "student.train.max_steps=800", "corpus.web_chars=2M", "arms=clm,slm");
+        var o = Build("corpus.noise_share=0.7", "train.select_ratio=0.3", "model.hidden_size=64", "student.train.max_steps=800", "corpus.web_chars=3M", "arms=clm,slm");
         Assert.Equal(0.7, o.Corpus.Web.NoiseShare);
         Assert.Equal(0.3, o.SelectRatio);
         Assert.Equal(0.3, o.Reference.SelectRatio);
@@ -20,7 +21,7 @@ public sealed class DemoSettingsTests
         Assert.Equal(64, o.Reference.Model.HiddenSize);
         Assert.Equal(800, o.Student.MaxSteps);
         Assert.Equal(DemoOptions.Default.Reference.MaxSteps, o.Reference.MaxSteps);
-        Assert.Equal(2_000_000, o.Corpus.WebChars);
+        Assert.Equal(3_000_000, o.Corpus.WebChars);
         Assert.Equal(["clm", "slm"], o.Arms.Select(a => a.Name));
     }
 
@@ -28,16 +29,21 @@ public sealed class DemoSettingsTests
     public void Defaults_AreTheDocumentedDemo()
     {
         var d = DemoOptions.Default;
-        Assert.Equal((400L, 400L), (d.Reference.MaxSteps, d.Student.MaxSteps));
+        Assert.Equal((400L, 200L), (d.Reference.MaxSteps, d.Student.MaxSteps));
+        Assert.Equal([1UL, 2UL, 3UL], d.Seeds);
         Assert.Equal(("cosine", "constant"), (d.Reference.ScheduleKind, d.Student.ScheduleKind));
         Assert.Equal((256, 16, 4096L), (d.SeqLen, d.MicroBatch, d.TokensPerStep));
         Assert.Equal((0.003, 0.0003, 40L), (d.Student.Lr, d.Student.MinLr, d.Student.WarmupSteps));
-        Assert.Equal((50, 150), (d.EvalInterval, d.Student.EvalAccuracyProblems));
-        Assert.Equal(4_000_000, d.Corpus.WebChars);
+        Assert.Equal((50, 200, 1000), (d.EvalInterval, d.Student.EvalAccuracyProblems, d.Student.EvalFinalAccuracyProblems));
+        // A held-out set of 1,000 problems of one tier, kept out of training by their text.
+        Assert.Equal((1000, EvalDistinct.Instances), (d.Corpus.EvalPerTier, d.Corpus.EvalDistinct));
+        Assert.Equal([Tier.Easy], d.Corpus.EvalTiers);
+        Assert.Equal(2_000_000, d.Corpus.WebChars);
         Assert.Equal(["clm", "slm", "random"], d.Arms.Select(a => a.Name));
         var q = DemoOptions.Quick;
         Assert.Equal((60L, 128, 8, 20), (q.Steps, q.SeqLen, q.MicroBatch, q.EvalInterval));
         Assert.Equal(("constant", 10L), (q.Student.ScheduleKind, q.Student.WarmupSteps));
+        Assert.Equal((60L, 2), (q.Reference.MaxSteps, q.Seeds.Count)); // --quick's plain max_steps overrides the defaults' reference. one
         d.Validate();
         q.Validate();
         // The default demo keeps no more tokens than the corpus has clean tokens (select_ratio ≤ clean share).
@@ -53,9 +59,18 @@ public sealed class DemoSettingsTests
         // Within one layer the prefixed key wins over the plain one, whatever the order.
         o = Build("student.optim.lr=0.01", "optim.lr=0.002");
         Assert.Equal((0.002, 0.01), (o.Reference.Lr, o.Student.Lr));
-        // seed sets the corpus and both runs.
-        o = Build("seed=7");
-        Assert.Equal((7UL, 7UL, 7UL), (o.Seed, o.Reference.Seed, o.Student.Seed));
+        // seed sets the corpus, the base and the reference model; seeds the students, one run each.
+        o = Build("seed=7", "seeds=4,5,6");
+        Assert.Equal((7UL, 7UL, 7UL), (o.Seed, o.Reference.Seed, o.Base.Seed));
+        Assert.Equal([4UL, 5UL, 6UL], o.Seeds);
+        Assert.Contains("seeds", Assert.Throws<SiftException>(() => Build("student.train.seed=3")).Message);
+        Assert.Contains("distinct", Assert.Throws<SiftException>(() => Build("seeds=1,1")).Message);
+        Assert.Contains("seed", Assert.Throws<SiftException>(() => Build("seeds=1,x")).Message);
+        // base. sets only the base model's recipe; a plain key sets all three.
+        o = Build("base.train.max_steps=77", "optim.lr=0.002", "regime=continued");
+        Assert.Equal((77L, 0.002, 0.002, 0.002), (o.Base.MaxSteps, o.Base.Lr, o.Reference.Lr, o.Student.Lr));
+        Assert.NotEqual(77L, o.Student.MaxSteps);
+        Assert.Equal(DemoRegime.Continued, o.Regime);
     }
 
     [Fact]
@@ -83,6 +98,8 @@ public sealed class DemoSettingsTests
         string list = DemoSettings.List();
         Assert.Contains("corpus.noise_share", list);
         Assert.Contains("reference cosine, student constant", list);
+        Assert.Contains("regime", list);
+        Assert.Contains("seeds", list);
         Assert.Contains("train.select_ratio", list);
         Assert.DoesNotContain("data.train", list);
     }

@@ -35,9 +35,9 @@ public sealed class ObjectiveRegistryTests
     public void ARegisteredObjective_IsADemoArm_WithItsLabelAndColourInTheReports()
     {
         string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-objective-demo").FullName, "demo");
-        var o = DemoPipelineTests.With(DemoPipelineTests.Micro, "arms=clm,first-half");
+        var o = DemoPipelineTests.With(DemoPipelineTests.Micro, "arms=clm,first-half", "seeds=1");
         var r = new DemoPipeline(o).Run(dir);
-        Assert.Equal(["synth", "reference", "clm", "first-half"], r.Stages.Select(st => st.Name)); // no scoring: it needs no scores
+        Assert.Equal(["synth", "reference", "clm-s1", "first-half-s1"], r.Stages.Select(st => st.Name)); // no scoring: it needs no scores
         var arm = r.Arm("first-half")!;
         Assert.Equal(arm.Tokens / 2, arm.TrainedTokens);
         Assert.Contains("| first half (test) |", File.ReadAllText(Path.Combine(dir, "report.md")));

@@ -93,6 +93,15 @@ public sealed class ProblemProbeTests
         Assert.Equal(4, probe.LastCompletions.Count);
         Assert.All(probe.LastCompletions, c => Assert.False(c.Correct));
         Assert.All(probe.LastCompletions, c => Assert.True(tok.Encode(c.Completion).Length <= 14));
+
+        // A cheap curve during training, a larger sample at the end: the final evaluation decodes more, the same losses.
+        var subset = new ProblemProbe(Problems, tok, new ProblemProbeOptions(AccuracyProblems: 2, MaxNewTokens: 12, FinalAccuracyProblems: 99));
+        var mid = subset.Evaluate(model, Compute.Reference);
+        Assert.Equal(2, mid.AccuracyProblems);
+        var end = subset.Evaluate(model, Compute.Reference, final: true);
+        Assert.Equal(4, end.AccuracyProblems); // capped at the problems there are
+        Assert.Equal(record.CleanLoss, end.CleanLoss);
+        Assert.Equal(probe.LastCompletions.Select(c => c.Completion), subset.LastCompletions.Select(c => c.Completion));
     }
 
     [Fact]

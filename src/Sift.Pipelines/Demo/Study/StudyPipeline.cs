@@ -68,22 +68,35 @@ internal sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress 
             // One tokenizer per tokenizer setting, trained on the base corpus, so web variants share the reference model.
             var tokSource = stages.Synth(run with { Corpus = grid.Base.Corpus }, cancel: cancel);
             var synth = OptionsKey(run with { Corpus = grid.Base.Corpus }) == OptionsKey(run) ? tokSource : stages.Synth(run, tokSource, cancel);
-            var reference = stages.Reference(run, synth, cancel);
-            var score = run.NeedsScores ? stages.Score(run, synth, reference, cancel) : null;
-            var arms = run.Arms.Select(a => stages.Student(run, a, synth, score, cancel)).ToList();
+            StageRecord<TrainStageResult>? baseModel = null;
             var records = new List<StageRecord> { tokSource };
-            long steps = p.Options.Steps;
-            var armResults = run.Arms.Zip(arms, (spec, stage) => ArmResult.FromStage(stage, spec)).Select(a => a.Curve[^1].Step == steps ? a : a.Truncate(steps)).ToList();
             if (synth != tokSource)
             {
                 records.Add(synth);
             }
+            if (run.Regime == DemoRegime.Continued)
+            {
+                var general = stages.General(run, tokSource, cancel);
+                baseModel = stages.Base(run, general, tokSource, cancel);
+                records.Add(general);
+                records.Add(baseModel);
+            }
+            var reference = stages.Reference(run, synth, baseModel, cancel);
+            var score = run.NeedsScores ? stages.Score(run, synth, reference, cancel) : null;
             records.Add(reference);
             if (score is not null)
             {
                 records.Add(score);
             }
-            records.AddRange(arms);
+            long steps = p.Options.Steps;
+            var runs = new List<SeedRun>();
+            foreach (ulong seed in run.Seeds)
+            {
+                var arms = run.Arms.Select(a => (Spec: a, Stage: stages.Student(run, a, seed, synth, score, baseModel, cancel))).ToList();
+                records.AddRange(arms.Select(a => a.Stage));
+                runs.Add(new SeedRun(seed, arms.Select(a => ArmResult.FromStage(a.Stage, a.Spec) with { Seed = seed })
+                    .Select(a => a.Curve[^1].Step == steps ? a : a.Truncate(steps)).ToList()));
+            }
             records.ForEach(Count);
             var result = new DemoResult
             {
@@ -91,7 +104,9 @@ internal sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress 
                 Folder = outDir,
                 Stages = records,
                 Reference = ArmResult.FromStage(reference, null),
-                Arms = armResults,
+                Base = baseModel is null ? null : ArmResult.FromStage(baseModel, null),
+                Runs = runs,
+                Arms = DemoPipeline.MeanArms(p.Options, runs),
                 CorpusShares = synth.Result.WebTokenShares,
                 ScoringFlops = score?.Result.ScoringFlops ?? 0,
                 WallSeconds = sw.Elapsed.TotalSeconds,
@@ -99,9 +114,9 @@ internal sealed class StudyPipeline(StudyGrid grid, IProgressReporter? progress 
                 Command = Command,
             };
             results.Add(new StudyPointResult(p, result, run.Steps));
-            var s = result.SpeedupOf(DemoResult.Slm);
+            var v = result.Verdict;
             _progress.Line("    clean loss " + string.Join(" ", result.Arms.Select(a => $"{a.Name} {DemoReport.F3(a.CleanLoss)}")) + "; " +
-                $"speedup tokens {(s.Tokens is double t ? $"{t:0.00}x" : "never")}, selected {(s.Selected is double x ? $"{x:0.00}x" : "never")}");
+                $"speedup tokens {v.SpeedupTokens.MeanSd("0.00")}x; {v.Conclusion}");
             // Partial reports after every point: a long study can be read while it runs.
             StudyReport.WriteAll(new StudyResult(grid, outDir, results, clock.Elapsed.TotalSeconds, compute) { Command = Command });
         }

@@ -45,17 +45,24 @@ internal static class StudyReport
             ["version"] = 1,
             ["mode"] = r.Grid.Mode,
             ["axes"] = new JsonArray(r.Grid.Axes.Select(a => (JsonNode)new JsonObject { ["key"] = a.Key, ["values"] = new JsonArray(a.Values.Select(v => (JsonNode)JsonValue.Create(v)!).ToArray()) }).ToArray()),
-            ["best_speedup_tokens"] = best is null ? null : new JsonObject { ["label"] = best.Point.Label, ["speedup_tokens"] = DemoSummary.Round(best.Result.SpeedupOf(Slm).Tokens) },
-            ["reached_2x_tokens"] = r.Points.Any(p => p.Result.SpeedupOf(Slm).Tokens >= 2),
+            ["best_speedup_tokens"] = best is null ? null : new JsonObject
+            {
+                ["label"] = best.Point.Label,
+                ["speedup_tokens"] = DemoSummary.Round(best.Result.Verdict.SpeedupTokens.Mean),
+                ["ci95_low"] = DemoSummary.Round(best.Result.Verdict.SpeedupTokens.Low),
+                ["ci95_high"] = DemoSummary.Round(best.Result.Verdict.SpeedupTokens.High),
+            },
+            ["reached_2x_tokens"] = r.Points.Any(p => p.Result.Verdict.SpeedupTokens.Mean >= 2),
+            ["reached_2x_tokens_lower_bound"] = r.Points.Any(p => p.Result.Verdict.SpeedupTokens.Low >= 2),
             ["wall_seconds"] = Math.Round(r.WallSeconds, 3),
             ["compute_seconds"] = Math.Round(r.ComputeSeconds, 3),
             ["points"] = points,
         };
     }
 
-    /// <summary>The point with the largest tokens-processed speedup, or null when SLM never reached CLM's loss.</summary>
+    /// <summary>The point with the largest mean tokens-processed speedup over its seeds, or null when SLM never reached CLM's loss.</summary>
     public static StudyPointResult? Best(StudyResult r) =>
-        r.Points.Where(p => p.Result.SpeedupOf(Slm).Tokens is not null).OrderByDescending(p => p.Result.SpeedupOf(Slm).Tokens!.Value).FirstOrDefault();
+        r.Points.Where(p => p.Result.Verdict.SpeedupTokens.N > 0).OrderByDescending(p => p.Result.Verdict.SpeedupTokens.Mean).FirstOrDefault();
 
     /// <summary>One line per point: each arm's final clean loss, then the baseline's and SLM's accuracy and SLM's speedups.</summary>
     public static string ConsoleTable(StudyResult r)
@@ -64,14 +71,14 @@ internal static class StudyReport
         var sb = new StringBuilder();
         sb.Append(CultureInfo.InvariantCulture, $"{"point",-40}");
         arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {Trim(a.Name, 7),7}"));
-        sb.AppendLine(CultureInfo.InvariantCulture, $" {"acc " + Trim(ObjectiveRegistry.Clm.Name, 4),8} {"acc " + Trim(Slm, 4),8} {"x tokens",9} {"x selected",10}");
+        sb.AppendLine(CultureInfo.InvariantCulture, $" {"acc " + Trim(ObjectiveRegistry.Clm.Name, 4),8} {"acc " + Trim(Slm, 4),8} {"slm−clm clean [95%]",26} {"x tokens [95%]",22} {"x selected",10}");
         foreach (var p in r.Points)
         {
             var d = p.Result;
-            var s = d.SpeedupOf(Slm);
+            var v = d.Verdict;
             sb.Append(CultureInfo.InvariantCulture, $"{Trim(p.Point.Label, 40),-40}");
             arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Arm(a.Name)?.CleanLoss ?? double.NaN),7}"));
-            sb.AppendLine(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Baseline.Accuracy),8} {DemoReport.Pct(d.Arm(Slm)?.Accuracy ?? double.NaN),8} {X(s.Tokens, s.Arm),9} {X(s.Selected, s.Arm),10}");
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Baseline.Accuracy),8} {DemoReport.Pct(d.Arm(Slm)?.Accuracy ?? double.NaN),8} {v.Metric("clean_loss").DiffText(Slm),26} {SpeedupText(v.SpeedupTokens),22} {SpeedupText(v.SpeedupSelected, interval: false),10}");
         }
         return sb.ToString();
     }
@@ -83,19 +90,20 @@ internal static class StudyReport
         sb.AppendLine("# Sift study: where does selective language modeling pay off?");
         sb.AppendLine();
         var best = Best(r);
-        bool twoX = r.Points.Any(p => p.Result.SpeedupOf(Slm).Tokens >= 2);
+        bool twoX = r.Points.Any(p => p.Result.Verdict.SpeedupTokens.Mean >= 2);
         if (best is null)
         {
             sb.AppendLine("In no point did SLM reach CLM's final clean loss within the budget.");
         }
         else
         {
-            var s = best.Result.SpeedupOf(Slm);
-            sb.Append(CultureInfo.InvariantCulture, $"Largest speedup in tokens processed: **{X(s.Tokens, s.Arm)}** at `{best.Point.Label}` (selected tokens: {X(s.Selected, s.Arm)}). ");
-            sb.AppendLine((twoX ? "At least one point reaches 2x in tokens processed." : "**No point reaches 2x in tokens processed.**"));
+            var v = best.Result.Verdict;
+            sb.Append(CultureInfo.InvariantCulture, $"Largest speedup in tokens processed: **{SpeedupText(v.SpeedupTokens)}** (mean of the seeds' speedups, 95% interval) at `{best.Point.Label}` (selected tokens: {SpeedupText(v.SpeedupSelected)}). ");
+            sb.AppendLine(twoX ? "At least one point reaches 2x in tokens processed on average over its seeds." : "**No point reaches 2x in tokens processed.**");
         }
         sb.AppendLine();
-        sb.AppendLine("Each point is a full demo (reference model, scoring, CLM / SLM / random students at an equal step budget, same initialisation and data order). " +
+        sb.AppendLine("Each point is a full demo (reference model, scoring, CLM / SLM / random students at an equal step budget, same initialisation and data order within a seed), run once per seed. " +
+            "Clean losses and accuracies are means over the seeds; *SLM − CLM* is the per-seed paired difference, mean [95% Student-t interval]; *x tokens* is the mean of the seeds' own speedups [95% interval]. " +
             "Speedup = tokens CLM needed to reach its own final held-out clean loss ÷ tokens SLM needed to reach it (linear interpolation between evaluations); *x tokens* counts every token processed, *x selected* only tokens that received gradient. " +
             "*oracle* (when run) keeps the same share of tokens, clean-labelled ones first: a perfect filter, which separates what the noise costs CLM from how well excess loss finds it; *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
         sb.AppendLine();
@@ -106,8 +114,8 @@ internal static class StudyReport
         sb.Append(" reference |");
         arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" accuracy {a.Name} |"));
         others.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {a.Name} x tokens |"));
-        sb.AppendLine(CultureInfo.InvariantCulture, $" {Slm} x selected | clean kept ({Slm} / corpus) | FLOPs to target, {Slm}+ref ÷ {ObjectiveRegistry.Clm.Name} |");
-        sb.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * arms.Count + 1 + others.Count + 3)));
+        sb.AppendLine(CultureInfo.InvariantCulture, $" {Slm} x selected | {Slm} − {ObjectiveRegistry.Clm.Name} clean loss | {Slm} − {ObjectiveRegistry.Clm.Name} accuracy | seeds | clean kept ({Slm} / corpus) | FLOPs to target, {Slm}+ref ÷ {ObjectiveRegistry.Clm.Name} |");
+        sb.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * arms.Count + 1 + others.Count + 6)));
         foreach (var p in r.Points)
         {
             var d = p.Result;
@@ -117,13 +125,9 @@ internal static class StudyReport
             arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Arm(a.Name)?.CleanLoss ?? double.NaN)} |"));
             sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.F3(d.Reference.CleanLoss)} |");
             arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Arm(a.Name)?.Accuracy ?? double.NaN)} |"));
-            others.ForEach(a =>
-            {
-                var sp = d.SpeedupOf(a.Name);
-                sb.Append(CultureInfo.InvariantCulture, $" {(d.Arm(a.Name) is null ? "–" : X(sp.Tokens, sp.Arm))} |");
-            });
-            var s = d.SpeedupOf(Slm);
-            sb.AppendLine(CultureInfo.InvariantCulture, $" {X(s.Selected, s.Arm)} | {DemoReport.Pct(d.Arm(Slm)?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
+            others.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {(d.Arm(a.Name) is null ? "–" : SpeedupText(DemoVerdict.Of(d, a.Name).SpeedupTokens))} |"));
+            var v = d.Verdict;
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {SpeedupText(v.SpeedupSelected)} | {v.Metric("clean_loss").DiffText(Slm)} | {v.Metric("accuracy").DiffText(Slm)} | {d.Runs.Count} | {DemoReport.Pct(d.Arm(Slm)?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
         foreach (var axis in AxesWithPoints(r))
@@ -147,10 +151,10 @@ internal static class StudyReport
     {
         var parts = pts.Select(p =>
         {
-            var s = p.Result.SpeedupOf(Slm);
-            return $"{Value(p, key)}: {X(s.Tokens, s.Arm)} (selected {X(s.Selected, s.Arm)})";
+            var v = p.Result.Verdict;
+            return $"{Value(p, key)}: {SpeedupText(v.SpeedupTokens)} (selected {SpeedupText(v.SpeedupSelected, interval: false)}; {v.Conclusion})";
         });
-        return "Speedup in tokens processed by value: " + string.Join("; ", parts) + ".";
+        return "Speedup in tokens processed by value (mean of the seeds [95% interval]): " + string.Join("; ", parts) + ".";
     }
 
     private static IEnumerable<(string Key, IReadOnlyList<StudyPointResult> Points)> AxesWithPoints(StudyResult r) =>
@@ -169,10 +173,13 @@ internal static class StudyReport
         var series = new List<ChartSeries>();
         foreach (var a in Arms(r).Where(a => a != ObjectiveRegistry.Clm))
         {
-            series.Add(new($"{a.Name}, tokens processed", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf(a.Name).Tokens ?? double.NaN)).ToList(), Color: a.Color));
+            var verdicts = pts.Select(p => DemoVerdict.Of(p.Result, a.Name)).ToList();
+            var band = verdicts.Select((v, i) => (Xv(pts[i], i), v.SpeedupTokens.Low, v.SpeedupTokens.High)).ToList();
+            series.Add(new($"{a.Name}, tokens processed (95% band)", verdicts.Select((v, i) => (Xv(pts[i], i), v.SpeedupTokens.Mean)).ToList(),
+                Band: band.All(b => double.IsFinite(b.Low) && double.IsFinite(b.High)) ? band : null, Color: a.Color));
             if (a.Name == Slm)
             {
-                series.Add(new($"{a.Name}, selected tokens", pts.Select((p, i) => (Xv(p, i), p.Result.SpeedupOf(a.Name).Selected ?? double.NaN)).ToList(), Dashed: true, Color: a.Color));
+                series.Add(new($"{a.Name}, selected tokens", verdicts.Select((v, i) => (Xv(pts[i], i), v.SpeedupSelected.Mean)).ToList(), Dashed: true, Color: a.Color));
             }
         }
         series.Add(new($"1x ({ObjectiveRegistry.Clm.Label})", [(x0, 1), (x1, 1)], Dashed: true, Color: "#999999"));
@@ -192,7 +199,20 @@ internal static class StudyReport
     private static List<ObjectiveSpec> Arms(StudyResult r) =>
         ObjectiveRegistry.All.Where(o => r.Points.Any(p => p.Result.Arm(o.Name) is not null)).ToList();
 
-    private static string X(double? v, Crossing? c) => v is double d ? (c?.AtFirstEvaluation == true ? "≥" : "") + d.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "never";
+    /// <summary>"1.23x [1.10, 1.36]" (mean of the seeds' speedups and its 95% interval), "never", or with seeds that never reached it "1.1x (2 of 3 seeds)".</summary>
+    public static string SpeedupText(SeedSpread s, bool interval = true)
+    {
+        if (s.N == 0)
+        {
+            return "never";
+        }
+        string text = s.Mean.ToString("0.00", CultureInfo.InvariantCulture) + "x";
+        if (interval && s.N >= 2)
+        {
+            text += $" [{s.Low.ToString("0.00", CultureInfo.InvariantCulture)}, {s.High.ToString("0.00", CultureInfo.InvariantCulture)}]";
+        }
+        return s.Missing > 0 ? $"{text} ({s.N} of {s.Values.Count} seeds)" : text;
+    }
 
     private static string Trim(string s, int n) => s.Length <= n ? s : s[..(n - 1)] + "…";
 }
