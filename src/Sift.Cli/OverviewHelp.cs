@@ -15,10 +15,8 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ("Run the whole loop", ["demo"]),
         ("Data", ["data", "tokenizer", "decontaminate", "synth", "select"]),
         ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
-        ("Generate, evaluate, serve", ["generate", "integrative", "eval", "bon", "grade", "serve"]),
-        ("Reward models", ["rm"]),
-        ("Measure", ["bench"]),
-        ("Export", ["export"]),
+        ("Generate, verify, evaluate, serve", ["generate", "integrative", "rm", "eval", "bon", "grade", "serve"]),
+        ("Measure and export", ["bench", "export"]),
     ];
 
     // One line each; the commands' own descriptions (shown by `sift <command> --help`) run to several.
