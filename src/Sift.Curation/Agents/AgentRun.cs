@@ -207,12 +207,9 @@ internal static class AgentRun
                 }
                 else
                 {
-                    string? q = Field(root, o.QuestionField, ref why);
-                    string? a = needAnswer ? Field(root, o.AnswerField, ref why) : null;
-                    string id = o.IdField is { } f ? Field(root, f, ref why) ?? ""
-                        : root.TryGetProperty("idx", out var idx) && idx.ValueKind is JsonValueKind.Number or JsonValueKind.String ? Scalar(idx)
-                        : root.TryGetProperty("id", out var idv) && idv.ValueKind is JsonValueKind.Number or JsonValueKind.String ? Scalar(idv)
-                        : $"line:{line.Number}";
+                    string? q = JsonItemFields.Field(root, o.QuestionField, ref why);
+                    string? a = needAnswer ? JsonItemFields.Field(root, o.AnswerField, ref why) : null;
+                    string id = JsonItemFields.Id(root, o.IdField, line.Number, ref why);
                     if (why is null && q!.Trim().Length == 0)
                     {
                         why = $"field \"{o.QuestionField}\" is empty";
@@ -251,20 +248,5 @@ internal static class AgentRun
         return seeds;
     }
 
-    private static string? Field(JsonElement root, string name, ref string? why)
-    {
-        if (!root.TryGetProperty(name, out var v))
-        {
-            why ??= $"field \"{name}\" missing";
-            return null;
-        }
-        if (v.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
-        {
-            why ??= $"field \"{name}\" is {v.ValueKind.ToString().ToLowerInvariant()}; expected a string";
-            return null;
-        }
-        return Scalar(v);
-    }
 
-    private static string Scalar(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
 }

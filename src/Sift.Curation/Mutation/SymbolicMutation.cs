@@ -267,12 +267,9 @@ internal static class SymbolicMutation
                 }
                 else
                 {
-                    string? q = Field(root, o.QuestionField, ref why);
-                    string? code = why is null ? Field(root, o.ProgramField, ref why) : null;
-                    string id = o.IdField is { } f ? Field(root, f, ref why) ?? ""
-                        : root.TryGetProperty("idx", out var idx) && idx.ValueKind is JsonValueKind.Number or JsonValueKind.String ? Scalar(idx)
-                        : root.TryGetProperty("id", out var idv) && idv.ValueKind is JsonValueKind.Number or JsonValueKind.String ? Scalar(idv)
-                        : $"line:{line.Number}";
+                    string? q = JsonItemFields.Field(root, o.QuestionField, ref why);
+                    string? code = why is null ? JsonItemFields.Field(root, o.ProgramField, ref why) : null;
+                    string id = JsonItemFields.Id(root, o.IdField, line.Number, ref why);
                     if (why is null)
                     {
                         s = new Source(id, line.Number, q!, ProgramOf(code!));
@@ -303,22 +300,7 @@ internal static class SymbolicMutation
         return sources;
     }
 
-    private static string? Field(JsonElement root, string name, ref string? why)
-    {
-        if (!root.TryGetProperty(name, out var v))
-        {
-            why ??= $"field \"{name}\" missing";
-            return null;
-        }
-        if (v.ValueKind is not (JsonValueKind.String or JsonValueKind.Number))
-        {
-            why ??= $"field \"{name}\" is {v.ValueKind.ToString().ToLowerInvariant()}; expected a string";
-            return null;
-        }
-        return Scalar(v);
-    }
 
-    private static string Scalar(JsonElement v) => v.ValueKind == JsonValueKind.String ? v.GetString()! : v.GetRawText();
 
     /// <summary>The program in a field: the first ```python block when there is one (a PAL completion), else the whole text.</summary>
     internal static string ProgramOf(string text)
