@@ -9,6 +9,7 @@ using Sift.Engine.Model;
 using Sift.Inference;
 using Sift.Pipelines.Training;
 using Sift.Pipelines.Training.Metrics;
+using Sift.Sandbox;
 using Sift.Text;
 
 namespace Sift.Pipelines.SelfTrain;
@@ -27,6 +28,8 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
 {
     /// <summary>Opens a completion backend over a model folder (tests substitute their own); default: the local engine.</summary>
     internal Func<string, ICompletionBackend>? Backends { get; init; }
+
+    private ICodeExecutor? _executor;
 
     /// <summary>Greedy held-out accuracy of the starting model after <see cref="Run"/> (null without held-out problems).</summary>
     public double? BaselineHeldOutAccuracy { get; private set; }
@@ -51,6 +54,10 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         string settingsKey = Path.Combine(outDir, "selftrain");
         RunSettingsFile.CheckOrWrite(settingsKey, Settings(o, model), resuming: File.Exists(RunSettingsFile.PathFor(settingsKey)));
 
+        using var sandbox = o.Verifier == SelfTrainVerifier.Program
+            ? new PythonSandbox(new SandboxOptions { Timeout = TimeSpan.FromSeconds(o.ExecTimeoutSeconds), CpuSeconds = Math.Max(1, (int)Math.Ceiling(o.ExecTimeoutSeconds)) })
+            : null;
+        _executor = sandbox;
         if (heldOut is not null)
         {
             BaselineHeldOutAccuracy = HeldOutAccuracy(heldOut, model, Path.Combine(outDir, "baseline", "heldout.jsonl"), 0, log, cancel);
@@ -94,7 +101,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         using (var backend = Open(model))
         {
             var settings = new SampleSettings(o.SamplesPerProblem, o.Temperature, o.TopP, o.MaxTokens, IterationSeed(o.Seed, it), o.PromptTemplate, Math.Max(1, o.Batch * 4));
-            samples = SelfTrainSampler.Run(problems, backend, samplesPath, settings, log, $"iter {it} sample", cancel);
+            samples = SelfTrainSampler.Run(problems, backend, samplesPath, settings, log, $"iter {it} sample", cancel, _executor);
         }
         double sampleSeconds = clock.Elapsed.TotalSeconds;
         int correct = samples.Count(s => s.Correct);
@@ -170,7 +177,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
 
     /// <summary>
     /// The iteration's training recipe: the loop's defaults (start from the current model, one epoch over the examples,
-    /// rows as long as the longest example, constant lr 1e-4, no warmup, no held-out windows), then the user's overrides.
+    /// rows as long as the longest example, constant lr 1e-5, no warmup, no held-out windows), then the user's overrides.
     /// </summary>
     private TrainRecipe Recipe(int it, string model, string dir, string examplesDir, string tokenizerDir, ExampleManifest manifest, int context)
     {
@@ -183,7 +190,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             ("train.micro_batch", "8"),
             ("train.seed", I((long)(o.Seed + (ulong)it))),
             ("train.threads", I(Math.Max(1, o.Threads))),
-            ("optim.lr", "1e-4"),
+            ("optim.lr", "1e-5"),
             ("optim.warmup_steps", "0"),
             ("optim.schedule", "constant"),
             ("eval.interval", "0"),
@@ -242,7 +249,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
     {
         using var backend = Open(model);
         var settings = new SampleSettings(1, 0f, 1f, options.MaxTokens, IterationSeed(options.Seed, it), options.PromptTemplate, Math.Max(1, options.Batch * 4));
-        var graded = SelfTrainSampler.Run(heldOut, backend, path, settings, log, it == 0 ? "held-out (start)" : $"iter {it} held-out", cancel);
+        var graded = SelfTrainSampler.Run(heldOut, backend, path, settings, log, it == 0 ? "held-out (start)" : $"iter {it} held-out", cancel, _executor);
         return Math.Round((double)graded.Count(s => s.Correct) / graded.Count, 6);
     }
 
@@ -283,6 +290,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         ["heldout_sha256"] = o.HeldOut is null ? null : Hashing.Sha256File(o.HeldOut),
         ["tokenizer"] = o.Tokenizer is null ? null : Path.GetFullPath(o.Tokenizer),
         ["rule"] = o.Rule.Name(),
+        ["verify"] = o.Verifier == SelfTrainVerifier.Program ? "program" : "grader",
         ["samples"] = o.SamplesPerProblem.ToString(CultureInfo.InvariantCulture),
         ["top_p"] = o.TopP.ToString("R", CultureInfo.InvariantCulture),
         ["temperature"] = o.Temperature.ToString("R", CultureInfo.InvariantCulture),
