@@ -19,7 +19,8 @@ namespace Sift.Pipelines.SelfTrain;
 /// <see cref="SelfTrainOptions.SamplesPerProblem"/> solutions of every problem from the current model, grades them
 /// against the gold answers, builds examples by the rule (<see cref="SelfTrainExamples"/>), packs them and trains the
 /// current model on them (DPO, KTO or SFT), and judges the result on held-out problems. Layout of <c>OUT</c>:
-/// <c>iter-K/{samples.jsonl, examples.jsonl, examples/, model/, metrics.json}</c> (the training run's files beside them),
+/// <c>iter-K/{samples.jsonl, examples.jsonl, examples/, model/, metrics.json}</c> (the training run's metrics.jsonl, loss.svg
+/// and recipe beside them; its checkpoints are removed once the iteration is finished),
 /// <c>baseline/heldout.jsonl</c>, <c>summary.json</c>, <c>selftrain.run.json</c> (the settings; a rerun with others is refused).
 /// A rerun skips iterations with a metrics.json, continues a killed sampling file without duplicates and resumes a
 /// killed training run from its checkpoint; a rerun with more iterations continues after the finished ones.
@@ -77,6 +78,12 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             {
                 rec = Iterate(it, model, dir, problems, heldOut, tokenizer, tokenizerDir, log, cancel);
                 AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(rec, SelfTrainJson.Indented.SelfTrainIteration) + "\n");
+                // The finished iteration is never resumed: its checkpoints (weights + optimizer state) only took disk.
+                string checkpoints = Path.Combine(dir, "checkpoints");
+                if (Directory.Exists(checkpoints))
+                {
+                    Directory.Delete(checkpoints, recursive: true);
+                }
                 var m = rec.Metrics;
                 log.Line($"iteration {it}: sample accuracy {Percent(m.SampleAccuracy)}, {m.Data.Positives} positives / {m.Data.Negatives} negatives, " +
                     (rec.Rule == "dpo" ? $"{m.Data.Pairs} pairs, " : rec.Rule == "safe" ? $"{m.Data.Repairs} repairs, " : "") +
@@ -168,6 +175,8 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
                 TrainSteps = s.Steps,
                 FirstLoss = first,
                 TrainLoss = s.FinalLoss,
+                KtoDesirableWeight = recipe.Objective.Name == "kto" ? recipe.FineTune.DesirableWeight : null,
+                KtoUndesirableWeight = recipe.Objective.Name == "kto" ? recipe.FineTune.UndesirableWeight : null,
                 HeldOutAccuracy = acc,
                 TrainSeconds = Math.Round(trainSeconds, 3),
                 EvalSeconds = evalSeconds,
@@ -227,8 +236,24 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             long perStep = (long)r.MicroBatch * r.GradAccum;
             r = r.With([("train.max_steps", I(Math.Max(1, (rows + perStep - 1) / perStep)))], "selftrain: epochs");
         }
+        if (manifest.ParsedKind == ExampleKind.Kto && !r.Given.ContainsKey("kto.desirable_weight") && !r.Given.ContainsKey("kto.undesirable_weight"))
+        {
+            var (d, u) = KtoWeights(manifest.Desirable, manifest.Undesirable);
+            r = r.With([("kto.desirable_weight", d.ToString("R", CultureInfo.InvariantCulture)), ("kto.undesirable_weight", u.ToString("R", CultureInfo.InvariantCulture))], "selftrain: KTO balance");
+        }
         r.Check((key, message) => new SiftException($"--set {key}: {message}"));
         return r;
+    }
+
+    /// <summary>
+    /// KTO's weights for <paramref name="desirable"/> and <paramref name="undesirable"/> examples: the KTO paper's guidance
+    /// (TRL's check) is λ_D·n_D / (λ_U·n_U) in [1, 4/3]; the nearer end is reached by raising λ_D (too few desirable
+    /// examples) or lowering λ_U (too many), the other weight staying 1.
+    /// </summary>
+    internal static (double Desirable, double Undesirable) KtoWeights(long desirable, long undesirable)
+    {
+        double ratio = (double)desirable / undesirable;
+        return ratio < 1 ? (Math.Round(1 / ratio, 6), 1.0) : ratio > 4.0 / 3 ? (1.0, Math.Round(ratio * 3 / 4, 6)) : (1.0, 1.0);
     }
 
     private double? EvalHeldOut(List<SelfTrainProblem>? heldOut, string model, string dir, int it, IProgressReporter log, CancellationToken cancel, out double seconds)
