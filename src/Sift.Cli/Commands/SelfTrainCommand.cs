@@ -38,7 +38,8 @@ public static class SelfTrainCommand
         var cmd = new Command("selftrain", """
             Self-improvement loop on problems with gold answers.
             Each iteration samples --samples solutions per problem from the current model (top-p, temperature),
-            verifies them (--verify: the gold answer, or the program in the sandbox), builds training data by --rule and trains the model on it:
+            verifies them (--verify: against the gold answer, or by running the program in the sandbox),
+            builds training data by --rule and trains the model on it:
               dpo   Orca-Math: positives = correct samples + the teacher solution (when the file has one),
                     negatives = wrong samples; every positive x negative pair (cap: --max-pairs)
               kto   Orca-Math: every positive and negative solution with its label
