@@ -1,11 +1,11 @@
 using System.Diagnostics;
 using System.Globalization;
 using Sift.Core.Reporting;
-using Sift.Eval.Datasets;
-using Sift.Pipelines.Config;
 using Sift.Engine.Inference;
+using Sift.Eval.Datasets;
 using Sift.Grading;
 using Sift.Inference;
+using Sift.Pipelines.Config;
 using Sift.Pipelines.Training;
 using Sift.Rewards.Labels;
 
