@@ -64,7 +64,8 @@ internal static class VerifierAggregate
             string vsPass = p.Mean < pass.Points[last].Mean ? "below pass@N" : "at pass@N";
             // Whether the gain over majority grows with N: the paired difference at the largest N against N = 2 (N = 1 is the same sample for every selector).
             int from = Math.Min(1, last);
-            string trend = c.MinusMajority![last].Mean > c.MinusMajority![from].Mean + 0.05 ? "the gap widens with N" : c.MinusMajority![last].Mean < c.MinusMajority![from].Mean - 0.05 ? "the gap narrows with N" : "the gap is flat in N";
+            string trend = c.MinusMajority![last].Mean > c.MinusMajority![from].Mean + 0.05 ? "its gain over majority grows from N = 2"
+                : c.MinusMajority![last].Mean < c.MinusMajority![from].Mean - 0.05 ? "its gain over majority shrinks from N = 2" : "its gain over majority is flat from N = 2";
             lines.Add(string.Create(CultureInfo.InvariantCulture,
                 $"{c.Name}: {p.Mean:0.0}%, {d.Mean:+0.0;-0.0;0.0} points vs majority{interval} ({beyond}); {vsPass}; {trend}."));
         }

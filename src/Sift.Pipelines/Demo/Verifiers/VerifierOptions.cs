@@ -45,6 +45,9 @@ internal sealed record VerifierOptions
     /// <summary>Steps of verifier training (PRM and ORM each).</summary>
     public required int VerifierSteps { get; init; }
 
+    /// <summary>Peak learning rate of verifier training.</summary>
+    public double VerifierLr { get; init; } = 1e-3;
+
     /// <summary>Compute threads.</summary>
     public int Threads => Solver.Threads;
 

@@ -44,7 +44,7 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
         var demo = new DemoStages(store, DemoStages.FixedLayout(outDir), _progress);
         var stages = new VerifierStages(store, outDir, _progress);
         var records = new List<StageRecord>();
-        int total = 2 + o.Seeds.Count * 2 + 1, n = 0;
+        int total = 2 + o.Seeds.Count * 5 + 1, n = 0;
         StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run) where T : IStageResult
         {
             _progress.Line($"[{++n}/{total}] {what}");
@@ -61,7 +61,6 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
         var seedCurves = new List<SeedCurves>();
         var sampleAccuracy = new List<double>();
         var positive = new List<double>();
-        string? note = null;
         foreach (ulong seed in o.Seeds)
         {
             var samples = Step($"seed {seed}: {o.TestProblems} test problems × {o.Samples} samples, {o.TrainProblems} training problems × {o.TrainSamples}",
@@ -69,10 +68,11 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
             var labels = Step($"seed {seed}: Monte-Carlo step labels ({o.Rollouts} rollouts per step prefix)", () => stages.Labels(o, seed, samples, solver, cancel));
             sampleAccuracy.Add(Math.Round(samples.Result.TestAccuracy * 100, 4));
             positive.Add(labels.Result.Steps > 0 ? Math.Round(100.0 * labels.Result.PositiveSteps / labels.Result.Steps, 4) : double.NaN);
-            StageRecord<ScoresStageResult>? scores = null;
-            note = "PRM and ORM training (train.objective prm / orm) is not in this build yet: only pass@N and majority@N are drawn.";
+            var prm = Step($"seed {seed}: PRM from the step labels ({o.VerifierSteps} steps from the solver's weights)", () => stages.Verifier(o, VerifierKind.Prm, seed, samples, labels, synth, solver, cancel));
+            var orm = Step($"seed {seed}: ORM from the outcome labels ({o.VerifierSteps} steps from the solver's weights)", () => stages.Verifier(o, VerifierKind.Orm, seed, samples, labels, synth, solver, cancel));
+            var scores = Step($"seed {seed}: PRM and ORM score the {o.TestProblems * o.Samples:N0} test samples", () => stages.Scores(o, seed, samples, prm, orm, cancel));
             var test = SolutionSampler.Read(samples.Result.Test);
-            var sc = scores is null ? null : JsonlRecords.Read(scores.Result.Scores, VerifierJson.Default.SampleScores);
+            var sc = JsonlRecords.Read(scores.Result.Scores, VerifierJson.Default.SampleScores);
             seedCurves.Add(VerifierCurves.Compute(seed, test, sc, o.Trials));
         }
         _progress.Line($"[{total}/{total}] report");
@@ -95,7 +95,6 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
             SampleAccuracy = sampleAccuracy,
             PositiveStepShare = positive,
             Curves = curves,
-            VerifiersNote = note,
             Reading = VerifierAggregate.Reading(curves),
             Stages = records.Select(r => new StageTiming(r.Name, r.Seconds, r.Cached)).ToList(),
             WallSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),

@@ -101,6 +101,87 @@ internal sealed class VerifierStages(StageStore store, string root, IProgressRep
         });
     }
 
+    /// <summary>
+    /// A verifier trained from the solver's weights: the PRM on <paramref name="labels"/>' step labels, the ORM on the
+    /// training samples' outcomes (the same problems, the same samples). Lines the labeller could not use are left out.
+    /// </summary>
+    public StageRecord<TrainStageResult> Verifier(VerifierOptions o, VerifierKind kind, ulong seed, StageRecord<SamplesStageResult> samples, StageRecord<LabelsStageResult> labels,
+        StageRecord<SynthStageResult> synth, StageRecord<TrainStageResult> solver, CancellationToken cancel = default)
+    {
+        string name = Named(VerifierTraining.Name(kind), seed);
+        var recipe = VerifierRecipe(o, kind, seed, solver);
+        var settings = new SortedDictionary<string, string>(recipe.ResultValues(), StringComparer.Ordinal);
+        var upstream = new SortedDictionary<string, string> { ["solver"] = solver.Key, ["data"] = kind == VerifierKind.Prm ? labels.Key : samples.Key };
+        return store.Run(name, Folder(name), new VerifierStageInputs(upstream, settings), VerifierJson.Default.VerifierStageInputs, PipelinesJson.Default.TrainStageResult, (dir, _) =>
+        {
+            string input = Path.Combine(dir, "input.jsonl");
+            // Labels of lines the labeller skipped carry rm_error and no steps: they are not training data.
+            Core.IO.AtomicFile.WriteAllText(input, string.Concat(File.ReadLines(kind == VerifierKind.Prm ? labels.Result.Labels : samples.Result.Train)
+                .Where(l => l.Length > 0 && !l.Contains("\"rm_error\"", StringComparison.Ordinal)).Select(l => l + "\n")));
+            string data = Path.Combine(dir, "data");
+            VerifierTraining.Pack(kind, synth.Result.Tokenizer, input, data, o.Solver.Reference.SeqLen, o.Threads, cancel);
+            var run = recipe.With([("out_dir", Path.Combine(dir, "run")), ("data.train", data)], $"demo verifiers: {name}");
+            var s = new TrainingRun(run, _progress).Execute(resume: true, cancel);
+            if (s.Stopped)
+            {
+                throw new OperationCanceledException("training was stopped before its last step");
+            }
+            return new TrainStageResult
+            {
+                Run = s.RunDir,
+                Model = s.ModelDir,
+                Metrics = Path.Combine(s.RunDir, "metrics.jsonl"),
+                Steps = s.Steps,
+                Tokens = s.Tokens,
+                TrainedTokens = s.TrainedTokens,
+                TrainSeconds = Math.Round(s.Seconds, 3),
+                StepSeconds = Math.Round(s.StepSeconds, 4),
+                ObjectiveSeconds = Math.Round(s.ObjectiveSeconds, 4),
+                TokensPerSecond = Math.Round(s.TokensPerSecond, 1),
+            };
+        });
+    }
+
+    /// <summary>The verifier's recipe: the solver's, from the solver's weights, with the verifier's objective, steps and seed.</summary>
+    public static TrainRecipe VerifierRecipe(VerifierOptions o, VerifierKind kind, ulong seed, StageRecord<TrainStageResult> solver) =>
+        o.Solver.Reference.Without(k => k.StartsWith("model.", StringComparison.Ordinal) || k.StartsWith("eval.", StringComparison.Ordinal), "demo verifiers")
+            .With(
+            [
+                ("model.init_from", solver.Result.Model),
+                ("train.objective", VerifierTraining.Name(kind)),
+                ("train.max_steps", I(o.VerifierSteps)),
+                ("train.seed", seed.ToString(CultureInfo.InvariantCulture)),
+                ("optim.warmup_steps", I(Math.Max(1, o.VerifierSteps / 10))),
+                ("optim.lr", Kinds.Number(o.VerifierLr)),
+                ("optim.min_lr", Kinds.Number(o.VerifierLr / 10)),
+                ("data.holdout_every", "0"),
+                ("eval.interval", "0"),
+                ("checkpoint.interval", I(o.VerifierSteps)),
+                ("checkpoint.keep", "1"),
+            ], $"demo verifiers: {VerifierTraining.Name(kind)}");
+
+    /// <summary>Both verifiers' scores of every test sample.</summary>
+    public StageRecord<ScoresStageResult> Scores(VerifierOptions o, ulong seed, StageRecord<SamplesStageResult> samples, StageRecord<TrainStageResult> prm, StageRecord<TrainStageResult> orm,
+        CancellationToken cancel = default)
+    {
+        string name = Named("scores", seed);
+        var inputs = Inputs(new() { ["samples"] = samples.Key, ["prm"] = prm.Key, ["orm"] = orm.Key }, new());
+        return Run(name, inputs, VerifierJson.Default.ScoresStageResult, dir =>
+        {
+            var test = SolutionSampler.Read(samples.Result.Test);
+            double[] Score(VerifierKind k, StageRecord<TrainStageResult> model)
+            {
+                using var lm = LoadedModel.Open(model.Result.Model, o.Threads, o.Solver.Student.Gemm);
+                return VerifierTraining.Score(k, lm, test, _progress, $"score {name} {VerifierTraining.Name(k)}", cancel);
+            }
+            double[] p = Score(VerifierKind.Prm, prm), r = Score(VerifierKind.Orm, orm);
+            string path = Path.Combine(dir, "scores.jsonl");
+            Core.IO.AtomicFile.WriteAllText(path, string.Concat(test.Select((x, i) => System.Text.Json.JsonSerializer.Serialize(
+                new SampleScores { Problem = x.Problem, Sample = x.Sample, Prm = Math.Round(p[i], 6), Orm = Math.Round(r[i], 6) }, VerifierJson.Default.SampleScores) + "\n")));
+            return new ScoresStageResult { Scores = path };
+        });
+    }
+
     /// <summary>Batch of the generator: every sample of a few problems at once.</summary>
     public static int Batch(VerifierOptions o) => Math.Clamp(o.Samples * 2, 16, 64);
 
