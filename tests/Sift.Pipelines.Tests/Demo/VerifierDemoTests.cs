@@ -18,20 +18,26 @@ public sealed class VerifierDemoTests
         Assert.Equal(o.Seeds, r.Summary.Seeds);
         int[] ns = [.. r.Summary.Curves[0].Points.Select(p => p.N)];
         Assert.Equal([1, 2, 4, 8], ns);
+        Assert.Equal(["pass", "majority", "orm_bon", "prm_bon", "orm_weighted", "prm_weighted"], r.Summary.Curves.Select(c => c.Kind));
+        string[] perSeed = ["samples", "labels", "prm", "orm", "scores"];
+        Assert.Equal(["synth", "reference", .. o.Seeds.SelectMany(s => perSeed.Select(p => $"{p}-s{s}"))], r.Stages.Select(s => s.Name));
 
         foreach (var (seed, si) in o.Seeds.Select((s, i) => (s, i)))
         {
             var samples = SolutionSampler.Read(Path.Combine(dir, $"samples-s{seed}", "test.jsonl"));
             Assert.Equal(o.TestProblems * o.Samples, samples.Count);
             string scoresPath = Path.Combine(dir, $"scores-s{seed}", "scores.jsonl");
-            var scores = File.Exists(scoresPath) ? JsonlRecords.Read(scoresPath, VerifierJson.Default.SampleScores) : null;
+            var scores = JsonlRecords.Read(scoresPath, VerifierJson.Default.SampleScores);
+            Assert.Equal(samples.Count, scores.Count);
+            Assert.All(scores, x => Assert.InRange(x.Prm!.Value, 0, 1));
+            Assert.All(scores, x => Assert.InRange(x.Orm!.Value, 0, 1));
             var pools = samples.GroupBy(x => x.Problem).OrderBy(g => g.Key).Select(g => g.OrderBy(x => x.Sample).ToList()).ToList();
             foreach (var c in r.Summary.Curves)
             {
                 Func<SolutionSample, double>? score = c.Kind switch
                 {
-                    "orm_bon" or "orm_weighted" => x => scores![samples.IndexOf(x)].Orm!.Value,
-                    "prm_bon" or "prm_weighted" => x => scores![samples.IndexOf(x)].Prm!.Value,
+                    "orm_bon" or "orm_weighted" => x => scores[samples.IndexOf(x)].Orm!.Value,
+                    "prm_bon" or "prm_weighted" => x => scores[samples.IndexOf(x)].Prm!.Value,
                     _ => null,
                 };
                 foreach (var p in c.Points)
