@@ -51,7 +51,7 @@ public static class DemoVerifiersCommand
                 o = o with { Seeds = ParseSeeds(ss) };
             }
             var progress = new ConsoleProgress();
-            string command = "./sift demo " + string.Join(" ", pr.Tokens.Select(tk => tk.Value.Contains(' ', StringComparison.Ordinal) ? $"'{tk.Value}'" : tk.Value));
+            string command = "./sift " + string.Join(" ", pr.Tokens.Select(tk => tk.Value.Contains(' ', StringComparison.Ordinal) ? $"'{tk.Value}'" : tk.Value));
             var r = new VerifierPipeline(o, progress) { Command = command }.Run(pr.GetValue(output)!, CommandRunner.CtrlC());
             if (pr.GetValue(json))
             {

@@ -48,6 +48,9 @@ internal sealed record VerifierOptions
     /// <summary>Peak learning rate of verifier training.</summary>
     public double VerifierLr { get; init; } = 1e-3;
 
+    /// <summary>Rows of verifier training: one question and solution with its tags (about 70 tokens on the built-in corpus; longer ones are cut at the end).</summary>
+    public int VerifierSeqLen { get; init; } = 128;
+
     /// <summary>Compute threads.</summary>
     public int Threads => Solver.Threads;
 

@@ -119,7 +119,7 @@ internal sealed class VerifierStages(StageStore store, string root, IProgressRep
             Core.IO.AtomicFile.WriteAllText(input, string.Concat(File.ReadLines(kind == VerifierKind.Prm ? labels.Result.Labels : samples.Result.Train)
                 .Where(l => l.Length > 0 && !l.Contains("\"rm_error\"", StringComparison.Ordinal)).Select(l => l + "\n")));
             string data = Path.Combine(dir, "data");
-            VerifierTraining.Pack(kind, synth.Result.Tokenizer, input, data, o.Solver.Reference.SeqLen, o.Threads, cancel);
+            VerifierTraining.Pack(kind, synth.Result.Tokenizer, input, data, o.VerifierSeqLen, o.Threads, cancel);
             var run = recipe.With([("out_dir", Path.Combine(dir, "run")), ("data.train", data)], $"demo verifiers: {name}");
             var s = new TrainingRun(run, _progress).Execute(resume: true, cancel);
             if (s.Stopped)
@@ -150,6 +150,7 @@ internal sealed class VerifierStages(StageStore store, string root, IProgressRep
                 ("model.init_from", solver.Result.Model),
                 ("train.objective", VerifierTraining.Name(kind)),
                 ("train.max_steps", I(o.VerifierSteps)),
+                ("train.seq_len", I(o.VerifierSeqLen)),
                 ("train.seed", seed.ToString(CultureInfo.InvariantCulture)),
                 ("optim.warmup_steps", I(Math.Max(1, o.VerifierSteps / 10))),
                 ("optim.lr", Kinds.Number(o.VerifierLr)),
