@@ -42,6 +42,7 @@ public static class DemoCommand
         {
             output, quick, json, seed, seeds, regime, threads, set, list, study, grid,
         };
+        cmd.Subcommands.Add(DemoVerifiersCommand.Create());
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             if (pr.GetValue(list))

@@ -13,7 +13,9 @@ namespace Sift.Rewards.Labels;
 /// <param name="Mode">How a completion's final answer is graded against the gold.</param>
 /// <param name="Template">The completer's prompt: <c>{question}</c> and <c>{steps}</c> (the prefix, steps joined by a blank line).</param>
 /// <param name="Stop">Strings that end a completion.</param>
-internal sealed record McLabelOptions(int K, int MaxTokens, SamplingOptions Sampling, ulong Seed, GradeMode Mode, string Template, IReadOnlyList<string> Stop)
+/// <param name="StepJoin">Joins the steps of a prefix (and of the whole solution when it is graded): a blank line by default;
+/// a model trained on one step per line (the built-in corpus) needs "\n".</param>
+internal sealed record McLabelOptions(int K, int MaxTokens, SamplingOptions Sampling, ulong Seed, GradeMode Mode, string Template, IReadOnlyList<string> Stop, string StepJoin = McStepLabeler.BlankLineJoin)
 {
     /// <summary>The default completer prompt: the question, a blank line, the steps so far and a blank line to start the next step.</summary>
     public const string DefaultTemplate = "{question}\n\n{steps}\n\n";
@@ -33,13 +35,13 @@ internal sealed record StepLabels(bool[] Hard, double[] Soft, int[] Correct, int
 /// </summary>
 internal sealed class McStepLabeler(ICompletionBackend completer, McLabelOptions options)
 {
-    /// <summary>Joins steps as the completer sees them.</summary>
-    public const string StepJoin = "\n\n";
+    /// <summary>Joins steps as the completer sees them, unless the options say otherwise.</summary>
+    public const string BlankLineJoin = "\n\n";
 
-    /// <summary>The completer prompt for the first <paramref name="count"/> steps.</summary>
-    public static string Prompt(string template, LabelProblem p, int count) =>
+    /// <summary>The completer prompt for the first <paramref name="count"/> steps, joined with <paramref name="join"/>.</summary>
+    public static string Prompt(string template, LabelProblem p, int count, string join = BlankLineJoin) =>
         template.Replace("{question}", p.Question, StringComparison.Ordinal)
-            .Replace("{steps}", string.Join(StepJoin, p.Steps.Take(count)), StringComparison.Ordinal);
+            .Replace("{steps}", string.Join(join, p.Steps.Take(count)), StringComparison.Ordinal);
 
     /// <summary>The seed of completion <paramref name="j"/> from the prefix of <paramref name="step"/>+1 steps of line <paramref name="line"/>.</summary>
     public static ulong SeedOf(ulong seed, int line, int step, int j) => seed + (ulong)line * 1_000_003UL + (ulong)step * 1_009UL + (ulong)j;
@@ -54,7 +56,7 @@ internal sealed class McStepLabeler(ICompletionBackend completer, McLabelOptions
             var p = problems[pi];
             for (int i = 0; i < p.Steps.Length - 1; i++)
             {
-                string text = Prompt(options.Template, p, i + 1);
+                string text = Prompt(options.Template, p, i + 1, options.StepJoin);
                 for (int j = 0; j < options.K; j++)
                 {
                     prompts.Add(new TextPrompt
@@ -90,7 +92,7 @@ internal sealed class McStepLabeler(ICompletionBackend completer, McLabelOptions
         {
             var p = problems[pi];
             int last = p.Steps.Length - 1;
-            bool whole = Grader.GradeResponse(p.Gold, string.Join(StepJoin, p.Steps), options.Mode, cancellationToken: cancel).Equal;
+            bool whole = Grader.GradeResponse(p.Gold, string.Join(options.StepJoin, p.Steps), options.Mode, cancellationToken: cancel).Equal;
             var hard = new bool[p.Steps.Length];
             var soft = new double[p.Steps.Length];
             for (int i = 0; i < last; i++)
