@@ -153,7 +153,7 @@ internal static partial class LeakCheck
     /// </summary>
     public static string Paraphrase(string question)
     {
-        var sentences = SentencePattern().Matches(question).Select(m => m.Value.Trim()).Where(s => s.Length > 0).ToList();
+        var sentences = SentenceBreak().Split(question.Trim()).Where(s => s.Length > 0).ToList();
         string reordered = sentences.Count > 1 ? string.Join(" ", [sentences[^1], .. sentences[..^1]]) : question;
         return NumberPattern().Replace(reordered, m => (decimal.Parse(m.Value, CultureInfo.InvariantCulture) + 10).ToString(CultureInfo.InvariantCulture));
     }
@@ -187,8 +187,9 @@ internal static partial class LeakCheck
 
     private static TextSource Source(string path) => new() { Path = path, Format = TextFormat.Jsonl, Fields = ["question"] };
 
-    [GeneratedRegex(@"[^.?!]+[.?!]*")]
-    private static partial Regex SentencePattern();
+    // Between sentences: after . ? or ! and before whitespace (so "3.5" is not a break).
+    [GeneratedRegex(@"(?<=[.?!])\s+")]
+    private static partial Regex SentenceBreak();
 
     [GeneratedRegex(@"\d+(?:\.\d+)?")]
     private static partial Regex NumberPattern();
