@@ -31,6 +31,7 @@ public static class CliApp
             RmCommand.Create(),
             IntegrativeCommand.Create(),
             ExportCommand.Create(),
+            SelfTrainCommand.Create(),
         };
         OverviewHelpAction.Install(root);
         return root;

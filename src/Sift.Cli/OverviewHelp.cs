@@ -14,7 +14,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     [
         ("Run the whole loop", ["demo"]),
         ("Data", ["data", "tokenizer", "decontaminate", "synth", "select"]),
-        ("Train and select (Rho-1 SLM)", ["train", "score", "analyze"]),
+        ("Train and select (Rho-1 SLM), self-improve", ["train", "score", "analyze", "selftrain"]),
         ("Generate, verify, evaluate, serve", ["generate", "integrative", "rm", "eval", "bon", "grade", "serve"]),
         ("Measure and export", ["bench", "export"]),
     ];
@@ -30,6 +30,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
         ["tokenizer"] = "train byte-level BPE tokenizers (HF tokenizer.json); encode/decode text or JSONL files",
         ["train"] = $"train a Llama model from a YAML recipe ({string.Join(", ", Sift.Pipelines.Training.Objectives.ObjectiveRegistry.Names)} objectives); resumable",
         ["score"] = "per-token losses of a model: JSONL lines, or a packed corpus as SLM reference scores (--part i/n)",
+        ["selftrain"] = "self-improvement loop: sample, grade against gold, train DPO/KTO (Orca-Math) or SFT + repairs (SAFE), repeat; resumable",
         ["analyze"] = "token-loss dynamics across checkpoints (H->H, L->H, H->L, L->L) and what SLM selected",
         ["generate"] = "complete prompts with a KV cache, locally or through an OpenAI-compatible server",
         ["integrative"] = "Integrative Decoding: one answer decoded over k prompts that each hold an earlier sampled answer",

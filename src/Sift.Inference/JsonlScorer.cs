@@ -4,7 +4,6 @@ using System.Text.Json.Nodes;
 using Sift.Core;
 using Sift.Core.IO;
 using Sift.Core.Reporting;
-using Sift.Engine.Inference;
 using Sift.Engine.Ops;
 
 namespace Sift.Inference;
@@ -15,7 +14,7 @@ namespace Sift.Inference;
 /// the context are scored in consecutive windows of the context length (positions restart per window, as in
 /// training), so the first target of each later window is predicted from the previous window.
 /// </summary>
-public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress = null)
+public sealed class JsonlScorer(IDecoderModel model, IProgressReporter? progress = null)
 {
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
@@ -29,12 +28,11 @@ public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress =
         {
             throw new SiftException($"{input}: input file not found");
         }
-        var cfg = model.Model.Config;
-        int ctx = cfg.MaxPositionEmbeddings;
+        int ctx = model.ContextLength;
         long totalLines = File.ReadLines(input).LongCount(l => !string.IsNullOrWhiteSpace(l));
         long lines = 0, scored = 0;
-        using var session = new InferenceSession(model.Model, 1, ctx, model.Compute);
-        var last = new float[cfg.VocabSize];
+        using var session = model.OpenSession(1, ctx);
+        var last = new float[model.VocabSize];
         AtomicFile.Write(output, stream =>
         {
             using var w = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
@@ -52,18 +50,16 @@ public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress =
                 var losses = new float[Math.Max(0, tokens.Length - 1)];
                 for (int start = 0; start < tokens.Length - 1; start += ctx)
                 {
-                    // Window covers inputs [start, start+ctx) and targets up to start+ctx.
-                    int len = Math.Min(ctx, tokens.Length - start);
-                    var windowLosses = new float[len];
+                    // Window covers inputs [start, start+ctx); its last row predicts the next window's first token.
+                    int len = Math.Min(ctx, tokens.Length - start), at = start;
                     session.Reset(0);
-                    session.Prefill(0, tokens.AsSpan(start, len), last, windowLosses);
-                    int inner = Math.Min(len - 1, losses.Length - start);
-                    Array.Copy(windowLosses, 0, losses, start, Math.Max(0, inner));
-                    int boundary = start + len - 1;
-                    if (boundary < losses.Length)
+                    session.Prefill(0, tokens.AsSpan(start, len), last, (j, row) =>
                     {
-                        losses[boundary] = RowLogSoftmax.Loss(last, tokens[boundary + 1]);
-                    }
+                        if (at + j < losses.Length)
+                        {
+                            losses[at + j] = RowLogSoftmax.Loss(row, tokens[at + j + 1]);
+                        }
+                    });
                 }
                 obj["tokens"] = new JsonArray(tokens.Select(t => (JsonNode)t).ToArray());
                 obj["losses"] = new JsonArray(losses.Select(l => (JsonNode)MathF.Round(l, 6)).ToArray());
@@ -92,7 +88,7 @@ public sealed class JsonlScorer(LoadedModel model, IProgressReporter? progress =
 
     private int[] Tokens(string file, int lineNo, JsonObject obj)
     {
-        int vocab = model.Model.Config.VocabSize;
+        int vocab = model.VocabSize;
         if (obj["tokens"] is JsonArray arr)
         {
             var t = new int[arr.Count];

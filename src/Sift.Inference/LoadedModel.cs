@@ -1,6 +1,7 @@
 using Sift.Core;
 using Sift.Engine;
 using Sift.Engine.Checkpoint;
+using Sift.Engine.Inference;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Text;
@@ -8,7 +9,7 @@ using Sift.Text;
 namespace Sift.Inference;
 
 /// <summary>A model folder loaded for inference: weights, optional tokenizer, and the compute to run on.</summary>
-public sealed class LoadedModel : IDisposable
+public sealed class LoadedModel : IDecoderModel
 {
     private LoadedModel(string dir, LlamaModel model, ITokenizer? tokenizer, Compute compute)
     {
@@ -29,6 +30,34 @@ public sealed class LoadedModel : IDisposable
 
     /// <summary>Kernels to use.</summary>
     public Compute Compute { get; }
+
+    /// <inheritdoc />
+    public string Source => Directory;
+
+    /// <inheritdoc />
+    public int VocabSize => Model.Config.VocabSize;
+
+    /// <inheritdoc />
+    public long ParameterCount => Model.Config.ParameterCount;
+
+    /// <inheritdoc />
+    public int ContextLength => Model.Config.MaxPositionEmbeddings;
+
+    /// <inheritdoc />
+    public (string Template, string Source)? ChatTemplate =>
+        Tokenizer is HfTokenizer { ChatTemplate: { Length: > 0 } t } ? (t, "the model's chat_template (tokenizer_config.json)") : null;
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<int> StopIds => _stopIds ??= GenerationConfig.StopIds(Directory, EosId, Model.Config.VocabSize);
+
+    private IReadOnlyCollection<int>? _stopIds;
+
+    /// <inheritdoc />
+    public IDecodeSession OpenSession(int maxSequences, int maxLength)
+    {
+        Model.Config.RequireCausalLm("generation");
+        return new InferenceSession(Model, maxSequences, maxLength, Compute, maxRows: Math.Max(maxSequences, 128));
+    }
 
     /// <summary>The tokenizer, or a clear error saying that text needs one.</summary>
     public ITokenizer RequireTokenizer(string what) => Tokenizer

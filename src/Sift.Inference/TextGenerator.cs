@@ -42,7 +42,7 @@ public sealed record TextCompletion(string Text, int[] Tokens, float[] Logprobs,
 /// Generation over text: encodes prompts (adding BOS when the model has one), runs the batched generator,
 /// stops at EOS or any stop string, and decodes. Shared by `sift generate`, evaluation and the server.
 /// </summary>
-public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
+public sealed class TextGenerator(IDecoderModel model, int maxBatch = 8)
 {
     /// <summary>Finish reason of a <see cref="TextPrompt.FitToContext"/> prompt that does not fit the context.</summary>
     public const string PromptTooLong = "prompt_too_long";
@@ -76,7 +76,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             {
                 throw new SiftException($"prompt {i}: the prompt is empty");
             }
-            int vocab = model.Model.Config.VocabSize;
+            int vocab = model.VocabSize;
             for (int j = 0; j < encoded[i].Length; j++)
             {
                 if ((uint)encoded[i][j] >= (uint)vocab)
@@ -84,7 +84,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
                     throw new SiftException($"prompt {i}: token id {encoded[i][j]} at tokens[{j}] is outside the model's vocabulary (0..{vocab - 1})");
                 }
             }
-            int context = model.Model.Config.MaxPositionEmbeddings;
+            int context = model.ContextLength;
             int maxTokens = p.MaxTokens;
             if (p.FitToContext && encoded[i].Length + maxTokens > context)
             {
@@ -98,11 +98,11 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
             }
             if (encoded[i].Length + maxTokens > context)
             {
-                throw new SiftException($"prompt {i}: {encoded[i].Length} prompt tokens + {p.MaxTokens} max tokens exceed the model's context of {context} (max_position_embeddings); lower --max-tokens or shorten the prompt");
+                throw new SiftException($"prompt {i}: {encoded[i].Length} prompt tokens + {p.MaxTokens} max tokens exceed the model's context of {context}; lower --max-tokens or shorten the prompt");
             }
             if (p.Stop.Count > 0 && tok is null)
             {
-                throw new SiftException($"prompt {i}: stop strings need a tokenizer (the model folder has no tokenizer.json)");
+                throw new SiftException($"prompt {i}: stop strings need a tokenizer ({model.Source} has none)");
             }
             requests.Add(new GenerationRequest(encoded[i], maxTokens, p.Sampling, p.Seed, stopTokens));
             requestPrompt.Add(i);
@@ -111,8 +111,7 @@ public sealed class TextGenerator(LoadedModel model, int maxBatch = 8)
         {
             return results;
         }
-        int maxLen = model.Model.Config.MaxPositionEmbeddings;
-        using var gen = new Generator(model.Model, model.Compute, Math.Max(1, Math.Min(maxBatch, requests.Count)), maxLen);
+        using var gen = new Generator(model.OpenSession(Math.Max(1, Math.Min(maxBatch, requests.Count)), model.ContextLength), ownsSession: true);
         // Stop strings: decode the tail after each token and stop as soon as one appears.
         bool ShouldStop(int k, List<int> generated)
         {

@@ -73,16 +73,16 @@ public sealed class SiftServer : IAsyncDisposable
     }
 
     /// <summary>Starts serving an already loaded model.</summary>
-    public static async Task<SiftServer> StartAsync(LoadedModel model, ServeOptions options, bool ownsModel = false)
+    public static async Task<SiftServer> StartAsync(IDecoderModel model, ServeOptions options, bool ownsModel = false)
     {
         options.Validate();
         var log = options.Log ?? (s => Console.Error.WriteLine("sift serve: " + s));
-        int maxLen = options.MaxModelLen ?? model.Model.Config.MaxPositionEmbeddings;
-        if (maxLen > model.Model.Config.MaxPositionEmbeddings)
+        int maxLen = options.MaxModelLen ?? model.ContextLength;
+        if (maxLen > model.ContextLength)
         {
-            throw new SiftException($"--max-model-len {maxLen} exceeds the model's max_position_embeddings {model.Model.Config.MaxPositionEmbeddings}");
+            throw new SiftException($"--max-model-len {maxLen} exceeds the model's context length {model.ContextLength}");
         }
-        string name = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.Directory)));
+        string name = options.ServedModelName ?? Path.GetFileName(Path.TrimEndingDirectorySeparator(Path.GetFullPath(model.Source)));
         var chat = ChatPrompt.For(model, log);
         var engine = new BatchEngine(model, options.MaxBatch, options.MaxQueue, maxLen);
         var state = new ServedModelState(model, engine, chat, name, options);
@@ -119,7 +119,7 @@ public sealed class SiftServer : IAsyncDisposable
             w.WriteString("object", "model");
             w.WriteNumber("created", state.Created);
             w.WriteString("owned_by", "sift");
-            w.WriteString("root", Path.GetFullPath(model.Directory));
+            w.WriteString("root", Path.GetFullPath(model.Source));
             w.WriteNumber("max_model_len", maxLen);
             w.WriteEndObject();
             w.WriteEndArray();
@@ -148,8 +148,8 @@ public sealed class SiftServer : IAsyncDisposable
         server.Port = new Uri(address).Port;
         string host = options.BindAddress().Equals(IPAddress.Any) || options.BindAddress().Equals(IPAddress.IPv6Any) ? "127.0.0.1" : options.Host;
         server.BaseUrl = new Uri($"http://{(host.Contains(':') ? $"[{host}]" : host)}:{server.Port}/v1/");
-        log($"serving '{name}' ({model.Model.Config.ParameterCount:N0} parameters, context {maxLen}, batch {options.MaxBatch}, queue {options.MaxQueue}) at {server.BaseUrl}");
-        log(chat is null ? "no tokenizer.json: prompts must be token ids; chat is off" : $"chat uses {chat.Description}");
+        log($"serving '{name}' ({model.ParameterCount:N0} parameters, context {maxLen}, batch {options.MaxBatch}, queue {options.MaxQueue}) at {server.BaseUrl}");
+        log(chat is null ? "no tokenizer: prompts must be token ids; chat is off" : $"chat uses {chat.Description}");
         if (options.ApiKey is null && !options.BindAddress().Equals(IPAddress.Loopback) && !options.BindAddress().Equals(IPAddress.IPv6Loopback))
         {
             log("warning: listening beyond loopback without an API key (set --api-key-env)");

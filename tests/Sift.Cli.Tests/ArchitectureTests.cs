@@ -22,7 +22,7 @@ public sealed class ArchitectureTests
         ["Sift.Data"] = ["Sift.Core", "Sift.Text"],
         ["Sift.Eval"] = ["Sift.Core", "Sift.Grading", "Sift.Sandbox", "Sift.Data", "Sift.Hub"],
         ["Sift.Inference"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote"],
-        ["Sift.Rewards"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote", "Sift.Inference", "Sift.Grading", "Sift.Eval"],
+        ["Sift.Rewards"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote", "Sift.Inference", "Sift.Grading", "Sift.Eval", "Sift.Data"],
         ["Sift.Pipelines"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Data", "Sift.Grading", "Sift.Eval", "Sift.Sandbox", "Sift.Synth", "Sift.Inference", "Sift.Curation"],
         ["Sift.Serving"] = ["Sift.Core", "Sift.Inference", "Sift.Remote"],
         ["Sift.Bench"] = ["Sift.Inference", "Sift.Serving", "Sift.Rewards"],

@@ -61,7 +61,7 @@ public sealed class EvalCliTests
         Assert.Equal((100, 90.0, 93.0, 94.0), ((int)m["num_samples"]!, (double)m["accuracy"]!, (double)m["maj@8"]!, (double)m["rm@8"]!));
     }
 
-    private static string TinyModel(string dir)
+    internal static string TinyModel(string dir)
     {
         string path = Path.Combine(dir, "model");
         Directory.CreateDirectory(path);

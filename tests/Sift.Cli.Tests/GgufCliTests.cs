@@ -7,7 +7,7 @@ using static Sift.Cli.Tests.CliRunner;
 
 namespace Sift.Cli.Tests;
 
-/// <summary>`sift export gguf` and `--backend llamacpp` on generate and score, against the local engine.</summary>
+/// <summary>`sift export gguf` and `--backend llamacpp` on generate and score (--input and --data), against the local engine.</summary>
 [Collection("console")]
 public sealed class GgufCliTests
 {
@@ -78,6 +78,19 @@ public sealed class GgufCliTests
             Assert.Equal(la.Length, lb.Length);
             Assert.All(la.Zip(lb), p => Assert.True(MathF.Abs(p.First - p.Second) < 1e-3f, $"{p.First} vs {p.Second}"));
         }
+
+        // Corpus scoring (--data, the reference scores of `train.objective: slm`): the same windows and losses.
+        string corpus = Path.Combine(dir, "corpus.jsonl");
+        File.WriteAllLines(corpus, Enumerable.Range(0, 12).Select(i => new JsonObject { ["text"] = $"What is {i} + {i + 1}? The answer is {2 * i + 1}. What is {i} + {i}?" }.ToJsonString()));
+        Assert.Equal(0, Run("data", "pack", "-i", corpus, "-o", Path.Combine(dir, "data"), "--tokenizer", model).Code);
+        var d1 = Run("score", "-m", model, "--data", Path.Combine(dir, "data"), "-o", Path.Combine(dir, "sa"), "--seq-len", "32", "--dtype", "float32", "--json");
+        var d2 = Run("score", "-m", gguf, "--backend", "llamacpp", "--data", Path.Combine(dir, "data"), "-o", Path.Combine(dir, "sb"), "--seq-len", "32", "--dtype", "float32", "--json");
+        Assert.True(d1.Code == 0, d1.Err);
+        Assert.True(d2.Code == 0, d2.Err);
+        Assert.Equal((long)JsonNode.Parse(d1.Out)!["tokens_scored"]!, (long)JsonNode.Parse(d2.Out)!["tokens_scored"]!);
+        double ma = Sift.Pipelines.Selective.ScoresManifest.TryLoad(Path.Combine(dir, "sa"))!.MeanLoss;
+        double mb = Sift.Pipelines.Selective.ScoresManifest.TryLoad(Path.Combine(dir, "sb"))!.MeanLoss;
+        Assert.Equal(ma, mb, 4);
 
         var bad = Run("generate", "-m", model, "--backend", "llamacpp", "-p", "x");
         Assert.NotEqual(0, bad.Code);

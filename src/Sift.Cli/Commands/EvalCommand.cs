@@ -99,7 +99,7 @@ public static class EvalCommand
             var builder = new PromptBuilder(def, kind, pr.GetValue(fewShot), ChatTemplate.Get(pr.GetValue(chatTemplate)!));
             float t = pr.GetValue(temperature);
             using ICompletionBackend backend = gguf is not null
-                ? Sift.LlamaCpp.Backend.LlamaCppCompletionBackend.Open(gguf, pr.GetValue(threads))
+                ? new LocalCompletionBackend(Sift.LlamaCpp.Backend.LlamaCppModel.Open(gguf, pr.GetValue(threads)), pr.GetValue(batch), ownsModel: true)
                 : md is not null
                 ? OpenBackend(md.Path, pr.GetValue(threads), pr.GetValue(batch), WeightsOption.Get(pr, weights))
                 : new OpenAiCompletionBackend(remote.Create(pr), ownsEndpoint: true);

@@ -74,8 +74,8 @@ public static class GenerateCommand
             TextCompletion[] results;
             if (BackendOption.GgufPath(pr, backend, model) is { } gguf)
             {
-                using var cpp = Sift.LlamaCpp.Backend.LlamaCppCompletionBackend.Open(gguf, pr.GetValue(threads));
-                results = cpp.CompleteAsync(prompts, cancel: CommandRunner.CtrlC()).GetAwaiter().GetResult();
+                using var cpp = Sift.LlamaCpp.Backend.LlamaCppModel.Open(gguf, pr.GetValue(threads));
+                results = new TextGenerator(cpp, pr.GetValue(batch)).Complete(prompts, cancel: CommandRunner.CtrlC());
             }
             else if (hub.Model(pr, model, quiet: pr.GetValue(json)) is { } modelDir)
             {

@@ -62,29 +62,37 @@ public static class ScoreCommand
             }
             bool asJson = pr.GetValue(json);
             IProgressReporter progress = asJson ? NullProgress.Instance : new ConsoleProgress();
-            if (BackendOption.GgufPath(pr, backend, model) is { } gguf)
+            string? gguf = BackendOption.GgufPath(pr, backend, model);
+            var modelOpt = gguf is null ? hub.Model(pr, model, quiet: asJson) : null;
+            if (gguf is null && (modelOpt is null) == !remote.Given(pr))
             {
-                if (inFile is null)
-                {
-                    throw new SiftException("--backend llamacpp scores --input JSONL; corpus scoring (--data) runs on the local engine or an --endpoint");
-                }
-                var watch = System.Diagnostics.Stopwatch.StartNew();
-                string outFile = Path.GetFullPath(pr.GetRequiredValue(output));
-                using var cpp = Sift.LlamaCpp.Backend.LlamaCppModel.Open(gguf, pr.GetValue(threads));
-                var cppScorer = new Sift.LlamaCpp.Backend.LlamaCppJsonlScorer(cpp, progress) { AddBos = !pr.GetValue(noBos) };
-                var (cl, ct) = ParquetInput.AsJsonl(inFile.FullName, outFile, ["text", "tokens"], jsonl => cppScorer.Run(jsonl, outFile, CommandRunner.CtrlC()));
-                Report(asJson, new JsonObject { ["lines"] = cl, ["tokens_scored"] = ct, ["seconds"] = Math.Round(watch.Elapsed.TotalSeconds, 3), ["output"] = outFile },
-                    $"scored {cl} lines, {ct:N0} tokens in {watch.Elapsed.TotalSeconds:0.0}s -> {outFile}");
-                return 0;
-            }
-            var modelOpt = hub.Model(pr, model, quiet: asJson);
-            if ((modelOpt is null) == !remote.Given(pr))
-            {
-                throw new SiftException("give exactly one of --model (a local model folder) and --endpoint (an OpenAI-compatible server)");
+                throw new SiftException("give exactly one of --model (a local model folder, or a GGUF file with --backend llamacpp) and --endpoint (an OpenAI-compatible server)");
             }
             string outPath = Path.GetFullPath(pr.GetRequiredValue(output));
             var sw = System.Diagnostics.Stopwatch.StartNew();
             var (i, n) = ParsePart(pr.GetValue(part)!);
+            var cancel = CommandRunner.CtrlC();
+            int ScoreJsonl(IDecoderModel m)
+            {
+                var scorer = new JsonlScorer(m, progress) { AddBos = !pr.GetValue(noBos) };
+                var (lines, tokens) = ParquetInput.AsJsonl(inFile!.FullName, outPath, ["text", "tokens"], jsonl => scorer.Run(jsonl, outPath, cancel));
+                Report(asJson, new JsonObject { ["lines"] = lines, ["tokens_scored"] = tokens, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3), ["output"] = outPath },
+                    $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
+                return 0;
+            }
+            if (gguf is not null)
+            {
+                using var cpp = Sift.LlamaCpp.Backend.LlamaCppModel.Open(gguf, pr.GetValue(threads));
+                if (inFile is not null)
+                {
+                    return ScoreJsonl(cpp);
+                }
+                using var windows = new DecoderWindowScorer(cpp);
+                var cr = new CorpusScorer(windows, progress).Run(dataDir!.FullName, outPath,
+                    new CorpusScoreOptions(pr.GetValue(seqLen), windows.PreferredBatch, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument)), cancel);
+                ReportCorpus(asJson, cr, outPath, i, n, null);
+                return 0;
+            }
             if (modelOpt is null)
             {
                 if (inFile is not null)
@@ -94,7 +102,7 @@ public static class ScoreCommand
                 using var endpoint = remote.Create(pr);
                 using var scorer = RemoteWindowScorer.ConnectAsync(endpoint, pr.GetValue(batch) ?? 4 * pr.GetValue(remote.Concurrency)).GetAwaiter().GetResult();
                 var rr = new CorpusScorer(scorer, progress).Run(dataDir!.FullName, outPath,
-                    new CorpusScoreOptions(pr.GetValue(seqLen), scorer.PreferredBatch, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument)), CommandRunner.CtrlC());
+                    new CorpusScoreOptions(pr.GetValue(seqLen), scorer.PreferredBatch, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument)), cancel);
                 ReportCorpus(asJson, rr, outPath, i, n, endpoint.Retries);
                 return 0;
             }
@@ -102,14 +110,10 @@ public static class ScoreCommand
             using var lm = LoadedModel.Open(modelDir, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights));
             if (inFile is not null)
             {
-                var scorer = new JsonlScorer(lm, progress) { AddBos = !pr.GetValue(noBos) };
-                var (lines, tokens) = ParquetInput.AsJsonl(inFile.FullName, outPath, ["text", "tokens"], jsonl => scorer.Run(jsonl, outPath, CommandRunner.CtrlC()));
-                Report(asJson, new JsonObject { ["lines"] = lines, ["tokens_scored"] = tokens, ["seconds"] = Math.Round(sw.Elapsed.TotalSeconds, 3), ["output"] = outPath },
-                    $"scored {lines} lines, {tokens:N0} tokens in {sw.Elapsed.TotalSeconds:0.0}s -> {outPath}");
-                return 0;
+                return ScoreJsonl(lm);
             }
             var opts = new CorpusScoreOptions(pr.GetValue(seqLen), pr.GetValue(batch) ?? 8, DType(pr.GetValue(dtype), pr.GetValue(perDocument)), i, n, pr.GetValue(perDocument));
-            var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, progress).Run(dataDir!.FullName, outPath, opts, CommandRunner.CtrlC());
+            var r = new CorpusScorer(lm.Model, lm.Compute, modelDir, progress).Run(dataDir!.FullName, outPath, opts, cancel);
             ReportCorpus(asJson, r, outPath, i, n, null);
             return 0;
         }));

@@ -1,5 +1,7 @@
 using System.CommandLine;
 using Sift.Core;
+using Sift.Inference;
+using Sift.LlamaCpp.Backend;
 using Sift.Remote;
 using Sift.Serving;
 
@@ -11,7 +13,7 @@ public static class ServeCommand
     /// <summary>Creates the command.</summary>
     public static Command Create()
     {
-        var model = new Option<string?>("--model", "-m") { Description = "Model folder (config.json + safetensors [+ tokenizer.json]) or Hub id org/name[@revision]", Required = true };
+        var model = new Option<string?>("--model", "-m") { Description = "Model folder (config.json + safetensors [+ tokenizer.json]) or Hub id org/name[@revision]; a GGUF file with --backend llamacpp", Required = true };
         var hub = new HubCliOptions();
         var host = new Option<string>("--host") { Description = "Address to bind (loopback by default; 0.0.0.0 for all interfaces)", DefaultValueFactory = _ => "127.0.0.1" };
         var port = new Option<int>("--port") { Description = "Port", DefaultValueFactory = _ => 8000 };
@@ -23,26 +25,29 @@ public static class ServeCommand
         var maxLogprobs = new Option<int>("--max-logprobs") { Description = "Most alternatives per position a request may ask for", DefaultValueFactory = _ => 20 };
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Environment.ProcessorCount };
         var weights = WeightsOption.Create();
+        var backend = BackendOption.Create();
         var shutdown = new Option<double>("--shutdown-timeout") { Description = "Seconds a graceful stop (Ctrl-C, SIGTERM) waits for requests in flight", DefaultValueFactory = _ => 30 };
         var cmd = new Command("serve", """
             Serve a model over HTTP with the OpenAI API (any OpenAI client, vLLM-style extras):
               GET /v1/models, POST /v1/completions (text or token-id prompts, echo + logprobs, stream),
               POST /v1/chat/completions (the model's chat template, stream, logprobs), GET /health, GET /metrics.
             Requests from many clients are batched into the engine; a full queue answers 429.
+            --backend llamacpp serves a GGUF file on llama.cpp with the same API, batching and sampling.
             """)
         {
-            model, host, port, keyEnv, name, maxBatch, queue, maxLen, maxLogprobs, threads, shutdown, weights,
+            model, host, port, keyEnv, name, maxBatch, queue, maxLen, maxLogprobs, threads, shutdown, weights, backend,
         };
         hub.AddTo(cmd);
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
-            var resolved = hub.Model(pr, model)!;
+            string? gguf = BackendOption.GgufPath(pr, backend, model);
+            var resolved = gguf is null ? hub.Model(pr, model)! : null;
             var options = new ServeOptions
             {
                 Host = pr.GetValue(host)!,
                 Port = pr.GetValue(port),
                 ApiKey = RemoteOptions.ApiKeyFromEnvironment(pr.GetValue(keyEnv)),
-                ServedModelName = pr.GetValue(name) ?? resolved.Repo?.Id,
+                ServedModelName = pr.GetValue(name) ?? resolved?.Repo?.Id,
                 MaxBatch = pr.GetValue(maxBatch),
                 MaxQueue = pr.GetValue(queue),
                 MaxModelLen = pr.GetValue(maxLen),
@@ -50,20 +55,33 @@ public static class ServeCommand
                 ShutdownTimeout = TimeSpan.FromSeconds(pr.GetValue(shutdown)),
                 HandleSignals = true,
             }.Validate();
-            RunServer(resolved.Path, options, pr.GetValue(threads), WeightsOption.Get(pr, weights)).GetAwaiter().GetResult();
+            if (pr.GetValue(threads) < 1)
+            {
+                throw new SiftException($"--threads must be ≥ 1, got {pr.GetValue(threads)}");
+            }
+            RunServer(gguf is not null
+                ? LlamaCppModel.Open(gguf, pr.GetValue(threads), options.MaxModelLen ?? 0)
+                : LoadedModel.Open(resolved!.Path, pr.GetValue(threads), weights: WeightsOption.Get(pr, weights)), options).GetAwaiter().GetResult();
             return 0;
         }));
         cmd.Add(ServeBenchCommand.Create());
         return cmd;
     }
 
-    private static async Task RunServer(string modelDir, ServeOptions options, int threads, Sift.Engine.Model.WeightFormat weights)
+    // Serves a loaded model (a model folder on Sift's engine, or a GGUF file on llama.cpp) and disposes it at the end.
+    private static async Task RunServer(IDecoderModel model, ServeOptions options)
     {
-        if (threads < 1)
+        SiftServer server;
+        try
         {
-            throw new SiftException($"--threads must be ≥ 1, got {threads}");
+            server = await SiftServer.StartAsync(model, options, ownsModel: true).ConfigureAwait(false);
         }
-        await using var server = await SiftServer.StartAsync(modelDir, options, threads, weights: weights).ConfigureAwait(false);
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+        await using var _ = server;
         Console.Error.WriteLine("sift serve: Ctrl-C (or SIGTERM) stops after the requests in flight finish");
         await server.WaitForShutdownAsync().ConfigureAwait(false);
         Console.Error.WriteLine("sift serve: stopping");

@@ -11,7 +11,7 @@ internal sealed record MaskedSequence(int[] Tokens, byte[] Mask)
     {
         get
         {
-            int i = Array.IndexOf(Mask, (byte)1);
+            int i = Mask.AsSpan().IndexOfAnyExcept((byte)0);
             return i < 0 ? Tokens.Length : i;
         }
     }
@@ -24,10 +24,26 @@ internal sealed record MaskedSequence(int[] Tokens, byte[] Mask)
             int n = 0;
             for (int i = 1; i < Mask.Length; i++)
             {
-                n += Mask[i];
+                n += Mask[i] != 0 ? 1 : 0;
             }
             return n;
         }
+    }
+
+    /// <summary>
+    /// A reward-model input as a document: the scorer's tokens plus one <paramref name="filler"/> token (so the last read
+    /// row, often the final step tag, is an input with a target), and the label code of read row r at mask[r + 1]. The
+    /// filler is after every read row, so causal attention keeps it out of every labelled logit.
+    /// </summary>
+    public static MaskedSequence FromLabelled(LabelledPrompt p, int filler)
+    {
+        int[] tokens = [.. p.Tokens, filler];
+        var mask = new byte[tokens.Length];
+        for (int k = 0; k < p.Rows.Length; k++)
+        {
+            mask[p.Rows[k] + 1] = p.Labels[k] ? StepLabelCodes.Positive : StepLabelCodes.Negative;
+        }
+        return new MaskedSequence(tokens, mask);
     }
 
     /// <summary>Prompt + completion with a 0…0 1…1 mask.</summary>

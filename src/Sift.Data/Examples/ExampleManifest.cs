@@ -65,6 +65,18 @@ public sealed class ExampleManifest
     /// <summary>KTO: examples labelled undesirable.</summary>
     public long Undesirable { get; set; }
 
+    /// <summary>prm/orm: read positions labelled positive.</summary>
+    public long PositiveLabels { get; set; }
+
+    /// <summary>prm/orm: read positions labelled negative.</summary>
+    public long NegativeLabels { get; set; }
+
+    /// <summary>prm/orm: the reward-model format whose prompts were packed (rm score --format).</summary>
+    public string? RmFormat { get; set; }
+
+    /// <summary>prm/orm: the positive and negative label token ids (the targets at read positions).</summary>
+    public List<int>? LabelIds { get; set; }
+
     /// <summary>True when BOS was put before plain-text prompts.</summary>
     public bool Bos { get; set; }
 
@@ -92,7 +104,7 @@ public sealed class ExampleManifest
         string path = Path.Combine(folder, FileName);
         if (!File.Exists(path))
         {
-            throw new SiftException($"{folder}: not an example dataset (no {FileName}); make one with `sift data pack --format sft|pairs|kto`");
+            throw new SiftException($"{folder}: not an example dataset (no {FileName}); make one with `sift data pack --format sft|pairs|kto|prm|orm`");
         }
         ExampleManifest? m;
         try
@@ -107,7 +119,10 @@ public sealed class ExampleManifest
         {
             throw new SiftException($"{path}: expected format \"{FormatName}\" version 1");
         }
-        _ = m.ParsedKind;
+        if (m.ParsedKind.IsStepLabelled() && m.LabelIds is not { Count: 2 })
+        {
+            throw new SiftException($"{path}: a {m.Kind} dataset needs \"label_ids\": [positive, negative]");
+        }
         return m;
     }
 }

@@ -22,6 +22,9 @@ public sealed record ExamplePackOptions
     /// <summary>Chat template renderer for chat-format fields (null: chat lines are an error).</summary>
     public IChatEncoder? Chat { get; init; }
 
+    /// <summary>prm and orm: the reward-model encoder that reads each line and builds the scorer's prompt (required for them).</summary>
+    public ILabelledLineEncoder? Labelled { get; init; }
+
     /// <summary>Maximum tokens per shard.</summary>
     public long MaxShardTokens { get; init; } = 64L << 20;
 
@@ -61,6 +64,17 @@ public sealed class ExamplePacker
         {
             throw new SiftException($"max_length {options.MaxLength}: a document needs at least 2 tokens (one target)");
         }
+        if (options.Kind.IsStepLabelled())
+        {
+            if (options.Labelled is null)
+            {
+                throw new SiftException($"--format {options.Kind.Name()}: needs a reward-model format (--rm-format) to build the scorer's prompts");
+            }
+            if (options.Truncation != Truncation.KeepStart)
+            {
+                throw new SiftException($"--format {options.Kind.Name()}: only keep_start truncation (the scorer keeps the start of a long prompt and drops the steps past it)");
+            }
+        }
         _tokenizer = tokenizer;
         _o = options;
         bool bos = options.AddBos ?? tokenizer is HfTokenizer { AddsBos: true };
@@ -89,6 +103,8 @@ public sealed class ExamplePacker
             Truncation = _o.Truncation == Truncation.KeepStart ? "keep_start" : "keep_end",
             Bos = Bos,
             Sources = files.Select(Path.GetFullPath).ToList(),
+            RmFormat = _o.Kind.IsStepLabelled() ? _o.Labelled!.Format : null,
+            LabelIds = _o.Kind.IsStepLabelled() ? [_o.Labelled!.PositiveId, _o.Labelled.NegativeId] : null,
         };
         var dtype = TokenDTypes.ForVocab(_tokenizer.VocabSize);
         string maskTemp = Path.Combine(outputFolder, ".mask.tmp");
@@ -97,11 +113,12 @@ public sealed class ExamplePacker
         using (var mask = new FileStream(maskTemp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 20))
         {
             var sink = new Sink(writer, mask, manifest, records, _o);
+            int filler = _tokenizer.EosId ?? _o.Labelled?.PositiveId ?? 0;
             long lines = 0, bytesRead = 0;
             foreach (var batch in Batches(files, b => bytesRead += b))
             {
                 cancel.ThrowIfCancellationRequested();
-                foreach (var (line, seqs) in EncodeBatch(batch, cancel))
+                foreach (var (line, seqs) in EncodeBatch(batch, filler, cancel))
                 {
                     sink.Add(line, seqs);
                 }
@@ -142,7 +159,7 @@ public sealed class ExamplePacker
     {
         private (MaskedSequence Seq, bool Label, string Where)? _pending, _first;
 
-        public void Add(ExampleLine line, MaskedSequence[] seqs)
+        public void Add(ExampleLine? line, MaskedSequence[] seqs)
         {
             var cut = seqs.Select(s => s.Truncate(o.MaxLength, o.Truncation)).ToArray();
             if (cut.Any(s => s.TrainedTargets == 0))
@@ -154,13 +171,17 @@ public sealed class ExamplePacker
             if (o.Kind != ExampleKind.Kto)
             {
                 records.Add(new ExampleRecord(writer.DocumentCount, cut.Length, -1));
+                if (o.Kind.IsStepLabelled())
+                {
+                    CountLabels(cut[0].Mask);
+                }
                 foreach (var s in cut)
                 {
                     Write(s);
                 }
                 return;
             }
-            var current = (seqs[0], line.Label!.Value, line.Where);
+            var current = (seqs[0], line!.Label!.Value, line.Where);
             _first ??= current;
             if (_pending is { } p)
             {
@@ -204,6 +225,15 @@ public sealed class ExamplePacker
             Write(kl.Truncate(o.MaxLength, o.Truncation));
         }
 
+        private void CountLabels(byte[] mask)
+        {
+            foreach (byte b in mask)
+            {
+                m.PositiveLabels += b == StepLabelCodes.Positive ? 1 : 0;
+                m.NegativeLabels += b == StepLabelCodes.Negative ? 1 : 0;
+            }
+        }
+
         private void Write(MaskedSequence s)
         {
             writer.AddDocument(s.Tokens);
@@ -243,14 +273,19 @@ public sealed class ExamplePacker
         }
     }
 
-    private (ExampleLine, MaskedSequence[])[] EncodeBatch(List<(string Where, string Json)> batch, CancellationToken cancel)
+    private (ExampleLine?, MaskedSequence[])[] EncodeBatch(List<(string Where, string Json)> batch, int filler, CancellationToken cancel)
     {
-        var results = new (ExampleLine, MaskedSequence[])[batch.Count];
+        var results = new (ExampleLine?, MaskedSequence[])[batch.Count];
         var errors = new Exception?[batch.Count];
         Parallel.For(0, batch.Count, new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, _o.Threads), CancellationToken = cancel }, i =>
         {
             try
             {
+                if (_o.Kind.IsStepLabelled())
+                {
+                    results[i] = (null, [MaskedSequence.FromLabelled(Checked(_o.Labelled!.Encode(batch[i].Json, batch[i].Where), batch[i].Where), filler)]);
+                    return;
+                }
                 var line = ExampleLine.Parse(batch[i].Json, batch[i].Where, _o.Kind);
                 results[i] = (line, _encoder.Encode(line, _o.Kind));
             }
@@ -268,6 +303,28 @@ public sealed class ExamplePacker
             }
         }
         return results;
+    }
+
+    // The encoder is outside this assembly: hold it to its contract, so the mask can never be misplaced.
+    private LabelledPrompt Checked(LabelledPrompt p, string where)
+    {
+        if (p.Rows.Length != p.Labels.Length || p.Rows.Length == 0)
+        {
+            throw new SiftException($"{where}: {p.Rows.Length} read positions for {p.Labels.Length} labels (expected the same number, at least one)");
+        }
+        for (int k = 0; k < p.Rows.Length; k++)
+        {
+            if (p.Rows[k] < 0 || p.Rows[k] >= p.Tokens.Length || (k > 0 && p.Rows[k] <= p.Rows[k - 1]))
+            {
+                throw new SiftException($"{where}: read positions [{string.Join(", ", p.Rows)}] are not ascending positions below {p.Tokens.Length}");
+            }
+        }
+        int vocab = _tokenizer.VocabSize;
+        if (p.Tokens.Any(id => (uint)id >= (uint)vocab))
+        {
+            throw new SiftException($"{where}: the prompt has a token id outside the vocabulary 0 .. {vocab - 1}");
+        }
+        return p;
     }
 
     private void Prepare(string folder)

@@ -45,6 +45,8 @@ public ref struct ExampleBatchSpans
 /// those of the document run alone. Pairs put chosen and rejected in adjacent rows of the same micro-batch; KTO puts
 /// each example's KL document in the matching auxiliary row. With packing (sft only) a row holds as many whole
 /// documents as fit, each with positions restarting at 0 (the engine keeps attention inside each document).
+/// prm and orm rows target the label id (positive or negative, from the mask's label code) at each read position and
+/// nothing else, so the next-token loss there is the label token's cross-entropy.
 /// Each epoch visits every example of the split once in a seeded Fisher–Yates order; the cursor restores exactly.
 /// </summary>
 public sealed class ExampleSampler
@@ -58,6 +60,7 @@ public sealed class ExampleSampler
     private readonly int[] _tokens;
     private readonly byte[] _mask;
     private readonly int _pad;
+    private readonly int _positiveId, _negativeId;
     private long _epoch, _position;
 
     /// <summary>Creates a sampler over <paramref name="set"/> for rows of <paramref name="seqLen"/> positions.</summary>
@@ -86,6 +89,10 @@ public sealed class ExampleSampler
         _tokens = new int[seqLen + 1];
         _mask = new byte[seqLen + 1];
         _pad = set.Tokens.EosId ?? 0;
+        if (set.Kind.IsStepLabelled())
+        {
+            (_positiveId, _negativeId) = (set.Manifest.LabelIds![0], set.Manifest.LabelIds[1]);
+        }
         Shuffle();
     }
 
@@ -253,10 +260,13 @@ public sealed class ExampleSampler
         _set.Tokens.ReadTokens(start, tok);
         _set.Mask.Read(start, mask);
         int at = (row * SeqLen) + col;
+        bool labelled = Kind.IsStepLabelled();
         for (int j = 0; j < n - 1; j++)
         {
             inputs[at + j] = tok[j];
-            targets[at + j] = mask[j + 1] != 0 ? tok[j + 1] : IgnoreTarget;
+            targets[at + j] = mask[j + 1] == 0 ? IgnoreTarget
+                : !labelled ? tok[j + 1]
+                : mask[j + 1] == StepLabelCodes.Positive ? _positiveId : _negativeId;
         }
         return new ExampleRow(ex, slot, start, n, rec.Label);
     }

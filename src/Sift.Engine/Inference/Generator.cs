@@ -24,18 +24,30 @@ public sealed record GenerationResult(int[] Tokens, float[] Logprobs, string Fin
 /// </summary>
 public sealed class Generator : IDisposable
 {
-    private readonly LlamaModel _model;
-    private readonly InferenceSession _session;
+    private readonly IDecodeSession _session;
+    private readonly bool _ownsSession;
     private readonly int _vocab;
 
-    /// <summary>Creates the session (KV cache of maxBatch × maxLength).</summary>
+    /// <summary>Creates a session of Sift's engine (KV cache of maxBatch × maxLength).</summary>
     public Generator(LlamaModel model, Compute compute, int maxBatch = 8, int? maxLength = null)
+        : this(NewSession(model, compute, maxBatch, maxLength), ownsSession: true)
+    {
+    }
+
+    /// <summary>Generates over <paramref name="session"/> (its slots are the batch); disposes it when <paramref name="ownsSession"/>.</summary>
+    public Generator(IDecodeSession session, bool ownsSession = false)
+    {
+        _session = session;
+        _ownsSession = ownsSession;
+        _vocab = session.Width;
+        MaxLength = session.MaxLength;
+    }
+
+    private static InferenceSession NewSession(LlamaModel model, Compute compute, int maxBatch, int? maxLength)
     {
         model.Config.RequireCausalLm("generation");
-        _model = model;
-        _vocab = model.Config.VocabSize;
-        MaxLength = maxLength ?? model.Config.MaxPositionEmbeddings;
-        _session = new InferenceSession(model, maxBatch, MaxLength, compute, maxRows: Math.Max(maxBatch, 128));
+        int len = maxLength ?? model.Config.MaxPositionEmbeddings;
+        return new InferenceSession(model, maxBatch, len, compute, maxRows: Math.Max(maxBatch, 128));
     }
 
     /// <summary>Context length available to prompt + completion.</summary>
@@ -83,10 +95,7 @@ public sealed class Generator : IDisposable
         var slotLp = new List<float>[slots];
         var slotRng = new Rng[slots];
         var slotNext = new int[slots];
-        // The prompt each slot's cache starts with and the logits after it: a request whose prompt a slot already
-        // holds (another sample of it, running or finished) copies those rows instead of computing them again.
-        var slotPrompt = new int[slots][];
-        var slotPromptLogits = new float[slots][];
+        var sharing = new PromptSharing(slots);
         Array.Fill(slotReq, -1);
         var logits = new float[slots * _vocab];
         var one = new float[_vocab];
@@ -150,22 +159,11 @@ public sealed class Generator : IDisposable
                 slotOut[s] = new List<int>(req.MaxTokens);
                 slotLp[s] = new List<float>(req.MaxTokens);
                 slotRng[s] = new Rng(req.Seed);
-                int donor = Donor(slotPrompt, req.Prompt, s);
-                if (donor >= 0)
+                if (sharing.Place(_session, s, req.Prompt, one))
                 {
-                    _session.ForkPrefix(donor, s, req.Prompt.Length);
-                    slotPrompt[s] = slotPrompt[donor];
-                    slotPromptLogits[s] = slotPromptLogits[donor];
-                }
-                else
-                {
-                    _session.Reset(s);
-                    _session.Prefill(s, req.Prompt, one);
                     PrefillTokens += req.Prompt.Length;
-                    slotPrompt[s] = req.Prompt;
-                    slotPromptLogits[s] = [.. one];
                 }
-                Advance(s, slotPromptLogits[s]);
+                Advance(s, one);
             }
             var seqs = new List<int>();
             var toks = new List<int>();
@@ -190,23 +188,12 @@ public sealed class Generator : IDisposable
         return results;
     }
 
-    // A slot whose cache starts with `prompt` (this slot first: no copy needed), or -1.
-    private static int Donor(int[]?[] slotPrompt, int[] prompt, int self)
-    {
-        if (slotPrompt[self] is { } own && (ReferenceEquals(own, prompt) || own.AsSpan().SequenceEqual(prompt)))
-        {
-            return self;
-        }
-        for (int d = 0; d < slotPrompt.Length; d++)
-        {
-            if (d != self && slotPrompt[d] is { } p && (ReferenceEquals(p, prompt) || p.AsSpan().SequenceEqual(prompt)))
-            {
-                return d;
-            }
-        }
-        return -1;
-    }
-
     /// <inheritdoc />
-    public void Dispose() => _session.Dispose();
+    public void Dispose()
+    {
+        if (_ownsSession)
+        {
+            _session.Dispose();
+        }
+    }
 }

@@ -24,7 +24,7 @@ public delegate void RowHiddenHandler(int index, ReadOnlySpan<float> hidden);
 /// rows use the frequencies of the prefill's total length, a decode step those of the length after it; cached keys
 /// keep the rotation they were computed with.
 /// </remarks>
-public sealed unsafe class InferenceSession : IDisposable
+public sealed unsafe class InferenceSession : IDecodeSession
 {
     private readonly LlamaModel _m;
     private readonly Compute _cx;
@@ -94,8 +94,13 @@ public sealed unsafe class InferenceSession : IDisposable
     /// <summary>Tokens currently cached for a slot.</summary>
     public int Length(int seq) => _lengths[seq];
 
+    /// <summary>Head outputs per position (the vocabulary for a language-model head).</summary>
+    public int Width => _hw;
+
     /// <summary>Forgets a slot's cache.</summary>
     public void Reset(int seq) => _lengths[seq] = 0;
+
+    void IDecodeSession.Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits) => Prefill(seq, tokens, lastLogits, default, null);
 
     /// <summary>
     /// Makes slot <paramref name="to"/> hold the first <paramref name="length"/> cached positions of slot

@@ -51,18 +51,22 @@ public sealed class ChatPrompt
     public IReadOnlyList<string> Stops { get; }
 
     /// <summary>Picks the template for a model; null when it has no tokenizer (chat then answers 400).</summary>
-    public static ChatPrompt? For(LoadedModel model, Action<string> log) =>
-        model.Tokenizer is { } tok ? For(tok, model.BosId, log) : null;
+    public static ChatPrompt? For(IDecoderModel model, Action<string> log) =>
+        model.Tokenizer is { } tok ? For(tok, model.BosId, model.ChatTemplate, log) : null;
 
     /// <summary>Picks the template for a tokenizer (its chat_template, else the default ChatML); <paramref name="bos"/> leads the default template's prompts.</summary>
-    public static ChatPrompt For(ITokenizer tok, int? bos, Action<string> log)
+    public static ChatPrompt For(ITokenizer tok, int? bos, Action<string> log) =>
+        For(tok, bos, tok is HfTokenizer { ChatTemplate: { Length: > 0 } t } ? (t, "the model's chat_template (tokenizer_config.json)") : null, log);
+
+    /// <summary>Picks <paramref name="template"/> (Jinja source and where it came from) when it renders here, else the default ChatML.</summary>
+    public static ChatPrompt For(ITokenizer tok, int? bos, (string Template, string Source)? template, Action<string> log)
     {
-        if (tok is HfTokenizer { ChatTemplate: { Length: > 0 } source })
+        if (template is { } tpl)
         {
             try
             {
-                var t = JinjaTemplate.Parse(source);
-                return new ChatPrompt(tok, bos, t, "the model's chat_template (tokenizer_config.json)", []);
+                var t = JinjaTemplate.Parse(tpl.Template);
+                return new ChatPrompt(tok, bos, t, tpl.Source, []);
             }
             catch (JinjaException ex)
             {

@@ -2,26 +2,35 @@ using LLama;
 using LLama.Common;
 using LLama.Native;
 using Sift.Core;
+using Sift.Engine.Inference;
+using Sift.Inference;
+using Sift.Text;
 
 namespace Sift.LlamaCpp.Backend;
 
 /// <summary>
 /// A GGUF model run by llama.cpp (through LLamaSharp, CPU backend): full-sequence logits for scoring and
-/// cross-checks, and a one-sequence KV cache for decoding. The KV cache is kept in float32 and flash attention is
-/// off, so an f32 GGUF computes in float32 end to end. Not thread-safe: one caller at a time.
+/// cross-checks on its own one-sequence context, and multi-sequence sessions (<see cref="OpenSession"/>) for batched
+/// generation and serving. KV caches are kept in float32 and flash attention is off, so an f32 GGUF computes in
+/// float32 end to end. Not thread-safe: one caller at a time.
 /// </summary>
-public sealed class LlamaCppModel : IDisposable
+public sealed class LlamaCppModel : IDecoderModel
 {
     private readonly LLamaWeights _weights;
     private readonly LLamaContext _context;
     private readonly LLamaBatch _batch = new();
+    private readonly Gguf.GgufFile _header;
+    private readonly int _threads;
+    private LlamaCppTokenizer? _tokenizer;
     private int _position;
 
-    private LlamaCppModel(string path, LLamaWeights weights, LLamaContext context)
+    private LlamaCppModel(string path, LLamaWeights weights, LLamaContext context, Gguf.GgufFile header, int threads)
     {
         Path = path;
         _weights = weights;
         _context = context;
+        _header = header;
+        _threads = threads;
         VocabSize = weights.Vocab.Count;
         ContextSize = (int)context.ContextSize;
         BatchSize = (int)context.BatchSize;
@@ -59,18 +68,7 @@ public sealed class LlamaCppModel : IDisposable
             string arch = header.Metadata.TryGetValue("general.architecture", out var a) ? (string)a.Value : "";
             contextSize = header.Metadata.TryGetValue($"{arch}.context_length", out var ctx) ? (int)Math.Min(ctx.AsU32(), 4096u) : 2048;
         }
-        var p = new ModelParams(ggufPath)
-        {
-            ContextSize = (uint)contextSize,
-            BatchSize = (uint)Math.Min(contextSize, 512),
-            UBatchSize = (uint)Math.Min(contextSize, 512),
-            Threads = threads,
-            BatchThreads = threads,
-            GpuLayerCount = 0,
-            TypeK = GGMLType.GGML_TYPE_F32,
-            TypeV = GGMLType.GGML_TYPE_F32,
-            FlashAttention = false,
-        };
+        var p = Params(ggufPath, threads, contextSize, sequences: 1);
         int? Id(string key) => header.Metadata.TryGetValue(key, out var v) ? (int)v.AsU32() : null;
         LLamaWeights weights;
         try
@@ -83,7 +81,7 @@ public sealed class LlamaCppModel : IDisposable
         }
         try
         {
-            return new LlamaCppModel(ggufPath, weights, weights.CreateContext(p))
+            return new LlamaCppModel(ggufPath, weights, weights.CreateContext(p), header, threads)
             {
                 BosId = Id("tokenizer.ggml.bos_token_id"),
                 EosId = Id("tokenizer.ggml.eos_token_id"),
@@ -94,6 +92,64 @@ public sealed class LlamaCppModel : IDisposable
         {
             weights.Dispose();
             throw new SiftException($"{ggufPath}: llama.cpp could not create a context: {e.Message}", e);
+        }
+    }
+
+    // CPU only, float32 KV cache, no flash attention; several sequences share one unified cache of contextSize cells.
+    private static ModelParams Params(string path, int threads, int contextSize, int sequences)
+    {
+        int batch = Math.Max(Math.Min(contextSize, 512), sequences);
+        return new ModelParams(path)
+        {
+            ContextSize = (uint)contextSize,
+            BatchSize = (uint)batch,
+            UBatchSize = (uint)batch,
+            SeqMax = (uint)sequences,
+            KVUnified = true,
+            Threads = threads,
+            BatchThreads = threads,
+            GpuLayerCount = 0,
+            TypeK = GGMLType.GGML_TYPE_F32,
+            TypeV = GGMLType.GGML_TYPE_F32,
+            FlashAttention = false,
+        };
+    }
+
+    /// <inheritdoc />
+    public string Source => Path;
+
+    /// <summary>llama.cpp's tokenizer of the file as a Sift tokenizer.</summary>
+    public ITokenizer? Tokenizer => _tokenizer ??= new LlamaCppTokenizer(this, LlamaCppTokenizer.FingerprintOf(_header));
+
+    /// <inheritdoc />
+    public IReadOnlyCollection<int> StopIds => [.. new[] { EosId, (int?)_weights.Vocab.EOT }.OfType<int>().Where(id => (uint)id < (uint)VocabSize).Distinct()];
+
+    /// <inheritdoc />
+    public long ParameterCount => (long)_weights.ParameterCount;
+
+    /// <summary>The context this model was opened with (sessions may not exceed it).</summary>
+    public int ContextLength => ContextSize;
+
+    /// <inheritdoc />
+    public (string Template, string Source)? ChatTemplate =>
+        _header.Metadata.TryGetValue("tokenizer.chat_template", out var t) && t.Value is string { Length: > 0 } s ? (s, "the GGUF's tokenizer.chat_template") : null;
+
+    /// <summary>A llama.cpp context of <paramref name="maxSequences"/> sequences of up to <paramref name="maxLength"/> positions each.</summary>
+    public IDecodeSession OpenSession(int maxSequences, int maxLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxSequences, 1);
+        if (maxLength > ContextSize)
+        {
+            throw new SiftException($"{Path}: a session of {maxLength} positions exceeds the context the model was opened with ({ContextSize})");
+        }
+        try
+        {
+            var context = _weights.CreateContext(Params(Path, _threads, maxSequences * maxLength, maxSequences));
+            return new LlamaCppSession(context, maxSequences, maxLength, VocabSize, Path);
+        }
+        catch (Exception e) when (e is not SiftException)
+        {
+            throw new SiftException($"{Path}: llama.cpp could not create a context of {maxSequences} × {maxLength} positions: {e.Message}", e);
         }
     }
 

@@ -295,6 +295,10 @@ internal sealed class TrainingSession : IDisposable
         {
             _lastEval = _examples?.ValidationLoss(_graph, _r.EvalBatches) ?? ValidationLoss(_validSampler!);
             line = line with { EvalLoss = MetricsLog.Round(_lastEval.Value) };
+            if (_examples?.ValidationStepAccuracy is double acc)
+            {
+                line = line with { EvalStepAccuracy = MetricsLog.Round(acc) };
+            }
         }
         if (_probe is not null)
         {
@@ -303,7 +307,7 @@ internal sealed class TrainingSession : IDisposable
         }
         _metrics.Append(line);
         _lastEvalRecord = line;
-        var shown = new (string Name, double? Value)[] { ("eval_loss", line.EvalLoss), ("clean_loss", line.CleanLoss), ("answer_loss", line.AnswerLoss), ("accuracy", line.Accuracy) };
+        var shown = new (string Name, double? Value)[] { ("eval_loss", line.EvalLoss), ("clean_loss", line.CleanLoss), ("answer_loss", line.AnswerLoss), ("accuracy", line.Accuracy), ("step_accuracy", line.EvalStepAccuracy) };
         _progress.Line($"step {_step}: " + string.Join(", ", shown.Where(x => x.Value is not null).Select(x => $"{x.Name} {x.Value:0.0000}")));
     }
 

@@ -5,7 +5,6 @@ using Sift.Core.IO;
 using Sift.Core.Reporting;
 using Sift.Eval.Datasets;
 using Sift.Eval.Reporting;
-using Sift.Rewards.IO;
 
 namespace Sift.Rewards.Labels;
 

@@ -27,12 +27,23 @@ internal sealed class ChatTurnsPromptBuilder(ChatPrompt chat, LabelTokens labels
         {
             throw new RmInputException("completion", "has no steps (it is empty or only whitespace)");
         }
-        var messages = new List<ChatMessageIn>(2 * steps.Count);
-        for (int k = 0; k < steps.Count; k++)
+        return BuildTurns([.. steps.Select((s, k) => k == 0 ? question + " " + s : s)]);
+    }
+
+    /// <summary>True for the ORM layout (one user turn).</summary>
+    public bool Outcome => outcome;
+
+    /// <summary>The prompt of the user turns as given (the first already holds the question), each answered by the
+    /// placeholder: the one rendering both scoring and training use.</summary>
+    public RmPrompt BuildTurns(IReadOnlyList<string> users)
+    {
+        var messages = new List<ChatMessageIn>(2 * users.Count);
+        foreach (string u in users)
         {
-            messages.Add(new ChatMessageIn("user", k == 0 ? question + " " + steps[0] : steps[k]));
+            messages.Add(new ChatMessageIn("user", u));
             messages.Add(new ChatMessageIn("assistant", Placeholder));
         }
+        var steps = users;
         int[] full = chat.Encode(messages, addGenerationPrompt: false, continueFinal: false);
         var rows = new int[steps.Count];
         int from = 0;

@@ -12,10 +12,10 @@ internal sealed record LabelTokens(int Good, int Bad)
     /// Each label must be exactly one id of the tokenizer (RLHFlow takes <c>encode(x)[-1]</c>, which for Llama-3's
     /// "+" and "-" is that one id); a label split into several ids cannot be read from one distribution.
     /// </summary>
-    public static LabelTokens Single(ITokenizer tok, string good, string bad)
+    public static LabelTokens Single(ITokenizer tok, string good, string bad, string goodOption = "--good", string badOption = "--bad")
     {
-        int g = One(tok, good, "--good"), b = One(tok, bad, "--bad");
-        return g == b ? throw new SiftException($"--good '{good}' and --bad '{bad}' are the same token id {g}") : new LabelTokens(g, b);
+        int g = One(tok, good, goodOption), b = One(tok, bad, badOption);
+        return g == b ? throw new SiftException($"{goodOption} '{good}' and {badOption} '{bad}' are the same token id {g}") : new LabelTokens(g, b);
     }
 
     /// <summary>Math-Shepherd's model card: <c>encode("+ -")[1:]</c> (after BOS), i.e. the two ids of "+ -" (Mistral: 648, 387).</summary>

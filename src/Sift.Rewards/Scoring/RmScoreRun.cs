@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Core.IO;
 using Sift.Core.Reporting;
 using Sift.Eval.Datasets;
 using Sift.Eval.Reporting;
-using Sift.Rewards.IO;
 
 namespace Sift.Rewards.Scoring;
 

@@ -12,7 +12,10 @@ namespace Sift.Rewards.Scoring;
 /// <param name="Good">tagged: the positive label.</param>
 /// <param name="Bad">tagged: the negative label.</param>
 /// <param name="ChatTemplate">RLHFlow: a chat template to use instead of the tokenizer's own.</param>
-internal sealed record RmFormatOptions(RmFormat Format, string? Split = null, string? StepTag = null, string? Good = null, string? Bad = null, string? ChatTemplate = null);
+/// <param name="GoodOption">The option that gave <paramref name="Good"/>, for errors (`sift data pack` calls it --positive).</param>
+/// <param name="BadOption">The option that gave <paramref name="Bad"/>.</param>
+internal sealed record RmFormatOptions(RmFormat Format, string? Split = null, string? StepTag = null, string? Good = null, string? Bad = null, string? ChatTemplate = null,
+    string GoodOption = "--good", string BadOption = "--bad");
 
 /// <summary>A format made concrete for one tokenizer: the prompt builder, the label ids, and the settings a resume must match.</summary>
 internal sealed record RmSetup(IRmPromptBuilder Builder, LabelTokens Labels, IReadOnlyDictionary<string, string?> Settings)
@@ -50,7 +53,7 @@ internal sealed record RmSetup(IRmPromptBuilder Builder, LabelTokens Labels, IRe
                 builder = new TaggedPromptBuilder(tok, bos, StepSplitter.ShepherdTag, o.Split);
                 break;
             default:
-                labels = LabelTokens.Single(tok, o.Good!, o.Bad!);
+                labels = LabelTokens.Single(tok, o.Good!, o.Bad!, o.GoodOption, o.BadOption);
                 builder = new TaggedPromptBuilder(tok, bos, o.StepTag!, o.Split);
                 break;
         }

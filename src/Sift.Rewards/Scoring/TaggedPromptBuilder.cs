@@ -22,6 +22,9 @@ internal sealed class TaggedPromptBuilder : IRmPromptBuilder
     private readonly HashSet<int> _tagIds;
     private readonly string? _separator;
 
+    /// <summary>The step tag.</summary>
+    public string Tag => _tag;
+
     /// <summary>Creates the builder; <paramref name="separator"/> (when given) splits untagged solutions and tags each step.</summary>
     public TaggedPromptBuilder(ITokenizer tok, int? bos, string tag, string? separator)
     {
@@ -56,7 +59,13 @@ internal sealed class TaggedPromptBuilder : IRmPromptBuilder
                 ? $"has no step tag \"{_tag}\" (each step must end with it; give --split SEP to tag untagged steps)"
                 : $"has no steps (it is empty or only whitespace)");
         }
-        string text = question + " " + output;
+        return BuildText(question + " " + output, steps);
+    }
+
+    /// <summary>The prompt of a text already joined as <c>question + " " + output</c> with <paramref name="steps"/> tags
+    /// (a Math-Shepherd record's <c>input</c>); the one tokenization both scoring and training use.</summary>
+    public RmPrompt BuildText(string text, int steps)
+    {
         int[] body = _tok.Encode(text, allowSpecial: true);
         int[] ids = _bos is int b ? [b, .. body] : body;
         int skip = ids.Length - body.Length;

@@ -17,8 +17,9 @@ namespace Sift.Serving.Engine;
 /// </summary>
 public sealed class BatchEngine : IDisposable
 {
-    private readonly LoadedModel _model;
-    private readonly InferenceSession _session;
+    private readonly IDecodeSession _session;
+    private readonly bool _ownsSession;
+    private readonly PromptSharing _sharing;
     private readonly ConcurrentQueue<EngineJob> _queue = new();
     private readonly ManualResetEventSlim _wake = new(false);
     private readonly object _admit = new();
@@ -28,20 +29,31 @@ public sealed class BatchEngine : IDisposable
     private volatile bool _stopping;
     private long _steps, _generated, _prompt, _prefilled, _busyTicks;
 
-    /// <summary>Creates the session (KV cache of maxBatch × maxLength) and starts the engine thread.</summary>
-    public BatchEngine(LoadedModel model, int maxBatch, int maxQueue, int maxLength)
+    /// <summary>Opens a decode session of <paramref name="model"/> (KV cache of maxBatch × maxLength) and starts the engine thread.</summary>
+    public BatchEngine(IDecoderModel model, int maxBatch, int maxQueue, int maxLength)
+        : this(model.OpenSession(CheckBatch(maxBatch), maxLength), maxQueue, ownsSession: true)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+    }
+
+    /// <summary>Serves over <paramref name="session"/> (its slots are the batch); disposes it when <paramref name="ownsSession"/>.</summary>
+    public BatchEngine(IDecodeSession session, int maxQueue, bool ownsSession = false)
+    {
         ArgumentOutOfRangeException.ThrowIfLessThan(maxQueue, 1);
-        model.Model.Config.RequireCausalLm("serving completions");
-        _model = model;
-        _vocab = model.Model.Config.VocabSize;
-        MaxBatch = maxBatch;
+        _session = session;
+        _ownsSession = ownsSession;
+        _vocab = session.Width;
+        MaxBatch = session.MaxSequences;
         MaxQueue = maxQueue;
-        MaxLength = maxLength;
-        _session = new InferenceSession(model.Model, maxBatch, maxLength, model.Compute, maxRows: Math.Max(maxBatch, 128));
+        MaxLength = session.MaxLength;
+        _sharing = new PromptSharing(MaxBatch);
         _thread = new Thread(Loop) { IsBackground = true, Name = "sift-engine" };
         _thread.Start();
+    }
+
+    private static int CheckBatch(int maxBatch)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxBatch, 1);
+        return maxBatch;
     }
 
     /// <summary>Slots decoded together.</summary>
@@ -115,11 +127,6 @@ public sealed class BatchEngine : IDisposable
         public Rng Rng = new(0);
         public int Generated;
         public int Next;
-
-        // The prompt this slot's cache starts with and the logits after it, kept after the job ends: another
-        // sample of the same prompt (n > 1, or the same prompt sent again) copies the rows instead of computing them.
-        public int[]? Prompt;
-        public float[]? PromptLogits;
     }
 
     private void Loop()
@@ -153,7 +160,7 @@ public sealed class BatchEngine : IDisposable
                         continue;
                     }
                     int slot = s;
-                    Guard(slots[s], () => Admit(slot, slots, job, last, probs, order));
+                    Guard(slot, slots[s], () => Admit(slot, slots, job, last, probs, order));
                 }
             }
             // Decode: one step for every active slot together.
@@ -200,7 +207,7 @@ public sealed class BatchEngine : IDisposable
                 {
                     slots[seqs[r]].Job?.Finish("error");
                     slots[seqs[r]].Job = null;
-                    slots[seqs[r]].Prompt = null;
+                    _sharing.Forget(seqs[r]);
                 }
                 continue;
             }
@@ -208,14 +215,14 @@ public sealed class BatchEngine : IDisposable
             {
                 var slot = slots[seqs[r]];
                 int row = r;
-                Guard(slot, () => Advance(slot, logits.AsSpan(row * _vocab, _vocab), probs, order));
+                Guard(seqs[r], slot, () => Advance(slot, logits.AsSpan(row * _vocab, _vocab), probs, order));
             }
             Interlocked.Add(ref _busyTicks, Stopwatch.GetTimestamp() - t0);
         }
     }
 
     // Runs per-job work; a failure ends that job with "error" instead of killing the engine thread.
-    private static void Guard(Slot slot, Action work)
+    private void Guard(int s, Slot slot, Action work)
     {
         try
         {
@@ -226,8 +233,7 @@ public sealed class BatchEngine : IDisposable
             Console.Error.WriteLine($"sift serve: job failed: {ex}");
             slot.Job?.Finish("error");
             slot.Job = null;
-            slot.Prompt = null; // its cache may be half written: never a donor
-
+            _sharing.Forget(s); // its cache may be half written: never a donor
         }
     }
 
@@ -240,21 +246,20 @@ public sealed class BatchEngine : IDisposable
         slot.Generated = 0;
         var prompt = job.Prompt;
         Interlocked.Add(ref _prompt, prompt.Length);
-        int donor = job.PromptLogprobs >= 0 ? -1 : Donor(slots, prompt, s);
-        slot.Prompt = null;
-        if (donor >= 0)
+        // Prompt scores need every position's logits, so such a prompt is always computed.
+        bool computed = true;
+        if (job.PromptLogprobs >= 0)
         {
-            _session.ForkPrefix(donor, s, prompt.Length);
-            slot.Prompt = slots[donor].Prompt;
-            slot.PromptLogits = slots[donor].PromptLogits;
-            slot.PromptLogits.AsSpan().CopyTo(last);
+            _session.Reset(s);
+            PrefillScored(s, job, last);
+            _sharing.Record(s, prompt, last);
         }
         else
         {
-            _session.Reset(s);
-            Prefill(s, job, last);
-            slot.Prompt = prompt;
-            slot.PromptLogits = [.. last];
+            computed = _sharing.Place(_session, s, prompt, last);
+        }
+        if (computed)
+        {
             Interlocked.Add(ref _prefilled, prompt.Length);
         }
         if (job.MaxTokens == 0)
@@ -266,53 +271,29 @@ public sealed class BatchEngine : IDisposable
         Advance(slot, last, probs, order);
     }
 
-    // A slot whose cache starts with `prompt` (this one first: nothing to copy), or -1.
-    private static int Donor(Slot[] slots, int[] prompt, int self)
-    {
-        if (slots[self].Prompt is { } own && own.AsSpan().SequenceEqual(prompt))
-        {
-            return self;
-        }
-        for (int d = 0; d < slots.Length; d++)
-        {
-            if (d != self && slots[d].Prompt is { } p && p.AsSpan().SequenceEqual(prompt))
-            {
-                return d;
-            }
-        }
-        return -1;
-    }
-
-    // Computes the prompt (and its per-token scores when the job asks for them).
-    private void Prefill(int s, EngineJob job, float[] last)
+    // Computes the prompt with its per-token scores.
+    private void PrefillScored(int s, EngineJob job, float[] last)
     {
         var prompt = job.Prompt;
-        if (job.PromptLogprobs >= 0)
+        var lps = new float[prompt.Length];
+        var ranks = new int[prompt.Length];
+        var top = job.PromptLogprobs > 0 ? new TokenLogprob[]?[prompt.Length] : null;
+        lps[0] = float.NaN;
+        _session.Prefill(s, prompt, last, (i, row) =>
         {
-            var lps = new float[prompt.Length];
-            var ranks = new int[prompt.Length];
-            var top = job.PromptLogprobs > 0 ? new TokenLogprob[]?[prompt.Length] : null;
-            lps[0] = float.NaN;
-            _session.Prefill(s, prompt, last, (i, row) =>
+            if (i + 1 >= prompt.Length)
             {
-                if (i + 1 >= prompt.Length)
-                {
-                    return;
-                }
-                int next = prompt[i + 1];
-                lps[i + 1] = LogitMath.Logprob(row, next);
-                ranks[i + 1] = LogitMath.Rank(row, next);
-                if (top is not null)
-                {
-                    top[i + 1] = LogitMath.Top(row, job.PromptLogprobs, LogitMath.LogSumExp(row));
-                }
-            });
-            job.PromptScores = new PromptScores(lps, ranks, top);
-        }
-        else
-        {
-            _session.Prefill(s, prompt, last);
-        }
+                return;
+            }
+            int next = prompt[i + 1];
+            lps[i + 1] = LogitMath.Logprob(row, next);
+            ranks[i + 1] = LogitMath.Rank(row, next);
+            if (top is not null)
+            {
+                top[i + 1] = LogitMath.Top(row, job.PromptLogprobs, LogitMath.LogSumExp(row));
+            }
+        });
+        job.PromptScores = new PromptScores(lps, ranks, top);
     }
 
     // Picks the next token of a slot from its logits; empties the slot when the job ends.
@@ -348,7 +329,10 @@ public sealed class BatchEngine : IDisposable
         {
             Stop();
         }
-        _session.Dispose();
+        if (_ownsSession)
+        {
+            _session.Dispose();
+        }
         _wake.Dispose();
     }
 }

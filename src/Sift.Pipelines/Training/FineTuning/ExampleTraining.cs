@@ -29,6 +29,7 @@ internal sealed class ExampleTraining
     private readonly int[][] _inputs, _targets, _positions, _auxInputs, _auxTargets;
     private readonly ExampleRow[][] _rows, _auxRows;
     private readonly float[] _auxLosses;
+    private readonly (int Positive, int Negative)? _labelIds;
 
     /// <summary>Opens the samplers and the reference log-probs (computing them with <paramref name="graph"/>'s still-initial model when needed).</summary>
     public ExampleTraining(TrainRecipe r, ExampleSet train, ExampleSet? valid, string runDir, TrainingGraph graph, IProgressReporter progress)
@@ -55,7 +56,7 @@ internal sealed class ExampleTraining
         _valid = valid is not null ? new ExampleSampler(valid, r.SeqLen, r.Seed, WindowSplit.All)
             : split != WindowSplit.All ? new ExampleSampler(train, r.SeqLen, r.Seed, WindowSplit.EveryKth(r.HoldoutEvery, SplitPart.Validation))
             : null;
-        if (kind != ExampleKind.Sft)
+        if (kind is ExampleKind.Pairs or ExampleKind.Kto)
         {
             _reference = r.RefScores is not null
                 ? ReferenceLogProbs.FromScores(r.RefScores, train)
@@ -63,7 +64,15 @@ internal sealed class ExampleTraining
             progress.Done();
             progress.Line($"reference log-probs: {_reference.Source}");
         }
-        Objective = spec.CreateForExamples!(new ExampleObjectiveContext(r, r.FineTune));
+        Objective = spec.CreateForExamples!(new ExampleObjectiveContext(r, r.FineTune, train.Manifest.LabelIds));
+        if (kind.IsStepLabelled())
+        {
+            if (valid is not null && !valid.Manifest.LabelIds!.SequenceEqual(train.Manifest.LabelIds!))
+            {
+                throw new SiftException($"data.valid: {valid.Folder} has label ids [{string.Join(", ", valid.Manifest.LabelIds!)}], data.train [{string.Join(", ", train.Manifest.LabelIds!)}]; pack both with the same tokenizer and --rm-format");
+            }
+            _labelIds = (train.Manifest.LabelIds![0], train.Manifest.LabelIds[1]);
+        }
         int n = r.MicroBatch * r.SeqLen, ga = r.GradAccum;
         (_inputs, _targets, _positions) = (Jagged<int>(ga, n), Jagged<int>(ga, n), Jagged<int>(ga, n));
         _rows = Jagged<ExampleRow>(ga, r.MicroBatch);
@@ -113,8 +122,10 @@ internal sealed class ExampleTraining
             }
             graph.Forward(_inputs[a], _targets[a], forBackward: true, _sampler.Packed ? _positions[a] : default);
             long t0 = Stopwatch.GetTimestamp();
+            // Reward-model objectives read the {+, −} outputs at their labelled rows (probabilities after a training forward).
+            var outputs = _labelIds is not null ? graph.Logits : default;
             var share = Objective.ComputeWeights(new ExampleBatch(graph.Losses, _targets[a], _rows[a], _auxLosses, _auxTargets[a], _auxRows[a],
-                _r.SeqLen, stepTargets, stepExamples, _reference), weights);
+                _r.SeqLen, stepTargets, stepExamples, _reference, outputs, outputs.Length / Math.Max(1, _targets[a].Length)), weights);
             objectiveTicks += Stopwatch.GetTimestamp() - t0;
             graph.Backward(weights);
             loss += share.Loss;
@@ -122,6 +133,9 @@ internal sealed class ExampleTraining
         }
         return new ExampleStepResult(loss, kept, objectiveTicks);
     }
+
+    /// <summary>prm/orm: held-out step accuracy ({+, −} argmax) of the last <see cref="ValidationLoss"/>, else null.</summary>
+    public double? ValidationStepAccuracy { get; private set; }
 
     /// <summary>
     /// Mean loss per completion token over the first <paramref name="batches"/> micro-batches of held-out examples
@@ -135,6 +149,7 @@ internal sealed class ExampleTraining
         }
         double sum = 0;
         long count = 0, first = 0;
+        var accuracy = new Metrics.StepLabelMetrics();
         for (int k = 0; k < batches && first < _valid.ExampleCount; k++)
         {
             int taken = _valid.ReadBatch(first, _r.MicroBatch, Spans(0));
@@ -144,13 +159,19 @@ internal sealed class ExampleTraining
             graph.Forward(_inputs[0], _targets[0], forBackward: false);
             for (int i = 0; i < rowsFresh * _r.SeqLen; i++)
             {
-                if (_targets[0][i] != ExampleSampler.IgnoreTarget)
+                int target = _targets[0][i];
+                if (target != ExampleSampler.IgnoreTarget)
                 {
                     sum += graph.Losses[i];
                     count++;
+                    if (_labelIds is { } ids)
+                    {
+                        accuracy.Add(target == ids.Positive, StepLabelObjective.PredictsPositive(graph.Logits, graph.Logits.Length / _targets[0].Length, i, ids.Positive, ids.Negative));
+                    }
                 }
             }
         }
+        ValidationStepAccuracy = _labelIds is null ? null : accuracy.Accuracy;
         return sum / Math.Max(1, count);
     }
 

@@ -112,6 +112,14 @@ internal sealed record MetricsLine
     [JsonPropertyName("preference")]
     public FineTuning.PreferenceStats? Preference { get; init; }
 
+    /// <summary>Reward-model objectives (prm, orm): training step accuracy of the {+, −} argmax.</summary>
+    [JsonPropertyName("step_labels")]
+    public StepLabelStats? StepLabels { get; init; }
+
+    /// <summary>Reward-model objectives: held-out step accuracy of the {+, −} argmax.</summary>
+    [JsonPropertyName("eval_step_accuracy")]
+    public double? EvalStepAccuracy { get; init; }
+
     /// <summary>True for a record with held-out problem results.</summary>
     [JsonIgnore]
     public bool HasProbe => CleanLoss is not null;

@@ -14,10 +14,19 @@ namespace Sift.Pipelines.Training.Objectives;
 /// <param name="stepTargets">Completion targets in the whole optimizer step (SFT's normaliser, TRL's num_items_in_batch).</param>
 /// <param name="stepExamples">Examples in the whole optimizer step (the preference losses' mean).</param>
 /// <param name="reference">Reference log-probs per document (preference objectives), else null.</param>
+/// <param name="outputs">The forward's output rows [B·T, vocab]: logits, or after a training forward the softmax
+/// probabilities (either way their order within a row is the logits' order), or empty when not given.</param>
+/// <param name="vocab">Columns of <paramref name="outputs"/>.</param>
 internal readonly ref struct ExampleBatch(ReadOnlySpan<float> losses, ReadOnlySpan<int> targets, ReadOnlySpan<ExampleRow> rows,
     ReadOnlySpan<float> auxLosses, ReadOnlySpan<int> auxTargets, ReadOnlySpan<ExampleRow> auxRows, int seqLen, long stepTargets, long stepExamples,
-    ReferenceLogProbs? reference)
+    ReferenceLogProbs? reference, ReadOnlySpan<float> outputs = default, int vocab = 0)
 {
+    /// <summary>Output rows [B·T, Vocab] (logits or probabilities), or empty.</summary>
+    public ReadOnlySpan<float> Outputs { get; } = outputs;
+
+    /// <summary>Columns of <see cref="Outputs"/>.</summary>
+    public int Vocab { get; } = vocab;
+
     /// <summary>Per-token losses.</summary>
     public ReadOnlySpan<float> Losses { get; } = losses;
 
@@ -89,4 +98,5 @@ internal interface IExampleObjective
 /// <summary>What a run hands an example objective's factory.</summary>
 /// <param name="Recipe">The resolved recipe.</param>
 /// <param name="Options">The fine-tuning settings.</param>
-internal sealed record ExampleObjectiveContext(TrainRecipe Recipe, FineTuneOptions Options);
+/// <param name="LabelIds">prm/orm: the positive and negative label token ids of the training set, else null.</param>
+internal sealed record ExampleObjectiveContext(TrainRecipe Recipe, FineTuneOptions Options, IReadOnlyList<int>? LabelIds = null);

@@ -18,6 +18,8 @@ internal static class ObjectiveRegistry
         DpoObjective.Spec,
         IpoObjective.Spec,
         KtoObjective.Spec,
+        PrmObjective.Spec,
+        OrmObjective.Spec,
     ];
 
     private static readonly Lock s_gate = new();

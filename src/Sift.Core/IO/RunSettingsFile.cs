@@ -1,15 +1,14 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Sift.Core;
-using Sift.Core.IO;
 
-namespace Sift.Rewards.IO;
+namespace Sift.Core.IO;
 
 /// <summary>
 /// The settings of a resumable output, kept beside it (<c>OUTPUT.run.json</c>): a rerun with other settings would mix
 /// two kinds of result in one file, so it is refused with the keys that differ.
 /// </summary>
-internal static class RunSettingsFile
+public static class RunSettingsFile
 {
     private static readonly JsonSerializerOptions Indented = new() { WriteIndented = true };
 

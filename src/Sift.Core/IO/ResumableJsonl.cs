@@ -1,7 +1,6 @@
 using System.Text;
-using Sift.Core;
 
-namespace Sift.Rewards.IO;
+namespace Sift.Core.IO;
 
 /// <summary>
 /// An append-only JSONL output that a rerun continues: opening reads the complete lines already there and drops an
@@ -9,7 +8,7 @@ namespace Sift.Rewards.IO;
 /// a kill loses only work in flight. Lines may finish out of order: <see cref="Put"/> holds them until every earlier
 /// one is written, so the file is always in input order and a resumed run writes the same file as an uninterrupted one.
 /// </summary>
-internal sealed class ResumableJsonl : IDisposable
+public sealed class ResumableJsonl : IDisposable
 {
     private readonly FileStream _stream;
     private readonly object _gate = new();
