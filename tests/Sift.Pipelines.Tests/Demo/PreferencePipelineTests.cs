@@ -10,7 +10,7 @@ public sealed class PreferencePipelineTests
     public void Quick_RunsEveryStage_SummaryRoundTrips_ReportNamesEveryStage_AndARerunIsCached()
     {
         string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-prefdemo").FullName, "out");
-        var o = PreferenceSettings.Build(quick: true, ["pref.iterations=0"]);
+        var o = PreferenceSettings.Build(quick: true, []);
         var r = new PreferencePipeline(o).Run(dir);
 
         // Stages in order: the corpus and base model (sift demo's), the problems, then per seed SFT and each rule's loop.
@@ -61,7 +61,7 @@ public sealed class PreferencePipelineTests
         Assert.Equal(r.Columns.SelectMany(c => c.Scores.Select(x => x.Score.Accuracy)), again.Columns.SelectMany(c => c.Scores.Select(x => x.Score.Accuracy)));
 
         // More SFT steps redo SFT and what follows it, not the corpus, the base model or the problems.
-        var longer = new PreferencePipeline(PreferenceSettings.Build(quick: true, ["pref.iterations=0", "sft.train.max_steps=9"])).Run(dir);
+        var longer = new PreferencePipeline(PreferenceSettings.Build(quick: true, ["sft.train.max_steps=9"])).Run(dir);
         Assert.Equal(["synth", "reference", "problems"], longer.Stages.Where(st => st.Cached).Select(st => st.Name));
     }
 

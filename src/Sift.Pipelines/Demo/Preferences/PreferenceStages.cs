@@ -2,6 +2,7 @@ using System.Globalization;
 using Sift.Core;
 using Sift.Core.Reporting;
 using Sift.Data.Examples;
+using Sift.Pipelines.SelfTrain;
 using Sift.Pipelines.Training;
 using Sift.Pipelines.Training.Objectives;
 using Sift.Text;
@@ -62,10 +63,65 @@ internal sealed class PreferenceStages(StageStore store, DemoStages demo, string
         return demo.Train(SftName(seed), recipe, problems.Key, null, synth, problems.Result.Sft, baseModel, cancel);
     }
 
-    /// <summary>A rule's self-training iterations from a seed's SFT model (wired to SelfTrainLoop once it lands on main).</summary>
+    /// <summary>
+    /// A rule's self-training iterations (<see cref="SelfTrainLoop"/>) from a seed's SFT model on the easy clean problems;
+    /// every iteration's model is then judged on the held-out problems with the SFT run's evaluation settings.
+    /// </summary>
     public StageRecord<SelfTrainStageResult> SelfTrain(PreferenceOptions o, string rule, ulong seed, StageRecord<TrainStageResult> sft,
-        StageRecord<ProblemsStageResult> problems, StageRecord<SynthStageResult> synth, CancellationToken cancel = default) =>
-        throw new SiftException($"pref.iterations={o.Iterations}: self-training ({rule}) is not available in this build yet; run with --set pref.iterations=0");
+        StageRecord<ProblemsStageResult> problems, StageRecord<SynthStageResult> synth, CancellationToken cancel = default)
+    {
+        string I(double v) => v.ToString(CultureInfo.InvariantCulture);
+        var settings = new SortedDictionary<string, string>(StringComparer.Ordinal)
+        {
+            ["iterations"] = I(o.Iterations),
+            ["samples"] = I(o.Samples),
+            ["temperature"] = I(o.Temperature),
+            ["top_p"] = I(o.TopP),
+            ["max_tokens"] = I(MaxSampleTokens),
+            ["train"] = string.Join(" ", o.PreferenceTrain),
+            ["eval"] = $"{o.Sft.EvalAccuracyProblems}/{o.Sft.EvalFinalAccuracyProblems}/{o.Sft.EvalMaxNewTokens}",
+        };
+        var inputs = new SelfTrainStageInputs(rule, seed, sft.Key, problems.Key, settings);
+        string name = FormattableString.Invariant($"{rule}-s{seed}");
+        return store.Run(name, Path.Combine(root, name), inputs, PreferenceJson.Default.SelfTrainStageInputs, PreferenceJson.Default.SelfTrainStageResult, (dir, _) =>
+        {
+            var loop = new SelfTrainLoop(new SelfTrainOptions
+            {
+                Model = sft.Result.Model,
+                Problems = problems.Result.SelfTrain,
+                Tokenizer = synth.Result.Tokenizer,
+                Rule = SelfTrainRules.Parse(rule),
+                Iterations = o.Iterations,
+                SamplesPerProblem = o.Samples,
+                Temperature = (float)o.Temperature,
+                TopP = (float)o.TopP,
+                MaxTokens = MaxSampleTokens,
+                Seed = seed,
+                TrainOverrides = o.PreferenceTrain,
+                Threads = o.Threads,
+            });
+            var iterations = loop.Run(dir, _progress, cancel);
+            return new SelfTrainStageResult
+            {
+                Run = dir,
+                Iterations = [.. iterations.Select(it => new IterationResult
+                {
+                    Iteration = it.Iteration,
+                    Model = it.Checkpoint,
+                    Trained = it.Trained,
+                    SampleAccuracy = it.Metrics.SampleAccuracy,
+                    Examples = it.Metrics.Examples,
+                    Steps = it.Metrics.TrainSteps,
+                    SampleSeconds = it.Metrics.SampleSeconds,
+                    TrainSeconds = it.Metrics.TrainSeconds,
+                    HeldOut = Judge(it.Checkpoint, synth.Result.Eval, synth.Result.Tokenizer, o.Sft, o.Threads),
+                })],
+            };
+        });
+    }
+
+    // Most new tokens per sample: the built-in solutions are under 100 tokens, so this only cuts runaway samples short.
+    private const int MaxSampleTokens = 128;
 
     /// <summary>Judges the model in <paramref name="modelDir"/> on the held-out problems exactly as a training run's final evaluation does.</summary>
     public static HeldOutScore Judge(string modelDir, string evalJsonl, string tokenizerDir, TrainRecipe recipe, int threads)
