@@ -14,7 +14,7 @@ public static class DemoPreferencesCommand
         var quick = new Option<bool>("--quick") { Description = "The CI-sized run (well under 2 minutes on 2 cores): checks the pipeline, not which stage wins" };
         var json = new Option<bool>("--json") { Description = "Print the JSON summary (summary.json) on stdout" };
         var seeds = new Option<string?>("--seeds") { Description = "Seeds, e.g. 4,5,6: SFT and every rule's iterations run once per seed (default 1,2,3)" };
-        var iterations = new Option<int?>("--iterations") { Description = "Self-training iterations per rule and seed (default 2; 0 = stop after SFT)" };
+        var iterations = new Option<int?>("--iterations") { Description = "Self-training iterations per rule and seed (default 1; 0 = stop after SFT)" };
         var rules = new Option<string?>("--rules") { Description = "Preference rules after SFT: kto, dpo or kto,dpo (default)" };
         var threads = new Option<int?>("--threads") { Description = "Compute threads (default: min(2, cores))" };
         var set = new Option<string[]>("--set") { Description = "Change a setting: pref.KEY (this demo), sft.KEY (the SFT run's recipe), or any `sift demo` setting (corpus, reference.KEY for the base model, ...); repeatable, --list-settings shows all", AllowMultipleArgumentsPerToken = false };
@@ -24,8 +24,8 @@ public static class DemoPreferencesCommand
               corpus → tokenizer → base model (sift demo's reference model: CLM on the clean problems) →
               the training problems decontaminated against the held-out set (Orca-Math's check; a planted
               paraphrase of a held-out problem must be flagged) → per seed: answer-only SFT from the base model →
-              KTO and DPO self-training from the SFT model (sample 4 solutions per problem, grade, train; 2
-              iterations) → held-out accuracy of every model (batched greedy, sift demo's grader) with mean ± sd
+              KTO and DPO self-training from the SFT model (sample 4 solutions per problem, grade, train; one
+              iteration, --iterations 2 for two) → held-out accuracy of every model (batched greedy, sift demo's grader) with mean ± sd
               over the seeds and paired 95% intervals against SFT → console table, OUT/report.md,
               OUT/preferences.svg, OUT/summary.json. About 15 minutes on 2 quiet cores; --quick well under 2.
             """)

@@ -75,7 +75,8 @@ public sealed class PreferencePipelineTests
         Assert.Equal(1, o.Iterations);
         Assert.Equal(["dpo"], o.Rules);
         Assert.Equal([4UL, 5UL], o.Seeds);
-        Assert.Equal(["optim.lr=2e-4"], o.PreferenceTrain);
+        Assert.Equal(["optim.lr=2e-4"], o.PreferenceTrain); // replaces the default's optim.lr=1e-5
+        Assert.Equal(["optim.lr=1e-5"], PreferenceSettings.Build(quick: false, []).PreferenceTrain);
         // The corpus and base model are sift demo's: the same synth and reference settings give the same stage keys.
         Assert.Equal(DemoStages.CorpusSettings(DemoOptions.Default), DemoStages.CorpusSettings(PreferenceSettings.Build(quick: false, []).Demo));
         Assert.Equal(DemoOptions.Default.Reference.ResultValues(), PreferenceSettings.Build(quick: false, []).Demo.Reference.ResultValues());

@@ -22,7 +22,7 @@ internal sealed record PreferenceOptions
     public required IReadOnlyList<string> Rules { get; init; }
 
     /// <summary>Self-training iterations per rule and seed.</summary>
-    public int Iterations { get; init; } = 2;
+    public int Iterations { get; init; } = 1;
 
     /// <summary>Training problems sampled per iteration (easy tier, from the decontaminated set).</summary>
     public int Problems { get; init; } = 256;

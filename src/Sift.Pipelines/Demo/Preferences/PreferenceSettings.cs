@@ -31,8 +31,13 @@ internal static class PreferenceSettings
         "sft.optim.schedule=cosine",
         "sft.eval.interval=0",
         "pref.rules=kto,dpo",
-        "pref.iterations=2",
+        // One iteration by default (the issue asks for one or two; --iterations 2 runs the second): on this 1M-parameter
+        // model each iteration of either rule lowered held-out accuracy, and a second costs as much again.
+        "pref.iterations=1",
         "pref.problems=256",
+        // The loop's 1e-4 took KTO from 35.9% to 6.0% held-out accuracy in one iteration (from a 60-step SFT model, 256
+        // problems); 1e-5 hurts less (KTO 23.0%, DPO 14.7%).
+        "pref.train=optim.lr=1e-5",
     ];
 
     /// <summary>What <c>--quick</c> changes on top of `sift demo --quick`.</summary>
@@ -131,6 +136,8 @@ internal static class PreferenceSettings
         {
             throw new SiftException($"{at}: expected a recipe key=value, e.g. pref.train=optim.lr=3e-4");
         }
+        string key = value[..value.IndexOf('=', StringComparison.Ordinal)].Trim();
+        overrides.RemoveAll(v => v[..v.IndexOf('=', StringComparison.Ordinal)].Trim() == key); // a later layer replaces the key
         overrides.Add(value);
         return o;
     }
