@@ -72,7 +72,8 @@ internal sealed record StageState
 /// keys of the stages it reads). A finished stage with the same key is skipped; a different key means an
 /// option it depends on changed, so the folder is deleted and the stage runs again; an unfinished stage with
 /// the same key is resumed (training and scoring continue from their last checkpoint or part record).
-/// Inputs and results are typed records, serialized with source-generated JSON.
+/// Inputs and results are typed records, serialized with source-generated JSON. A running stage holds a lock file
+/// beside its folder, so a second process reaching the same stage stops with a clear error instead of corrupting it.
 /// </summary>
 internal sealed class StageStore(IProgressReporter? progress = null)
 {
@@ -134,6 +135,12 @@ internal sealed class StageStore(IProgressReporter? progress = null)
         {
             _progress.Line($"{name}: finished earlier, skipped ({folder})");
             return done;
+        }
+        // Beside the folder, not in it: a stage whose inputs changed deletes its folder.
+        using var held = FileLock.Acquire(folder + ".lock", $"stage '{name}' ({folder})");
+        if (TryFinished(name, folder, key, resultInfo) is { } finishedMeanwhile)
+        {
+            return finishedMeanwhile;
         }
         var state = Read(folder);
         bool resume = state is not null && state.Key == key;

@@ -18,6 +18,24 @@ public sealed class StageStoreTests
     private static readonly JsonTypeInfo<StageIn> In = (JsonTypeInfo<StageIn>)JsonSerializerOptions.Default.GetTypeInfo(typeof(StageIn));
     private static readonly JsonTypeInfo<StageOut> Out = (JsonTypeInfo<StageOut>)JsonSerializerOptions.Default.GetTypeInfo(typeof(StageOut));
 
+    /// <summary>A stage another process is running (its lock held) is refused with an error naming it; once released it runs, and the lock file is gone.</summary>
+    [Fact]
+    public void RunningStage_IsLocked_AgainstASecondRunner()
+    {
+        string dir = Path.Combine(Directory.CreateTempSubdirectory("sift-stage-lock").FullName, "s");
+        var store = new StageStore();
+        using (Sift.Core.IO.FileLock.Acquire(dir + ".lock", "another run"))
+        {
+            var e = Assert.Throws<SiftException>(() => store.Run("x", dir, new StageIn(1, "a"), In, Out, (d, r) => new StageOut(1)));
+            Assert.Contains("stage 'x'", e.Message);
+            Assert.Contains("in use by another process", e.Message);
+            Assert.False(Directory.Exists(dir), "nothing was written while locked");
+        }
+        var ok = store.Run("x", dir, new StageIn(1, "a"), In, Out, (d, r) => new StageOut(7));
+        Assert.Equal(new StageOut(7), ok.Result);
+        Assert.False(File.Exists(dir + ".lock"));
+    }
+
     [Fact]
     public void Finished_IsSkipped_ChangedInputsRedo_UnfinishedResumes()
     {
