@@ -65,7 +65,7 @@ internal static class PreferenceReport
         if (o.Iterations > 0)
         {
             sb.Append(CultureInfo.InvariantCulture, $"- **Self-training** (`SelfTrainLoop`, as `sift selftrain`): from each seed's SFT model, {o.Iterations} iteration(s); each samples {o.Samples} solutions (temperature {o.Temperature}, top-p {o.TopP}) for {o.Problems} easy training problems, ");
-            sb.Append("grades them against the gold answer, and trains the next model on them: KTO on every graded solution with its label, DPO on (correct, wrong) pairs of a problem (the teacher solution counts as correct).");
+            sb.Append("grades them against the gold answer, and trains the next model on them: KTO on every graded solution with its label plus the teacher solutions (desirable), DPO on (correct, wrong) pairs of a problem (the teacher solution counts as correct).");
             if (o.PreferenceTrain.Count > 0)
             {
                 sb.Append(" Training overrides: `").Append(string.Join("`, `", o.PreferenceTrain)).Append("`.");
