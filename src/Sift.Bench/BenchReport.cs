@@ -129,7 +129,10 @@ public sealed record BenchReport
     /// <summary>The summary `sift bench --json` prints.</summary>
     public JsonObject ToJson()
     {
-        static JsonNode? R(double? v, int digits = 1) => v is double x ? JsonValue.Create(Math.Round(x, digits)) : null;
+        // Rounded to `digits` decimals, but small figures (a tiny model, a loaded machine) keep 3 significant digits instead of becoming 0.
+        static JsonNode? R(double? v, int digits = 1) => v is double x
+            ? JsonValue.Create(x != 0 && Math.Abs(x) < 1 ? Math.Round(x, Math.Clamp(2 - (int)Math.Floor(Math.Log10(Math.Abs(x))), digits, 15)) : Math.Round(x, digits))
+            : null;
         static JsonNode? Range(Timings? t, double scale) => t is null ? null
             : new JsonArray(R(scale / t.Max), R(scale / t.Min));
         static JsonNode? Profile(IReadOnlyDictionary<StepOp, double>? p)

@@ -16,6 +16,9 @@ public static class SelfTrainCommand
         var problems = new Option<string>("--problems", "-p") { Description = "Problems JSONL: question (or problem), answer (gold final answer, or a GSM8K-style solution ending in #### x) and/or solution (teacher solution)", Required = true };
         var rule = new Option<string>("--rule") { Description = "dpo or kto (Orca-Math: positives = correct samples + teacher solution, negatives = wrong samples), safe (SFT on verified samples + repair examples)", DefaultValueFactory = _ => "kto" };
         rule.AcceptOnlyFromAmong("dpo", "kto", "safe");
+        var verify = new Option<string>("--verify") { Description = "grader (the completion's final answer against the gold one) or program (its python block runs in the sandbox, PAL-style: str(solution()) is graded, an error is the feedback)", DefaultValueFactory = _ => "grader" };
+        verify.AcceptOnlyFromAmong("grader", "program");
+        var execTimeout = new Option<double>("--exec-timeout") { Description = "--verify program: seconds per program", DefaultValueFactory = _ => 10 };
         var iterations = new Option<int>("--iterations", "-k") { Description = "Iterations (a rerun with more continues after the finished ones)", DefaultValueFactory = _ => 1 };
         var samples = new Option<int>("--samples", "-n") { Description = "Samples per problem (Orca-Math: 4)", DefaultValueFactory = _ => 4 };
         var topP = new Option<float>("--top-p") { Description = "Nucleus mass (Orca-Math: 0.95)", DefaultValueFactory = _ => 0.95f };
@@ -35,7 +38,8 @@ public static class SelfTrainCommand
         var cmd = new Command("selftrain", """
             Self-improvement loop on problems with gold answers.
             Each iteration samples --samples solutions per problem from the current model (top-p, temperature),
-            grades them against the gold answer, builds training data by --rule and trains the model on it:
+            verifies them (--verify: against the gold answer, or by running the program in the sandbox),
+            builds training data by --rule and trains the model on it:
               dpo   Orca-Math: positives = correct samples + the teacher solution (when the file has one),
                     negatives = wrong samples; every positive x negative pair (cap: --max-pairs)
               kto   Orca-Math: every positive and negative solution with its label
@@ -44,10 +48,10 @@ public static class SelfTrainCommand
             A problem whose samples are all right gives no DPO pair (no negative); KTO keeps its positives.
             Iteration folders keep their samples, examples, model and metrics; a rerun skips finished
             iterations and continues a killed one without duplicating samples.
-            Training defaults: one epoch, train.micro_batch 8, optim.lr 1e-4 constant; change any with --set.
+            Training defaults: one epoch, train.micro_batch 8, optim.lr 1e-5 constant; change any with --set.
             """)
         {
-            model, problems, rule, iterations, samples, topP, temperature, maxTokens, seed, maxPairs, epochs, template, eval, tokenizer, set, threads, batch, output, json,
+            model, problems, rule, verify, execTimeout, iterations, samples, topP, temperature, maxTokens, seed, maxPairs, epochs, template, eval, tokenizer, set, threads, batch, output, json,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -57,6 +61,8 @@ public static class SelfTrainCommand
                 Problems = pr.GetValue(problems)!,
                 Tokenizer = pr.GetValue(tokenizer),
                 Rule = SelfTrainRules.Parse(pr.GetValue(rule)!),
+                Verifier = pr.GetValue(verify) == "program" ? SelfTrainVerifier.Program : SelfTrainVerifier.Grader,
+                ExecTimeoutSeconds = pr.GetValue(execTimeout),
                 Iterations = pr.GetValue(iterations),
                 SamplesPerProblem = pr.GetValue(samples),
                 TopP = pr.GetValue(topP),

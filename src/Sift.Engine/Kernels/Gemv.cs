@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Kernels;
 
@@ -18,13 +19,17 @@ public static unsafe class Gemv
     private const long ParallelThreshold = 1 << 16;
 
     /// <summary>y[rows, outDim] = x[rows, inDim] · Wᵀ (+ y when <paramref name="accumulate"/>).</summary>
-    public static void Forward(float* y, float* x, float* w, int rows, int inDim, int outDim, bool accumulate, int threads)
+    public static void Forward(float* y, float* x, float* w, int rows, int inDim, int outDim, bool accumulate, int threads) =>
+        Forward(y, x, w, rows, inDim, outDim, accumulate, threads, SimdPath.Width);
+
+    /// <summary>The same at a given vector width (tests run each; results differ between widths only in summation order).</summary>
+    internal static void Forward(float* y, float* x, float* w, int rows, int inDim, int outDim, bool accumulate, int threads, SimdWidth width)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, MaxRows);
         int th = (long)inDim * outDim < ParallelThreshold ? 1 : threads;
         // Chunks of 64 output features keep the ranges cache-line aligned and the split thread-count independent.
         int blocks = (outDim + 63) / 64;
-        var a = new Args { Y = y, X = x, W = w, Rows = rows, In = inDim, Out = outDim, Accumulate = accumulate };
+        var a = new Args { Y = y, X = x, W = w, Rows = rows, In = inDim, Out = outDim, Accumulate = accumulate, Width = Effective(width) };
         Par.For(blocks, th, &a, &Blocks);
     }
 
@@ -33,7 +38,11 @@ public static unsafe class Gemv
         public float* Y, X, W;
         public int Rows, In, Out;
         public bool Accumulate;
+        public SimdWidth Width;
     }
+
+    /// <summary>The width a request runs at: 256-bit paths need AVX2 (else scalar); 512-bit runs in software where not accelerated.</summary>
+    internal static SimdWidth Effective(SimdWidth width) => width == SimdWidth.V256 && !Vector256.IsHardwareAccelerated ? SimdWidth.Scalar : width;
 
     private static void Blocks(Args* a, int s, int e)
     {
@@ -44,19 +53,35 @@ public static unsafe class Gemv
             float* wr = a->W + (long)o * inDim;
             for (int r = 0; r < a->Rows; r++)
             {
-                float v = Dot4(wr, a->X + (long)r * inDim, inDim);
+                float v = Dot4(wr, a->X + (long)r * inDim, inDim, a->Width);
                 float* dst = a->Y + (long)r * outDim + o;
                 *dst = a->Accumulate ? *dst + v : v;
             }
         }
     }
 
-    /// <summary>Σ a[i]·b[i] with four 8-wide accumulators (enough loads in flight to stream from memory).</summary>
-    private static float Dot4(float* a, float* b, int n)
+    /// <summary>Σ a[i]·b[i] with four accumulators of the width's lanes (enough loads in flight to stream from memory).</summary>
+    private static float Dot4(float* a, float* b, int n, SimdWidth width)
     {
         int i = 0;
         float s = 0;
-        if (Vector256.IsHardwareAccelerated && n >= 32)
+        if (width == SimdWidth.V512 && n >= 64)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 32), Vector512.Load(b + i + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 48), Vector512.Load(b + i + 48), a3);
+            }
+            for (; i <= n - 16; i += 16)
+            {
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), a0);
+            }
+            s = Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
+        else if (width != SimdWidth.Scalar && n >= 32)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 32; i += 32)

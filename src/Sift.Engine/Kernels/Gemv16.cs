@@ -1,4 +1,5 @@
 using System.Runtime.Intrinsics;
+using Sift.Engine.Kernels.Cpu;
 using Sift.Engine.Model;
 
 namespace Sift.Engine.Kernels;
@@ -14,12 +15,18 @@ public static unsafe class Gemv16
     private const long ParallelThreshold = 1 << 16;
 
     /// <summary>y[rows, outDim] = x[rows, inDim] · widen(W)ᵀ (+ y when <paramref name="accumulate"/>); W is [outDim, inDim].</summary>
-    public static void Forward(float* y, float* x, ushort* w, WeightFormat format, int rows, int inDim, int outDim, bool accumulate, int threads)
+    public static void Forward(float* y, float* x, ushort* w, WeightFormat format, int rows, int inDim, int outDim, bool accumulate, int threads) =>
+        Forward(y, x, w, format, rows, inDim, outDim, accumulate, threads, SimdPath.Width);
+
+    /// <summary>The same at a given vector width; bit-identical to <see cref="Gemv"/> over the widened weights at that width.</summary>
+    internal static void Forward(float* y, float* x, ushort* w, WeightFormat format, int rows, int inDim, int outDim, bool accumulate, int threads, SimdWidth width)
     {
         ArgumentOutOfRangeException.ThrowIfGreaterThan(rows, Gemv.MaxRows);
         int th = (long)inDim * outDim < ParallelThreshold ? 1 : threads;
         int blocks = (outDim + 63) / 64;
-        var a = new Args { Y = y, X = x, W = w, Rows = rows, In = inDim, Out = outDim, Accumulate = accumulate };
+        // The 8-lane widening uses AVX2 instructions directly, so without AVX2 the 256-bit request runs scalar.
+        var eff = width == SimdWidth.V256 && !Widen.Vectorised ? SimdWidth.Scalar : Gemv.Effective(width);
+        var a = new Args { Y = y, X = x, W = w, Rows = rows, In = inDim, Out = outDim, Accumulate = accumulate, Width = eff };
         switch (format)
         {
             case WeightFormat.BF16:
@@ -39,6 +46,7 @@ public static unsafe class Gemv16
         public ushort* W;
         public int Rows, In, Out;
         public bool Accumulate;
+        public SimdWidth Width;
     }
 
     private static void Blocks<TW>(Args* a, int s, int e)
@@ -51,20 +59,36 @@ public static unsafe class Gemv16
             ushort* wr = a->W + (long)o * inDim;
             for (int r = 0; r < a->Rows; r++)
             {
-                float v = Dot4<TW>(wr, a->X + (long)r * inDim, inDim);
+                float v = Dot4<TW>(wr, a->X + (long)r * inDim, inDim, a->Width);
                 float* dst = a->Y + (long)r * outDim + o;
                 *dst = a->Accumulate ? *dst + v : v;
             }
         }
     }
 
-    /// <summary>Σ widen(w[i])·x[i] with four 8-wide accumulators.</summary>
-    private static float Dot4<TW>(ushort* w, float* x, int n)
+    /// <summary>Σ widen(w[i])·x[i] with four accumulators, in <see cref="Gemv"/>'s order for the width.</summary>
+    private static float Dot4<TW>(ushort* w, float* x, int n, SimdWidth width)
         where TW : struct, IWiden
     {
         int i = 0;
         float s = 0;
-        if (Widen.Vectorised && n >= 32)
+        if (width == SimdWidth.V512 && n >= 64)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            for (; i <= n - 64; i += 64)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TW.Load16(w + i), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 16), Vector512.Load(x + i + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 32), Vector512.Load(x + i + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 48), Vector512.Load(x + i + 48), a3);
+            }
+            for (; i <= n - 16; i += 16)
+            {
+                a0 = Vector512.FusedMultiplyAdd(TW.Load16(w + i), Vector512.Load(x + i), a0);
+            }
+            s = Vector512.Sum((a0 + a1) + (a2 + a3));
+        }
+        else if (width != SimdWidth.Scalar && n >= 32)
         {
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 32; i += 32)

@@ -12,6 +12,9 @@ public unsafe interface IWiden
     /// <summary>Eight consecutive values widened (requires AVX2; callers check <see cref="Widen.Vectorised"/>).</summary>
     static abstract Vector256<float> Load8(ushort* p);
 
+    /// <summary>Sixteen consecutive values widened (AVX-512 where accelerated, else the same operations in software).</summary>
+    static abstract Vector512<float> Load16(ushort* p);
+
     /// <summary>One value widened.</summary>
     static abstract float Scalar(ushort bits);
 }
@@ -22,6 +25,10 @@ public readonly struct Bf16 : IWiden
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static unsafe Vector256<float> Load8(ushort* p) => Avx2.ShiftLeftLogical(Avx2.ConvertToVector256Int32(p), 16).AsSingle();
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Load16(ushort* p) => Vector512.ShiftLeft(Widen.Load16(p), 16).AsSingle();
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -48,6 +55,18 @@ public readonly struct F16 : IWiden
 
     /// <inheritdoc />
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static unsafe Vector512<float> Load16(ushort* p)
+    {
+        var h = Widen.Load16(p);
+        var em = Vector512.ShiftLeft(h & Vector512.Create(0x7fffu), 13);
+        var scaled = em.AsSingle() * Vector512.Create(0x77800000u).AsSingle(); // × 2^112
+        var infNan = Vector512.Equals(h & Vector512.Create(0x7c00u), Vector512.Create(0x7c00u));
+        var magnitude = Vector512.ConditionalSelect(infNan, em | Vector512.Create(0x7f800000u), scaled.AsUInt32());
+        return (magnitude | Vector512.ShiftLeft(h & Vector512.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Scalar(ushort bits) => (float)BitConverter.UInt16BitsToHalf(bits);
 }
 
@@ -56,6 +75,18 @@ public static unsafe class Widen
 {
     /// <summary>True when the 8-lane <see cref="IWiden.Load8"/> paths run (AVX2).</summary>
     public static bool Vectorised => Avx2.IsSupported;
+
+    /// <summary>Sixteen 16-bit values zero-extended to 32 bits (one vpmovzxwd with AVX-512).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector512<uint> Load16(ushort* p)
+    {
+        if (Avx512F.IsSupported)
+        {
+            return Avx512F.ConvertToVector512UInt32(Vector256.Load(p));
+        }
+        var (lo, hi) = Vector256.Widen(Vector256.Load(p));
+        return Vector512.Create(lo, hi);
+    }
 
     /// <summary>dst[0..n) = widen(src[0..n)) in <paramref name="format"/> (BF16 or F16).</summary>
     public static void Row(ushort* src, float* dst, long n, WeightFormat format)

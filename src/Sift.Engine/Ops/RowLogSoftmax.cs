@@ -1,12 +1,13 @@
 using System.Runtime.Intrinsics;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Ops;
 
 /// <summary>
 /// The one log-softmax of a logits row, shared by the training loss, corpus and JSONL scoring, the held-out probe,
 /// decoding logprobs and the server's prompt and completion logprobs, so that every loss or logprob Sift reports
-/// for the same row is the same float. Sum of exp(z − max) in two 8-lane float accumulators, the tail and the total
-/// in double; loss = log Σ − (z_y − max).
+/// for the same row is the same float (in one process: the vector width is fixed at start-up). Sum of exp(z − max) in
+/// two float accumulators of 16 lanes (AVX-512) or 8 (AVX2), the tail and the total in double; loss = log Σ − (z_y − max).
 /// </summary>
 public static unsafe class RowLogSoftmax
 {
@@ -14,25 +15,51 @@ public static unsafe class RowLogSoftmax
     /// Σ_j exp(row_j − max) and the row max. With <paramref name="exps"/> non-null, exp(row_j − max) is also
     /// written there (it may be <paramref name="row"/> itself: the training forward keeps the exponentials).
     /// </summary>
-    public static double SumExpShifted(float* row, int vocab, out float max, float* exps = null)
+    public static double SumExpShifted(float* row, int vocab, out float max, float* exps = null) =>
+        SumExpShifted(row, vocab, out max, exps, SimdPath.Width);
+
+    /// <summary>The same at a given vector width (16 or 8 lanes, or scalar); tests run each.</summary>
+    internal static double SumExpShifted(float* row, int vocab, out float max, float* exps, SimdWidth width)
     {
         max = System.Numerics.Tensors.TensorPrimitives.Max(new ReadOnlySpan<float>(row, vocab));
-        var vm = Vector256.Create(max);
-        Vector256<float> s0 = default, s1 = default;
         int j = 0;
-        for (; j <= vocab - 16; j += 16)
+        double sum = 0;
+        if (width == SimdWidth.V512)
         {
-            var e0 = Vector256.Exp(Vector256.Load(row + j) - vm);
-            var e1 = Vector256.Exp(Vector256.Load(row + j + 8) - vm);
-            if (exps != null)
+            var vm = Vector512.Create(max);
+            Vector512<float> s0 = default, s1 = default;
+            for (; j <= vocab - 32; j += 32)
             {
-                Vector256.Store(e0, exps + j);
-                Vector256.Store(e1, exps + j + 8);
+                var e0 = Vector512.Exp(Vector512.Load(row + j) - vm);
+                var e1 = Vector512.Exp(Vector512.Load(row + j + 16) - vm);
+                if (exps != null)
+                {
+                    Vector512.Store(e0, exps + j);
+                    Vector512.Store(e1, exps + j + 16);
+                }
+                s0 += e0;
+                s1 += e1;
             }
-            s0 += e0;
-            s1 += e1;
+            sum = Vector512.Sum(s0 + s1);
         }
-        double sum = Vector256.Sum(s0 + s1);
+        else if (width == SimdWidth.V256)
+        {
+            var vm = Vector256.Create(max);
+            Vector256<float> s0 = default, s1 = default;
+            for (; j <= vocab - 16; j += 16)
+            {
+                var e0 = Vector256.Exp(Vector256.Load(row + j) - vm);
+                var e1 = Vector256.Exp(Vector256.Load(row + j + 8) - vm);
+                if (exps != null)
+                {
+                    Vector256.Store(e0, exps + j);
+                    Vector256.Store(e1, exps + j + 8);
+                }
+                s0 += e0;
+                s1 += e1;
+            }
+            sum = Vector256.Sum(s0 + s1);
+        }
         for (; j < vocab; j++)
         {
             float e = MathF.Exp(row[j] - max);

@@ -72,8 +72,9 @@ internal sealed record ExampleCounts
 /// The data rules of the loop, on graded samples.
 /// <para>Orca-Math (dpo, kto): positives are a problem's correct samples plus the teacher solution when the problem has
 /// one (so a problem with a teacher solution has ≥ 1 positive); negatives are its incorrect samples. KTO takes every
-/// solution with its label (positives, then negatives). DPO takes every positive × negative pair, in the order
-/// (i + j, i) over the positive i and negative j, keeping the first <c>maxPairs</c> when capped. A problem whose samples
+/// solution with its label (per problem positives, then negatives; problems taken round-robin). DPO takes every
+/// positive × negative pair, in the order (i + j, i) over the positive i and negative j, keeping the first
+/// <c>maxPairs</c> when capped. A problem whose samples
 /// are all correct has no negative: no DPO pair, while KTO keeps its positives (the paper's rule).</para>
 /// <para>SAFE: each correct sample is an SFT example; each failed sample becomes a repair example whose prompt is the
 /// problem's prompt, the failed attempt and the verifier's feedback (<see cref="RepairPrompt"/>) and whose completion is
@@ -91,6 +92,7 @@ internal static class SelfTrainExamples
     {
         var byProblem = samples.GroupBy(s => s.Problem).ToDictionary(g => g.Key, g => g.OrderBy(s => s.Sample).ToList());
         var examples = new List<SelfTrainExample>();
+        var kto = new List<List<SelfTrainExample>>();
         int positives = 0, negatives = 0, teacher = 0, pairs = 0, capped = 0, repairs = 0, unrepairable = 0, allRight = 0, allWrong = 0;
         foreach (var p in problems)
         {
@@ -138,8 +140,10 @@ internal static class SelfTrainExamples
             positives += pos.Count;
             if (rule == SelfTrainRule.Kto)
             {
-                examples.AddRange(pos.Select(x => new SelfTrainExample { Problem = p.Index, Source = x.Source, Prompt = prompt, Completion = x.Text, Label = true }));
-                examples.AddRange(neg.Select(x => new SelfTrainExample { Problem = p.Index, Source = x.Source, Prompt = prompt, Completion = x.Text, Label = false }));
+                kto.Add([
+                    .. pos.Select(x => new SelfTrainExample { Problem = p.Index, Source = x.Source, Prompt = prompt, Completion = x.Text, Label = true }),
+                    .. neg.Select(x => new SelfTrainExample { Problem = p.Index, Source = x.Source, Prompt = prompt, Completion = x.Text, Label = false }),
+                ]);
                 continue;
             }
             var order = (from i in Enumerable.Range(0, pos.Count) from j in Enumerable.Range(0, neg.Count) select (i, j))
@@ -155,6 +159,12 @@ internal static class SelfTrainExamples
                 Chosen = pos[ij.i].Text,
                 Rejected = neg[ij.j].Text,
             }));
+        }
+        // KTO: round-robin over problems, so the packer's KL document (this prompt with the next example's completion)
+        // pairs a prompt with another problem's solution, as TRL's in-batch rotation over shuffled data does.
+        for (int round = 0; kto.Any(l => l.Count > round); round++)
+        {
+            examples.AddRange(kto.Where(l => l.Count > round).Select(l => l[round]));
         }
         var kind = rule switch
         {

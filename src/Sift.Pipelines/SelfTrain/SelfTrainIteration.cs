@@ -33,6 +33,12 @@ internal sealed record SelfTrainMetrics
     /// <summary>Loss of the last step, or null when training was skipped.</summary>
     public double? TrainLoss { get; init; }
 
+    /// <summary>KTO: the λ_D trained with (balanced by the loop unless given with --set), else null.</summary>
+    public double? KtoDesirableWeight { get; init; }
+
+    /// <summary>KTO: the λ_U trained with, else null.</summary>
+    public double? KtoUndesirableWeight { get; init; }
+
     /// <summary>Greedy accuracy of the model after this iteration on the held-out problems, or null without --eval.</summary>
     public double? HeldOutAccuracy { get; init; }
 

@@ -9,6 +9,7 @@ using Sift.Engine.Model;
 using Sift.Inference;
 using Sift.Pipelines.Training;
 using Sift.Pipelines.Training.Metrics;
+using Sift.Sandbox;
 using Sift.Text;
 
 namespace Sift.Pipelines.SelfTrain;
@@ -18,7 +19,8 @@ namespace Sift.Pipelines.SelfTrain;
 /// <see cref="SelfTrainOptions.SamplesPerProblem"/> solutions of every problem from the current model, grades them
 /// against the gold answers, builds examples by the rule (<see cref="SelfTrainExamples"/>), packs them and trains the
 /// current model on them (DPO, KTO or SFT), and judges the result on held-out problems. Layout of <c>OUT</c>:
-/// <c>iter-K/{samples.jsonl, examples.jsonl, examples/, model/, metrics.json}</c> (the training run's files beside them),
+/// <c>iter-K/{samples.jsonl, examples.jsonl, examples/, model/, metrics.json}</c> (the training run's metrics.jsonl, loss.svg
+/// and recipe beside them; its checkpoints are removed once the iteration is finished),
 /// <c>baseline/heldout.jsonl</c>, <c>summary.json</c>, <c>selftrain.run.json</c> (the settings; a rerun with others is refused).
 /// A rerun skips iterations with a metrics.json, continues a killed sampling file without duplicates and resumes a
 /// killed training run from its checkpoint; a rerun with more iterations continues after the finished ones.
@@ -27,6 +29,8 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
 {
     /// <summary>Opens a completion backend over a model folder (tests substitute their own); default: the local engine.</summary>
     internal Func<string, ICompletionBackend>? Backends { get; init; }
+
+    private ICodeExecutor? _executor;
 
     /// <summary>Greedy held-out accuracy of the starting model after <see cref="Run"/> (null without held-out problems).</summary>
     public double? BaselineHeldOutAccuracy { get; private set; }
@@ -51,6 +55,10 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         string settingsKey = Path.Combine(outDir, "selftrain");
         RunSettingsFile.CheckOrWrite(settingsKey, Settings(o, model), resuming: File.Exists(RunSettingsFile.PathFor(settingsKey)));
 
+        using var sandbox = o.Verifier == SelfTrainVerifier.Program
+            ? new PythonSandbox(new SandboxOptions { Timeout = TimeSpan.FromSeconds(o.ExecTimeoutSeconds), CpuSeconds = Math.Max(1, (int)Math.Ceiling(o.ExecTimeoutSeconds)) })
+            : null;
+        _executor = sandbox;
         if (heldOut is not null)
         {
             BaselineHeldOutAccuracy = HeldOutAccuracy(heldOut, model, Path.Combine(outDir, "baseline", "heldout.jsonl"), 0, log, cancel);
@@ -70,6 +78,12 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             {
                 rec = Iterate(it, model, dir, problems, heldOut, tokenizer, tokenizerDir, log, cancel);
                 AtomicFile.WriteAllText(metricsPath, JsonSerializer.Serialize(rec, SelfTrainJson.Indented.SelfTrainIteration) + "\n");
+                // The finished iteration is never resumed: its checkpoints (weights + optimizer state) only took disk.
+                string checkpoints = Path.Combine(dir, "checkpoints");
+                if (Directory.Exists(checkpoints))
+                {
+                    Directory.Delete(checkpoints, recursive: true);
+                }
                 var m = rec.Metrics;
                 log.Line($"iteration {it}: sample accuracy {Percent(m.SampleAccuracy)}, {m.Data.Positives} positives / {m.Data.Negatives} negatives, " +
                     (rec.Rule == "dpo" ? $"{m.Data.Pairs} pairs, " : rec.Rule == "safe" ? $"{m.Data.Repairs} repairs, " : "") +
@@ -94,7 +108,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         using (var backend = Open(model))
         {
             var settings = new SampleSettings(o.SamplesPerProblem, o.Temperature, o.TopP, o.MaxTokens, IterationSeed(o.Seed, it), o.PromptTemplate, Math.Max(1, o.Batch * 4));
-            samples = SelfTrainSampler.Run(problems, backend, samplesPath, settings, log, $"iter {it} sample", cancel);
+            samples = SelfTrainSampler.Run(problems, backend, samplesPath, settings, log, $"iter {it} sample", cancel, _executor);
         }
         double sampleSeconds = clock.Elapsed.TotalSeconds;
         int correct = samples.Count(s => s.Correct);
@@ -161,6 +175,8 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
                 TrainSteps = s.Steps,
                 FirstLoss = first,
                 TrainLoss = s.FinalLoss,
+                KtoDesirableWeight = recipe.Objective.Name == "kto" ? recipe.FineTune.DesirableWeight : null,
+                KtoUndesirableWeight = recipe.Objective.Name == "kto" ? recipe.FineTune.UndesirableWeight : null,
                 HeldOutAccuracy = acc,
                 TrainSeconds = Math.Round(trainSeconds, 3),
                 EvalSeconds = evalSeconds,
@@ -170,7 +186,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
 
     /// <summary>
     /// The iteration's training recipe: the loop's defaults (start from the current model, one epoch over the examples,
-    /// rows as long as the longest example, constant lr 1e-4, no warmup, no held-out windows), then the user's overrides.
+    /// rows as long as the longest example, constant lr 1e-5, no warmup, no held-out windows), then the user's overrides.
     /// </summary>
     private TrainRecipe Recipe(int it, string model, string dir, string examplesDir, string tokenizerDir, ExampleManifest manifest, int context)
     {
@@ -183,7 +199,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             ("train.micro_batch", "8"),
             ("train.seed", I((long)(o.Seed + (ulong)it))),
             ("train.threads", I(Math.Max(1, o.Threads))),
-            ("optim.lr", "1e-4"),
+            ("optim.lr", "1e-5"),
             ("optim.warmup_steps", "0"),
             ("optim.schedule", "constant"),
             ("eval.interval", "0"),
@@ -220,8 +236,24 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
             long perStep = (long)r.MicroBatch * r.GradAccum;
             r = r.With([("train.max_steps", I(Math.Max(1, (rows + perStep - 1) / perStep)))], "selftrain: epochs");
         }
+        if (manifest.ParsedKind == ExampleKind.Kto && !r.Given.ContainsKey("kto.desirable_weight") && !r.Given.ContainsKey("kto.undesirable_weight"))
+        {
+            var (d, u) = KtoWeights(manifest.Desirable, manifest.Undesirable);
+            r = r.With([("kto.desirable_weight", d.ToString("R", CultureInfo.InvariantCulture)), ("kto.undesirable_weight", u.ToString("R", CultureInfo.InvariantCulture))], "selftrain: KTO balance");
+        }
         r.Check((key, message) => new SiftException($"--set {key}: {message}"));
         return r;
+    }
+
+    /// <summary>
+    /// KTO's weights for <paramref name="desirable"/> and <paramref name="undesirable"/> examples: the KTO paper's guidance
+    /// (TRL's check) is λ_D·n_D / (λ_U·n_U) in [1, 4/3]; the nearer end is reached by raising λ_D (too few desirable
+    /// examples) or lowering λ_U (too many), the other weight staying 1.
+    /// </summary>
+    internal static (double Desirable, double Undesirable) KtoWeights(long desirable, long undesirable)
+    {
+        double ratio = (double)desirable / undesirable;
+        return ratio < 1 ? (Math.Round(1 / ratio, 6), 1.0) : ratio > 4.0 / 3 ? (1.0, Math.Round(ratio * 3 / 4, 6)) : (1.0, 1.0);
     }
 
     private double? EvalHeldOut(List<SelfTrainProblem>? heldOut, string model, string dir, int it, IProgressReporter log, CancellationToken cancel, out double seconds)
@@ -242,7 +274,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
     {
         using var backend = Open(model);
         var settings = new SampleSettings(1, 0f, 1f, options.MaxTokens, IterationSeed(options.Seed, it), options.PromptTemplate, Math.Max(1, options.Batch * 4));
-        var graded = SelfTrainSampler.Run(heldOut, backend, path, settings, log, it == 0 ? "held-out (start)" : $"iter {it} held-out", cancel);
+        var graded = SelfTrainSampler.Run(heldOut, backend, path, settings, log, it == 0 ? "held-out (start)" : $"iter {it} held-out", cancel, _executor);
         return Math.Round((double)graded.Count(s => s.Correct) / graded.Count, 6);
     }
 
@@ -283,6 +315,7 @@ internal sealed class SelfTrainLoop(SelfTrainOptions options)
         ["heldout_sha256"] = o.HeldOut is null ? null : Hashing.Sha256File(o.HeldOut),
         ["tokenizer"] = o.Tokenizer is null ? null : Path.GetFullPath(o.Tokenizer),
         ["rule"] = o.Rule.Name(),
+        ["verify"] = o.Verifier == SelfTrainVerifier.Program ? "program" : "grader",
         ["samples"] = o.SamplesPerProblem.ToString(CultureInfo.InvariantCulture),
         ["top_p"] = o.TopP.ToString("R", CultureInfo.InvariantCulture),
         ["temperature"] = o.Temperature.ToString("R", CultureInfo.InvariantCulture),

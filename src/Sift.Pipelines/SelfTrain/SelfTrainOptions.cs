@@ -15,6 +15,16 @@ internal enum SelfTrainRule
     Safe,
 }
 
+/// <summary>What decides whether a sample is right.</summary>
+internal enum SelfTrainVerifier
+{
+    /// <summary>The answer extracted from the completion is graded against the gold one.</summary>
+    Grader,
+
+    /// <summary>The completion's program runs in the python sandbox (PAL); its <c>str(solution())</c> is graded, a failure is the feedback.</summary>
+    Program,
+}
+
 /// <summary>Names of <see cref="SelfTrainRule"/> as the command line spells them.</summary>
 internal static class SelfTrainRules
 {
@@ -58,6 +68,12 @@ internal sealed record SelfTrainOptions
 
     /// <summary>How samples become training data.</summary>
     public SelfTrainRule Rule { get; init; } = SelfTrainRule.Kto;
+
+    /// <summary>What verifies samples: the answer grader, or the python sandbox running the completion's program.</summary>
+    public SelfTrainVerifier Verifier { get; init; } = SelfTrainVerifier.Grader;
+
+    /// <summary>Sandbox: wall-clock seconds per program.</summary>
+    public double ExecTimeoutSeconds { get; init; } = 10;
 
     /// <summary>Iterations to run (a rerun with more continues after the finished ones).</summary>
     public int Iterations { get; init; } = 1;
@@ -120,6 +136,10 @@ internal sealed record SelfTrainOptions
         if (Epochs < 1)
         {
             throw new SiftException($"--epochs must be at least 1, got {Epochs}");
+        }
+        if (ExecTimeoutSeconds <= 0)
+        {
+            throw new SiftException($"--exec-timeout must be positive, got {ExecTimeoutSeconds}");
         }
         if (!PromptTemplate.Contains("{question}", StringComparison.Ordinal))
         {

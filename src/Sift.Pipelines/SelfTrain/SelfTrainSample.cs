@@ -21,6 +21,9 @@ internal sealed record SelfTrainSample
     /// <summary>The generated solution.</summary>
     public string Completion { get; init; } = "";
 
+    /// <summary>With the sandbox verifier: the program's <c>str(solution())</c> ("" when it failed); null otherwise.</summary>
+    public string? ProgramResult { get; init; }
+
     /// <summary>The extracted final answer ("" when none was found).</summary>
     public string Answer { get; init; } = "";
 

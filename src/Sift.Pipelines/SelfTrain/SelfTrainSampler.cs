@@ -4,8 +4,10 @@ using Sift.Core.IO;
 using Sift.Core.Reporting;
 using Sift.Engine.Inference;
 using Sift.Eval.Grading;
+using Sift.Eval.Programs;
 using Sift.Inference;
 using Sift.Pipelines.Evaluation;
+using Sift.Sandbox;
 
 namespace Sift.Pipelines.SelfTrain;
 
@@ -24,6 +26,8 @@ internal sealed record SampleSettings(int Samples, float Temperature, float TopP
 /// k mod n of problem k / n, written in that order (<see cref="ResumableJsonl"/> holds lines that finish early), so a
 /// killed run keeps every complete line, redoes only the rest, and ends with the same file as an uninterrupted run:
 /// each completion's seed depends only on (seed, problem, sample), never on batching.
+/// With a code executor the verifier is the sandbox (PAL's convention): the completion's python block (or the whole
+/// completion) runs, <c>str(solution())</c> is the answer, and a failed program's last traceback line is the feedback.
 /// </summary>
 internal static class SelfTrainSampler
 {
@@ -32,7 +36,7 @@ internal static class SelfTrainSampler
 
     /// <summary>Samples (or finishes sampling) <paramref name="path"/>; returns every sample in file order.</summary>
     public static List<SelfTrainSample> Run(IReadOnlyList<SelfTrainProblem> problems, ICompletionBackend backend, string path, SampleSettings s,
-        IProgressReporter progress, string task, CancellationToken cancel)
+        IProgressReporter progress, string task, CancellationToken cancel, ICodeExecutor? executor = null)
     {
         var grader = new SampleGrader(multipleChoice: false);
         var sampling = new SamplingOptions { Temperature = s.Temperature, TopP = s.TopP };
@@ -71,11 +75,12 @@ internal static class SelfTrainSampler
                     FitToContext = true,
                 };
             }).ToList();
-            backend.CompleteAsync(prompts, (i, c) =>
+            var runs = new List<Task>();
+            void Finish(int i, TextCompletion c, ProgramReport? program)
             {
                 int k = chunk[i];
                 var p = problems[k / s.Samples];
-                var v = grader.Strict(p.Gold, c.Text, null, cancel);
+                var v = grader.Strict(p.Gold, c.Text, program?.Result, cancel);
                 var r = new SelfTrainSample
                 {
                     Problem = p.Index,
@@ -83,9 +88,10 @@ internal static class SelfTrainSampler
                     Sample = k % s.Samples,
                     Seed = prompts[i].Seed,
                     Completion = c.Text,
+                    ProgramResult = program?.Result,
                     Answer = v.Answer,
                     Correct = v.Correct,
-                    Feedback = v.Correct ? null : Feedback(v, c.FinishReason),
+                    Feedback = v.Correct ? null : Feedback(v, c.FinishReason, program),
                     FinishReason = c.FinishReason,
                     Tokens = c.Tokens.Length,
                 };
@@ -94,16 +100,52 @@ internal static class SelfTrainSampler
                 int ok = v.Correct ? Interlocked.Increment(ref correct) : Volatile.Read(ref correct);
                 long n = Interlocked.Increment(ref done);
                 progress.Report(task, n, total, $"{100.0 * ok / n:0.0}% correct");
-            }, cancel).GetAwaiter().GetResult();
+            }
+            try
+            {
+                backend.CompleteAsync(prompts, (i, c) =>
+                {
+                    if (executor is null)
+                    {
+                        Finish(i, c, null);
+                        return;
+                    }
+                    // Programs run beside generation; the chunk waits for them below.
+                    string output = c.Text.TrimEnd();
+                    string program = output.Contains("```python", StringComparison.Ordinal) ? ProgramText.ExtractProgram(output) : output;
+                    lock (runs)
+                    {
+                        runs.Add(Task.Run(async () => Finish(i, c, await HarnessExecution.RunSolutionAsync(executor, program, cancel).ConfigureAwait(false)), cancel));
+                    }
+                }, cancel).GetAwaiter().GetResult();
+            }
+            finally
+            {
+                Task[] started;
+                lock (runs)
+                {
+                    started = [.. runs];
+                }
+                try
+                {
+                    Task.WhenAll(started).GetAwaiter().GetResult();
+                }
+                catch (OperationCanceledException)
+                {
+                    // Programs cut off by cancellation are in-flight work, redone on resume.
+                }
+            }
         }
         progress.Done();
         return [.. all.Select(r => r!)];
     }
 
     /// <summary>The verifier's words on a wrong sample, as a repair prompt quotes them.</summary>
-    public static string Feedback(Verdict v, string finishReason)
+    public static string Feedback(Verdict v, string finishReason, ProgramReport? program = null)
     {
-        string verdict = v.Answer.Length == 0 ? "No final answer was found." : $"The final answer {v.Answer} is incorrect.";
+        string verdict = program is { Result.Length: 0 } ? $"The program failed: {program.Report}"
+            : program is not null ? $"The program's answer {v.Answer} is incorrect."
+            : v.Answer.Length == 0 ? "No final answer was found." : $"The final answer {v.Answer} is incorrect.";
         return finishReason == "length" ? verdict + " The solution was cut off at the length limit." : verdict;
     }
 

@@ -1,18 +1,30 @@
 using Sift.Core.Random;
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Tests.Kernels;
 
 /// <summary>The decode GEMV against the naive GEMM (y = x·Wᵀ), with and without accumulation.</summary>
 public sealed unsafe class GemvTests
 {
+    public static TheoryData<int, int, int, int, SimdWidth> Cases()
+    {
+        var d = new TheoryData<int, int, int, int, SimdWidth>();
+        foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512 })
+        {
+            d.Add(1, 7, 5, 1, width);
+            d.Add(1, 64, 130, 2, width);
+            d.Add(3, 100, 70, 2, width);
+            d.Add(4, 333, 257, 3, width);
+            d.Add(2, 2048, 300, 2, width);
+        }
+        return d;
+    }
+
+    /// <summary>Every vector width (forced; 512 runs in software where not accelerated) against the naive GEMM.</summary>
     [Theory]
-    [InlineData(1, 7, 5, 1)]
-    [InlineData(1, 64, 130, 2)]
-    [InlineData(3, 100, 70, 2)]
-    [InlineData(4, 333, 257, 3)]
-    [InlineData(2, 2048, 300, 2)]
-    public void MatchesNaiveGemm(int rows, int inDim, int outDim, int threads)
+    [MemberData(nameof(Cases))]
+    public void MatchesNaiveGemm(int rows, int inDim, int outDim, int threads, SimdWidth width)
     {
         var rng = new Rng((ulong)(rows * 1000 + inDim));
         float[] x = GradCheck.RandomArray(rng, rows * inDim), w = GradCheck.RandomArray(rng, outDim * inDim);
@@ -23,8 +35,8 @@ public sealed unsafe class GemvTests
             fixed (float* xp = x, wp = w, a = want, b = got, c = single)
             {
                 new NaiveGemm().Sgemm(false, true, rows, outDim, inDim, 1f, xp, inDim, wp, inDim, accumulate ? 1f : 0f, a, outDim);
-                Gemv.Forward(b, xp, wp, rows, inDim, outDim, accumulate, threads);
-                Gemv.Forward(c, xp, wp, rows, inDim, outDim, accumulate, 1);
+                Gemv.Forward(b, xp, wp, rows, inDim, outDim, accumulate, threads, width);
+                Gemv.Forward(c, xp, wp, rows, inDim, outDim, accumulate, 1, width);
             }
             for (int i = 0; i < want.Length; i++)
             {

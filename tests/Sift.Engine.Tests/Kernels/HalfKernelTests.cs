@@ -3,6 +3,7 @@ using System.Runtime.Intrinsics;
 using Sift.Core.Random;
 using Sift.Engine.IO;
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Cpu;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 
@@ -61,12 +62,52 @@ public sealed unsafe class HalfKernelTests
         }
     }
 
+    /// <summary>The 16-lane widening (AVX-512, or the same operations in software) equals the scalar one for all 65,536 patterns.</summary>
     [Theory]
-    [InlineData(WeightFormat.BF16, 1, 7, 5, 1)]
-    [InlineData(WeightFormat.BF16, 4, 333, 257, 3)]
-    [InlineData(WeightFormat.F16, 2, 2048, 300, 2)]
-    [InlineData(WeightFormat.F16, 3, 100, 70, 2)]
-    public void Gemv16_IsBitIdenticalToGemvOverWidenedWeights(WeightFormat format, int rows, int inDim, int outDim, int threads)
+    [InlineData(WeightFormat.BF16)]
+    [InlineData(WeightFormat.F16)]
+    public void Vector512Widen_MatchesScalar_ForEveryBitPattern(WeightFormat format)
+    {
+        var all = new ushort[65536];
+        for (int i = 0; i < all.Length; i++)
+        {
+            all[i] = (ushort)i;
+        }
+        var got = new float[16];
+        fixed (ushort* p = all)
+        fixed (float* g = got)
+        {
+            for (int i = 0; i < all.Length; i += 16)
+            {
+                var v = format == WeightFormat.BF16 ? Bf16.Load16(p + i) : F16.Load16(p + i);
+                v.Store(g);
+                for (int k = 0; k < 16; k++)
+                {
+                    float want = format == WeightFormat.BF16 ? Bf16.Scalar(all[i + k]) : F16.Scalar(all[i + k]);
+                    Assert.True(float.IsNaN(want) ? float.IsNaN(got[k]) : BitConverter.SingleToUInt32Bits(want) == BitConverter.SingleToUInt32Bits(got[k]),
+                        $"0x{all[i + k]:x4}: scalar {want} vector {got[k]}");
+                }
+            }
+        }
+    }
+
+    public static TheoryData<WeightFormat, int, int, int, int, SimdWidth> GemvCases()
+    {
+        var d = new TheoryData<WeightFormat, int, int, int, int, SimdWidth>();
+        foreach (var width in new[] { SimdWidth.Scalar, SimdWidth.V256, SimdWidth.V512 })
+        {
+            d.Add(WeightFormat.BF16, 1, 7, 5, 1, width);
+            d.Add(WeightFormat.BF16, 4, 333, 257, 3, width);
+            d.Add(WeightFormat.F16, 2, 2048, 300, 2, width);
+            d.Add(WeightFormat.F16, 3, 100, 70, 2, width);
+        }
+        return d;
+    }
+
+    /// <summary>At each forced width, the 16-bit GEMV gives the fp32 GEMV's bits over the widened weights.</summary>
+    [Theory]
+    [MemberData(nameof(GemvCases))]
+    public void Gemv16_IsBitIdenticalToGemvOverWidenedWeights(WeightFormat format, int rows, int inDim, int outDim, int threads, SimdWidth width)
     {
         var rng = new Rng((ulong)(rows * 1000 + inDim));
         float[] x = GradCheck.RandomArray(rng, rows * inDim), y0 = GradCheck.RandomArray(rng, rows * outDim);
@@ -78,8 +119,8 @@ public sealed unsafe class HalfKernelTests
             fixed (float* xp = x, wp = wide, a = want, b = got)
             fixed (ushort* hp = w16)
             {
-                Gemv.Forward(a, xp, wp, rows, inDim, outDim, accumulate, threads);
-                Gemv16.Forward(b, xp, hp, format, rows, inDim, outDim, accumulate, threads);
+                Gemv.Forward(a, xp, wp, rows, inDim, outDim, accumulate, threads, width);
+                Gemv16.Forward(b, xp, hp, format, rows, inDim, outDim, accumulate, threads, width);
             }
             Assert.Equal(want, got);
         }

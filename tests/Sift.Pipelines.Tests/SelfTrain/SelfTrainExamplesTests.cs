@@ -43,12 +43,15 @@ public sealed class SelfTrainExamplesTests
         var b = SelfTrainExamples.Build(SelfTrainRule.Kto, Problems, [.. Samples.Reverse()], Template);
         Assert.Equal(ExampleKind.Kto, b.Kind);
         var rows = b.Examples.Select(e => $"{e.Problem} {e.Source} {e.Completion} {e.Label}").ToList();
+        // Per problem: positives (samples, then the teacher), then negatives; problems round-robin, so the next
+        // example (the packer's KL completion) is another problem's.
         Assert.Equal(
         [
-            "0 sample:0 r00 2 True", "0 sample:2 r02 2 True", "0 teacher 1+1=2 #### 2 True", "0 sample:1 w01 3 False", "0 sample:3 w03 5 False",
-            "1 sample:0 r10 4 True", "1 sample:1 r11 4 True", "1 sample:2 r12 4 True", "1 sample:3 r13 4 True", "1 teacher 2+2=4 #### 4 True",
-            "2 sample:0 w20 1 False", "2 sample:1 w21 7 False", "2 sample:2 w22 9 False", "2 sample:3 w23 0 False",
-            "3 teacher 4+4=8 #### 8 True", "3 sample:0 w30 1 False", "3 sample:1 w31 2 False", "3 sample:2 w32 3 False", "3 sample:3 w33 4 False",
+            "0 sample:0 r00 2 True", "1 sample:0 r10 4 True", "2 sample:0 w20 1 False", "3 teacher 4+4=8 #### 8 True",
+            "0 sample:2 r02 2 True", "1 sample:1 r11 4 True", "2 sample:1 w21 7 False", "3 sample:0 w30 1 False",
+            "0 teacher 1+1=2 #### 2 True", "1 sample:2 r12 4 True", "2 sample:2 w22 9 False", "3 sample:1 w31 2 False",
+            "0 sample:1 w01 3 False", "1 sample:3 r13 4 True", "2 sample:3 w23 0 False", "3 sample:2 w32 3 False",
+            "0 sample:3 w03 5 False", "1 teacher 2+2=4 #### 4 True", "3 sample:3 w33 4 False",
         ], rows);
         Assert.All(b.Examples, e => Assert.Equal($"Q: {Problems[e.Problem].Question}\nA: ", e.Prompt));
         Assert.Equal((3 + 5 + 0 + 1, 2 + 0 + 4 + 4, 3, 1, 2), (b.Counts.Positives, b.Counts.Negatives, b.Counts.TeacherPositives, b.Counts.ProblemsAllCorrect, b.Counts.ProblemsAllWrong));

@@ -67,6 +67,7 @@ public sealed class SelfTrainLoopTests
             Assert.True(File.Exists(Path.Combine(iter, "model", "model.safetensors")));
             Assert.True(File.Exists(Path.Combine(iter, "model", "tokenizer.json")));
             Assert.True(File.Exists(Path.Combine(iter, "metrics.json")));
+            Assert.False(Directory.Exists(Path.Combine(iter, "checkpoints")), "a finished iteration keeps its model, not its checkpoints");
             var samples = SelfTrainSampler.ReadAll(Path.Combine(iter, "samples.jsonl"));
             Assert.Equal(Enumerable.Range(0, 16).Select(k => (k / 4, k % 4)), samples.Select(s => (s.Problem, s.Sample)));
             var m = it.Metrics;
@@ -89,7 +90,11 @@ public sealed class SelfTrainLoopTests
             }
             else if (rule == SelfTrainRule.Kto)
             {
-                Assert.Equal(0.5, m.FirstLoss!.Value, 5);
+                // Balanced weights (λ_D·n_D / λ_U·n_U in [1, 4/3]); at step 1 every example costs λ·(1 − σ(0)) = λ/2.
+                var (d, u) = SelfTrainLoop.KtoWeights(manifest.Desirable, manifest.Undesirable);
+                Assert.Equal((d, u), (m.KtoDesirableWeight, m.KtoUndesirableWeight));
+                Assert.InRange(d * manifest.Desirable / (u * manifest.Undesirable), 1 - 1e-6, 4.0 / 3 + 1e-6);
+                Assert.InRange(m.FirstLoss!.Value, 0.5 * Math.Min(d, u) - 1e-6, 0.5 * Math.Max(d, u) + 1e-6);
             }
             Assert.True(m.TrainLoss is double l && double.IsFinite(l));
             Assert.InRange(m.HeldOutAccuracy!.Value, 0, 1);
@@ -108,6 +113,18 @@ public sealed class SelfTrainLoopTests
         var three = new SelfTrainLoop(o with { Iterations = 3 }) { Backends = m => Counting(m) }.Run(outDir);
         Assert.Equal(3, three.Count);
         Assert.Equal(its[1].Checkpoint, three[2].StartModel);
+    }
+
+    [Theory]
+    [InlineData(399, 601, 601.0 / 399, 1.0)]
+    [InlineData(100, 100, 1.0, 1.0)]
+    [InlineData(130, 100, 1.0, 1.0)]
+    [InlineData(200, 100, 1.0, 1.5)]
+    public void KtoWeights_BringTheDesirableShareIntoTheGuidedRange(long desirable, long undesirable, double d, double u)
+    {
+        var w = SelfTrainLoop.KtoWeights(desirable, undesirable);
+        Assert.Equal(d, w.Desirable, 5);
+        Assert.Equal(u, w.Undesirable, 5);
     }
 
     [Fact]
