@@ -22,7 +22,7 @@ internal sealed class OverviewHelpAction(CommandLineAction inner) : SynchronousC
     // One line each; the commands' own descriptions (shown by `sift <command> --help`) run to several.
     private static readonly Dictionary<string, string> Summaries = new()
     {
-        ["demo"] = "Rho-1 end to end on the built-in corpus: reference model, scoring, CLM/SLM/random students, report; `demo verifiers`: PRM/ORM best-of-N curves",
+        ["demo"] = "Rho-1 end to end on the built-in corpus (reference, scoring, CLM/SLM/random students, report); `demo verifiers`: PRM/ORM best-of-N; `demo preferences`: SFT, then KTO/DPO",
         ["data"] = "pack text, JSONL or Parquet into token shards; synth generates the built-in corpus with provenance labels; export writes .npy windows + reference losses for PyTorch",
         ["decontaminate"] = "find training items that nearly repeat benchmark items (TF-IDF top-10, Jaccard), report and remove them",
         ["select"] = "data selection: in-domain text from a general corpus (TRAIT), a quality-aware diverse SFT subset (QaDS)",

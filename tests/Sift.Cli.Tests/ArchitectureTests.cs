@@ -23,7 +23,7 @@ public sealed class ArchitectureTests
         ["Sift.Eval"] = ["Sift.Core", "Sift.Grading", "Sift.Sandbox", "Sift.Data", "Sift.Hub"],
         ["Sift.Inference"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote"],
         ["Sift.Rewards"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Remote", "Sift.Inference", "Sift.Grading", "Sift.Eval", "Sift.Data"],
-        ["Sift.Pipelines"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Data", "Sift.Grading", "Sift.Eval", "Sift.Sandbox", "Sift.Synth", "Sift.Inference", "Sift.Rewards"],
+        ["Sift.Pipelines"] = ["Sift.Core", "Sift.Engine", "Sift.Text", "Sift.Data", "Sift.Grading", "Sift.Eval", "Sift.Sandbox", "Sift.Synth", "Sift.Inference", "Sift.Rewards", "Sift.Curation"],
         ["Sift.Serving"] = ["Sift.Core", "Sift.Inference", "Sift.Remote"],
         ["Sift.Bench"] = ["Sift.Inference", "Sift.Serving", "Sift.Rewards"],
         ["Sift.Curation"] = ["Sift.Core", "Sift.Eval", "Sift.Synth"],

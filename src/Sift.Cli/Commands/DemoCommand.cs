@@ -41,6 +41,7 @@ public static class DemoCommand
             """)
         {
             output, quick, json, seed, seeds, regime, threads, set, list, study, grid,
+            DemoPreferencesCommand.Create(),
         };
         cmd.Subcommands.Add(DemoVerifiersCommand.Create());
         cmd.SetAction(pr => CommandRunner.Run(() =>

@@ -202,9 +202,12 @@ internal sealed class DemoStages(StageStore store, Func<string, string, string> 
         return Train(StudentName(arm, seed), recipe, synth.Key, needsScores ? score!.Key : null, synth, synth.Result.WebTokens, from, cancel);
     }
 
-    // One training stage: the recipe with the stage's folders; keyed by the data, the scores, the model it starts from
-    // and the recipe values that change results. A run that starts from another stage's model takes its shape from it.
-    private StageRecord<TrainStageResult> Train(string name, TrainRecipe recipe, string dataKey, string? scoresKey, StageRecord<SynthStageResult> synth, string data,
+    /// <summary>
+    /// One training stage: the recipe with the stage's folders; keyed by the data, the scores, the model it starts from
+    /// and the recipe values that change results. A run that starts from another stage's model takes its shape from it.
+    /// The recipe's evaluation judges the held-out problems of <paramref name="synth"/>.
+    /// </summary>
+    public StageRecord<TrainStageResult> Train(string name, TrainRecipe recipe, string dataKey, string? scoresKey, StageRecord<SynthStageResult> synth, string data,
         StageRecord<TrainStageResult>? from, CancellationToken cancel)
     {
         if (from is not null)
