@@ -37,16 +37,8 @@ internal sealed class PreferencePipeline(PreferenceOptions options, IProgressRep
         var store = new StageStore(_progress);
         var demo = new DemoStages(store, DemoStages.FixedLayout(outDir), _progress);
         var stages = new PreferenceStages(store, demo, outDir, _progress);
-        var records = new List<StageRecord>();
-        int total = 4 + o.Seeds.Count * (1 + (o.Iterations > 0 ? o.Rules.Count : 0)), n = 0;
-        StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run) where T : IStageResult
-        {
-            _progress.Line($"[{++n}/{total}] {what}");
-            var r = run();
-            records.Add(r);
-            _progress.Line($"      {(r.Cached ? "cached" : ConsoleProgress.Fmt(TimeSpan.FromSeconds(r.Seconds)))}");
-            return r;
-        }
+        var steps = new StageSteps(4 + o.Seeds.Count * (1 + (o.Iterations > 0 ? o.Rules.Count : 0)), _progress);
+        StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run) where T : IStageResult => steps.Run(what, run);
 
         var d = o.Demo;
         var synth = Step($"corpus and tokenizer ({d.Corpus.CleanDocuments:N0} clean documents, {d.Corpus.EvalPerTier * d.Corpus.EvalTiers.Count:N0} held-out problems)",
@@ -87,13 +79,13 @@ internal sealed class PreferencePipeline(PreferenceOptions options, IProgressRep
                 columns.Add(new StageScores($"{rule}-{i}", $"{rule.ToUpperInvariant()}, iteration {i}", rule, i, scores));
             }
         }
-        _progress.Line($"[{total}/{total}] report");
+        steps.Last("report");
         var result = new PreferenceResult
         {
             Options = o,
             Folder = outDir,
             Command = Command,
-            Stages = records,
+            Stages = steps.Records,
             Columns = columns,
             Leaks = problems.Result.Leaks,
             SelfTrain = selftrain,

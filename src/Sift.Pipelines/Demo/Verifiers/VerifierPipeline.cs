@@ -43,16 +43,8 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
         var store = new StageStore(_progress);
         var demo = new DemoStages(store, DemoStages.FixedLayout(outDir), _progress);
         var stages = new VerifierStages(store, outDir, _progress);
-        var records = new List<StageRecord>();
-        int total = 2 + o.Seeds.Count * 5 + 1, n = 0;
-        StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run) where T : IStageResult
-        {
-            _progress.Line($"[{++n}/{total}] {what}");
-            var r = run();
-            records.Add(r);
-            _progress.Line($"      {(r.Cached ? "cached" : ConsoleProgress.Fmt(TimeSpan.FromSeconds(r.Seconds)))}");
-            return r;
-        }
+        var steps = new StageSteps(2 + o.Seeds.Count * 5 + 1, _progress);
+        StageRecord<T> Step<T>(string what, Func<StageRecord<T>> run) where T : IStageResult => steps.Run(what, run);
 
         var s = o.Solver;
         var synth = Step($"corpus, tokenizer and packing ({s.Corpus.CleanDocuments:N0} clean documents; held-out {TierNames.Format(s.Corpus.EvalTiers)} problems)", () => demo.Synth(s, cancel: cancel));
@@ -75,7 +67,7 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
             var sc = JsonlRecords.Read(scores.Result.Scores, VerifierJson.Default.SampleScores);
             seedCurves.Add(VerifierCurves.Compute(seed, test, sc, o.Trials));
         }
-        _progress.Line($"[{total}/{total}] report");
+        steps.Last("report");
         var curves = VerifierAggregate.Curves(seedCurves);
         double loadEnd = DemoPipeline.LoadAverage();
         var summary = new VerifierSummary
@@ -96,13 +88,13 @@ internal sealed class VerifierPipeline(VerifierOptions options, IProgressReporte
             PositiveStepShare = positive,
             Curves = curves,
             Reading = VerifierAggregate.Reading(curves),
-            Stages = records.Select(r => new StageTiming(r.Name, r.Seconds, r.Cached)).ToList(),
+            Stages = steps.Records.Select(r => new StageTiming(r.Name, r.Seconds, r.Cached)).ToList(),
             WallSeconds = Math.Round(clock.Elapsed.TotalSeconds, 3),
             LoadStart = double.IsFinite(loadStart) ? loadStart : null,
             LoadEnd = double.IsFinite(loadEnd) ? loadEnd : null,
             Threads = o.Threads,
         };
         VerifierReport.WriteAll(summary, outDir);
-        return new VerifierResult(summary, outDir, records, seedCurves);
+        return new VerifierResult(summary, outDir, steps.Records, seedCurves);
     }
 }
