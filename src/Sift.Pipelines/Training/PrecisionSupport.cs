@@ -1,13 +1,18 @@
+using Sift.Engine.Kernels.Bf16Mixed;
 using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Pipelines.Training;
 
-/// <summary>Why a training precision cannot run here: the message names the missing CPU flag, or the missing code.</summary>
+/// <summary>Why a training precision cannot run here: the message names the missing CPU flag, or the missing native kernel.</summary>
 internal static class PrecisionSupport
 {
-    /// <summary>The reason bf16-mixed training is refused on <paramref name="cpu"/>.</summary>
-    public static string Bf16MixedUnavailable(CpuInfo cpu) =>
-        cpu.Flags.Contains("avx512_bf16")
-            ? $"bf16-mixed is not implemented in this build (this CPU, {cpu.Model}, has AVX512_BF16); use fp32"
-            : $"bf16-mixed needs the AVX512_BF16 instruction set (cpuinfo flag avx512_bf16), which this CPU ({cpu.Model}) lacks; use fp32";
+    /// <summary>
+    /// The reason bf16-mixed training is refused on <paramref name="cpu"/> given the native kernel's load error
+    /// (null: loaded) and its own CPUID check; null when it can run.
+    /// </summary>
+    public static string? Bf16MixedUnavailable(CpuInfo cpu, string? libraryError, bool libraryCpuOk) =>
+        Bf16Gemm.Unavailable(cpu, libraryError, libraryCpuOk);
+
+    /// <summary>The reason bf16-mixed training is refused on this machine; null when it can run.</summary>
+    public static string? Bf16MixedUnavailableHere() => Bf16Gemm.UnavailableHere();
 }

@@ -58,8 +58,8 @@ internal static class RecipeKeys
         Key("train.seed", "seed of initialisation, data order and sampling", Kinds.Long(0), r => (long)r.Seed, (r, v) => r with { Seed = (ulong)v }, _ => 1),
         Key("train.threads", "compute threads", Kinds.Int(1, 256), r => r.Threads, (r, v) => r with { Threads = v }, _ => Math.Min(Environment.ProcessorCount, 2), role: SettingRole.Runtime, rule: "min(cores, 2)"),
         Key("train.gemm", "GEMM backend", Kinds.Choice([.. GemmFactory.Backends]), r => r.Gemm, (r, v) => r with { Gemm = v }, _ => "auto", role: SettingRole.Runtime),
-        Key("train.precision", "fp32 | bf16-mixed (bf16-mixed needs AVX512_BF16 and is not implemented yet: it is rejected with the reason)",
-            Kinds.Choice("fp32", "bf16-mixed"), r => r.Precision, (r, v) => r with { Precision = v }, _ => "fp32", role: SettingRole.Runtime),
+        Key("train.precision", "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation and weights, for the training step; needs AVX512_BF16 and the native kernel built with gcc, else refused with the reason; later scoring/eval stages run fp32)",
+            Kinds.Choice([.. GemmFactory.Precisions]), r => r.Precision, (r, v) => r with { Precision = v }, _ => "fp32", role: SettingRole.Runtime),
 
         Key("pref.beta", "β of dpo, kto and ipo (τ)", Kinds.Double(0, 1000, openMin: true), r => r.FineTune.Beta, (r, v) => r with { FineTune = r.FineTune with { Beta = v } }, _ => 0.1),
         Key("pref.loss", "dpo's loss: sigmoid (with pref.label_smoothing) or hinge", Kinds.Choice("sigmoid", "hinge"),

@@ -92,7 +92,10 @@ internal sealed record TrainRecipe
     /// <summary>GEMM backend: auto, openblas, managed, naive.</summary>
     public string Gemm { get; init; } = "auto";
 
-    /// <summary>Arithmetic of training: fp32 (the only one implemented) or bf16-mixed (rejected with the reason).</summary>
+    /// <summary>
+    /// Arithmetic of training: fp32, or bf16-mixed (the training step's projections through <see cref="Sift.Engine.Kernels.Bf16Mixed.Bf16Gemm"/>:
+    /// bf16 GEMM inputs, float32 accumulation, float32 weights and optimizer; refused with the reason where it cannot run).
+    /// </summary>
     public string Precision { get; init; } = "fp32";
 
     /// <summary>Peak learning rate.</summary>
@@ -223,9 +226,9 @@ internal sealed record TrainRecipe
         {
             throw error("data.holdout_every", "expected 0 (no holdout) or at least 2");
         }
-        if (Precision == "bf16-mixed")
+        if (Precision == "bf16-mixed" && PrecisionSupport.Bf16MixedUnavailableHere() is { } why)
         {
-            throw error("train.precision", PrecisionSupport.Bf16MixedUnavailable(Sift.Engine.Kernels.Cpu.CpuInfo.Current));
+            throw error("train.precision", why);
         }
     }
 

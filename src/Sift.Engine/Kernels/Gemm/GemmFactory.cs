@@ -1,4 +1,5 @@
 using Sift.Core;
+using Sift.Engine.Kernels.Bf16Mixed;
 
 namespace Sift.Engine.Kernels.Gemm;
 
@@ -7,6 +8,22 @@ public static class GemmFactory
 {
     /// <summary>Accepted backend names.</summary>
     public static IReadOnlyList<string> Backends { get; } = ["auto", "openblas", "managed", "naive"];
+
+    /// <summary>Accepted training precisions: "fp32" and "bf16-mixed" (bf16 GEMM inputs, float32 accumulation and weights).</summary>
+    public static IReadOnlyList<string> Precisions { get; } = ["fp32", "bf16-mixed"];
+
+    /// <summary>
+    /// The GEMM for a training <paramref name="precision"/>: fp32 is <see cref="Create(string, int)"/> of
+    /// <paramref name="backend"/>; bf16-mixed is <see cref="Bf16Gemm"/> (the backend does not apply).
+    /// </summary>
+    /// <exception cref="SiftException">Unknown precision, or bf16-mixed where it cannot run (the message says why).</exception>
+    public static IGemm Create(string backend, int threads, string precision) =>
+        precision switch
+        {
+            "fp32" => Create(backend, threads),
+            "bf16-mixed" => Bf16Gemm.Create(threads),
+            _ => throw new SiftException($"precision: unknown name '{precision}'; expected one of {string.Join(", ", Precisions)}."),
+        };
 
     /// <summary>
     /// "auto" (per shape the faster of OpenBLAS and managed, measured once per machine and cached; managed

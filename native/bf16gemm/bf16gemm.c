@@ -1,0 +1,231 @@
+/*
+ * Sift's bf16-mixed GEMM: C = alpha * op(A) * op(B) + beta * C over row-major float32 matrices, with A and B
+ * rounded to bfloat16 (round to nearest, ties to even, exactly as FloatConversions.F32ToBf16Scalar) while they
+ * are packed, and products accumulated in float32 by VDPBF16PS (AVX512_BF16). Written for Sift; compiled at
+ * build time by src/Sift.Engine/Sift.Engine.csproj. One call is single-threaded: the C# caller
+ * (Bf16Gemm) splits C between threads, and every element's k order is the same for any split.
+ *
+ * Packed layouts (uint32 = a pair of bf16: k even in the low half, k odd in the high half, as VDPBF16PS takes):
+ *   A panel (MR rows):    ap[p * MR + r]  = pair(op(A)[r][2p], op(A)[r][2p+1])
+ *   B panel (NR columns): bp[p * NR + j]  = pair(op(B)[2p][j], op(B)[2p+1][j])
+ * Rows or columns past the edge and the odd k past the end are zero.
+ */
+#include <immintrin.h>
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MR 12
+#define NR 32
+#define KC 512  /* k per block (even) */
+#define MC 96   /* rows of A per block (multiple of MR) */
+#define NC 1024 /* columns of B per block (multiple of NR) */
+
+/* float32 bits -> bfloat16 bits in the high half (low half garbage): RNE; NaN stays a quiet NaN. */
+static inline uint32_t round_hi(uint32_t x)
+{
+    uint32_t r = x + 0x7FFFu + ((x >> 16) & 1u);
+    return (x & 0x7FFFFFFFu) > 0x7F800000u ? (x | 0x00400000u) : r;
+}
+
+static inline uint32_t bits(float f)
+{
+    uint32_t u;
+    memcpy(&u, &f, 4);
+    return u;
+}
+
+static inline uint32_t pair(float lo, float hi)
+{
+    return (round_hi(bits(lo)) >> 16) | (round_hi(bits(hi)) & 0xFFFF0000u);
+}
+
+/* The same rounding, exported so tests can compare it bit for bit with the C# reference. */
+void sift_bf16_round(const float *src, uint16_t *dst, long n)
+{
+    for (long i = 0; i < n; i++)
+    {
+        dst[i] = (uint16_t)(round_hi(bits(src[i])) >> 16);
+    }
+}
+
+int sift_bf16_cpu_supported(void)
+{
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512bf16") && __builtin_cpu_supports("avx512bw")
+        && __builtin_cpu_supports("avx512vl");
+}
+
+/*
+ * Packs rows [0, rows) x k [k0, k0 + kc) of a matrix X with element (i, kk) at x[i * si + kk * sk] into
+ * panels of `width` rows: dst[panel][p * width + r]. Used for A (rows = i, width MR) and for B read as
+ * op(B)^T (rows = j, width NR), so one routine serves all four transpose cases.
+ */
+static void pack(const float *x, long si, long sk, int rows, int k0, int kc, int width, uint32_t *dst)
+{
+    int pairs = (kc + 1) / 2;
+    for (int r0 = 0; r0 < rows; r0 += width)
+    {
+        int h = rows - r0 < width ? rows - r0 : width;
+        uint32_t *d = dst + (long)r0 * pairs;
+        if (sk == 1)
+        {
+            /* k contiguous: each row gives its pairs from adjacent floats. */
+            for (int r = 0; r < h; r++)
+            {
+                const float *row = x + (long)(r0 + r) * si + k0;
+                int p = 0;
+                for (; 2 * p + 1 < kc; p++)
+                {
+                    d[(long)p * width + r] = pair(row[2 * p], row[2 * p + 1]);
+                }
+                if (kc & 1)
+                {
+                    d[(long)p * width + r] = pair(row[2 * p], 0.0f);
+                }
+            }
+        }
+        else
+        {
+            /* rows contiguous (si == 1): each pair of k gives a strip of `h` pairs from two lines. */
+            for (int p = 0; 2 * p < kc; p++)
+            {
+                const float *e = x + (long)(k0 + 2 * p) * sk + r0;
+                const float *o = e + sk;
+                uint32_t *dp = d + (long)p * width;
+                if (2 * p + 1 < kc)
+                {
+                    for (int r = 0; r < h; r++)
+                    {
+                        dp[r] = pair(e[r * si], o[r * si]);
+                    }
+                }
+                else
+                {
+                    for (int r = 0; r < h; r++)
+                    {
+                        dp[r] = pair(e[r * si], 0.0f);
+                    }
+                }
+            }
+        }
+        for (int p = 0; p < pairs && h < width; p++)
+        {
+            memset(d + (long)p * width + h, 0, (size_t)(width - h) * 4);
+        }
+    }
+}
+
+/* One MR x NR tile: c = alpha * (a . b) + beta * c over `pairs` k pairs; mr/nr trim the edges. */
+static inline void tile(int pairs, const uint32_t *a, const uint32_t *b, float *c, long ldc,
+    float alpha, float beta, int mr, int nr)
+{
+    __m512 acc[MR][2];
+    for (int r = 0; r < MR; r++)
+    {
+        acc[r][0] = _mm512_setzero_ps();
+        acc[r][1] = _mm512_setzero_ps();
+    }
+    for (int p = 0; p < pairs; p++)
+    {
+        __m512bh b0 = (__m512bh)_mm512_load_si512((const void *)b);
+        __m512bh b1 = (__m512bh)_mm512_load_si512((const void *)(b + 16));
+        for (int r = 0; r < MR; r++)
+        {
+            __m512bh av = (__m512bh)_mm512_set1_epi32((int)a[r]);
+            acc[r][0] = _mm512_dpbf16_ps(acc[r][0], av, b0);
+            acc[r][1] = _mm512_dpbf16_ps(acc[r][1], av, b1);
+        }
+        a += MR;
+        b += NR;
+    }
+    __m512 va = _mm512_set1_ps(alpha), vb = _mm512_set1_ps(beta);
+    __mmask16 m0 = nr >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << nr) - 1u);
+    __mmask16 m1 = nr >= 32 ? (__mmask16)0xFFFF : nr <= 16 ? (__mmask16)0 : (__mmask16)((1u << (nr - 16)) - 1u);
+    for (int r = 0; r < MR; r++)
+    {
+        if (r >= mr)
+        {
+            break;
+        }
+        float *cr = c + r * ldc;
+        __m512 x0 = _mm512_mul_ps(va, acc[r][0]), x1 = _mm512_mul_ps(va, acc[r][1]);
+        if (beta != 0.0f)
+        {
+            x0 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m0, cr), x0);
+            x1 = _mm512_fmadd_ps(vb, _mm512_maskz_loadu_ps(m1, cr + 16), x1);
+        }
+        _mm512_mask_storeu_ps(cr, m0, x0);
+        _mm512_mask_storeu_ps(cr + 16, m1, x1);
+    }
+}
+
+static __thread uint32_t *t_abuf, *t_bbuf;
+
+static uint32_t *buffer(uint32_t **slot, size_t words)
+{
+    if (*slot == NULL)
+    {
+        *slot = aligned_alloc(64, words * 4);
+    }
+    return *slot;
+}
+
+/*
+ * C[m, n] = alpha * op(A) * op(B) + beta * C with op(A) [m, k] and op(B) [k, n]; beta == 0 ignores C's content.
+ * Returns 0, or -1 when the packing buffers could not be allocated.
+ */
+int sift_bf16_sgemm(int transA, int transB, int m, int n, int k, float alpha, const float *a, long lda,
+    const float *b, long ldb, float beta, float *c, long ldc)
+{
+    if (m <= 0 || n <= 0)
+    {
+        return 0;
+    }
+    if (k <= 0)
+    {
+        for (int i = 0; i < m; i++)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                c[(long)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(long)i * ldc + j];
+            }
+        }
+        return 0;
+    }
+    uint32_t *ap = buffer(&t_abuf, (size_t)MC * (KC / 2));
+    uint32_t *bp = buffer(&t_bbuf, (size_t)NC * (KC / 2));
+    if (ap == NULL || bp == NULL)
+    {
+        return -1;
+    }
+    /* op(A)[i][kk] = a[i * ai + kk * ak]; op(B)^T[j][kk] = b[j * bj + kk * bk]. */
+    long ai = transA ? 1 : lda, ak = transA ? lda : 1;
+    long bj = transB ? ldb : 1, bk = transB ? 1 : ldb;
+    for (int jc = 0; jc < n; jc += NC)
+    {
+        int nc = n - jc < NC ? n - jc : NC;
+        for (int pc = 0; pc < k; pc += KC)
+        {
+            int kc = k - pc < KC ? k - pc : KC;
+            int pairs = (kc + 1) / 2;
+            float bt = pc == 0 ? beta : 1.0f;
+            pack(b + (long)jc * bj, bj, bk, nc, pc, kc, NR, bp);
+            for (int ic = 0; ic < m; ic += MC)
+            {
+                int mc = m - ic < MC ? m - ic : MC;
+                pack(a + (long)ic * ai, ai, ak, mc, pc, kc, MR, ap);
+                for (int jr = 0; jr < nc; jr += NR)
+                {
+                    for (int ir = 0; ir < mc; ir += MR)
+                    {
+                        tile(pairs, ap + (long)ir * pairs, bp + (long)jr * pairs,
+                            c + (long)(ic + ir) * ldc + jc + jr, ldc, alpha, bt,
+                            mc - ir < MR ? mc - ir : MR, nc - jr < NR ? nc - jr : NR);
+                    }
+                }
+            }
+        }
+    }
+    return 0;
+}

@@ -1,0 +1,58 @@
+using System.Runtime.InteropServices;
+
+namespace Sift.Engine.Kernels.Bf16Mixed;
+
+/// <summary>
+/// libsiftbf16.so (native/bf16gemm/bf16gemm.c, compiled by gcc at build time on Linux x64), loaded once from the
+/// directory of the assemblies. Missing where the build could not compile it; <see cref="Instance"/> is then null
+/// and <see cref="LoadError"/> says why, so callers refuse bf16-mixed with a message instead of failing at a call.
+/// </summary>
+internal sealed unsafe class Bf16Library
+{
+    /// <summary>The file name the build writes next to the assemblies.</summary>
+    public const string FileName = "libsiftbf16.so";
+
+    private static readonly Lazy<(Bf16Library? Lib, string? Error)> s_instance = new(Load);
+
+    private Bf16Library(nint handle)
+    {
+        Sgemm = (delegate* unmanaged<int, int, int, int, int, float, float*, nint, float*, nint, float, float*, nint, int>)
+            NativeLibrary.GetExport(handle, "sift_bf16_sgemm");
+        Round = (delegate* unmanaged<float*, ushort*, nint, void>)NativeLibrary.GetExport(handle, "sift_bf16_round");
+        CpuSupported = ((delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "sift_bf16_cpu_supported"))() != 0;
+    }
+
+    /// <summary>The loaded library, or null (see <see cref="LoadError"/>).</summary>
+    public static Bf16Library? Instance => s_instance.Value.Lib;
+
+    /// <summary>Why <see cref="Instance"/> is null; null when it loaded.</summary>
+    public static string? LoadError => s_instance.Value.Error;
+
+    /// <summary>sift_bf16_sgemm(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc): 0, or -1 when out of memory.</summary>
+    public delegate* unmanaged<int, int, int, int, int, float, float*, nint, float*, nint, float, float*, nint, int> Sgemm { get; }
+
+    /// <summary>sift_bf16_round(src, dst, n): the rounding the kernel applies while packing, for tests.</summary>
+    public delegate* unmanaged<float*, ushort*, nint, void> Round { get; }
+
+    /// <summary>gcc's <c>__builtin_cpu_supports</c> for avx512bf16, avx512bw and avx512vl (CPUID, not /proc/cpuinfo).</summary>
+    public bool CpuSupported { get; }
+
+    private static (Bf16Library?, string?) Load()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64)
+        {
+            return (null, $"the native bf16 kernel is built only for Linux x64 (this is {RuntimeInformation.OSDescription}, {RuntimeInformation.ProcessArchitecture})");
+        }
+        string path = Path.Combine(AppContext.BaseDirectory, FileName);
+        if (!File.Exists(path))
+        {
+            return (null, $"the native bf16 kernel was not built ({path} is missing: the build compiles native/bf16gemm/bf16gemm.c " +
+                "with gcc, and skips it with a message when gcc is not installed); install gcc and rebuild");
+        }
+        if (!NativeLibrary.TryLoad(path, out nint handle))
+        {
+            return (null, $"the native bf16 kernel {path} could not be loaded");
+        }
+        return (new Bf16Library(handle), null);
+    }
+}
