@@ -40,6 +40,12 @@ public sealed record BenchOptions
     /// <summary>GEMM backend (auto, openblas, managed, naive).</summary>
     public string Gemm { get; init; } = "auto";
 
+    /// <summary>
+    /// Arithmetic of the GEMMs: fp32, or bf16-mixed (bf16 inputs, fp32 accumulation: what train.precision=bf16-mixed
+    /// trains with; <see cref="Gemm"/> does not apply). Decode's GEMV stays fp32.
+    /// </summary>
+    public string Precision { get; init; } = "fp32";
+
     /// <summary>Tokens per sequence (T).</summary>
     public int SeqLen { get; init; } = 256;
 
@@ -83,6 +89,8 @@ public sealed record BenchOptions
         Require(WarmupSteps >= 0, $"--warmup: expected ≥ 0, got {WarmupSteps}");
         Require(TrainSteps >= 1 && ForwardSteps >= 1, $"--steps: expected ≥ 1, got {Math.Min(TrainSteps, ForwardSteps)}");
         Require(DecodeTokens >= 1, $"--decode-tokens: expected ≥ 1, got {DecodeTokens}");
+        Require(Sift.Engine.Kernels.Gemm.GemmFactory.Precisions.Contains(Precision),
+            $"--precision: expected {string.Join(" or ", Sift.Engine.Kernels.Gemm.GemmFactory.Precisions)}, got '{Precision}'");
         Require(Phases != BenchPhases.None, "--phases: choose at least one of train, forward, decode, rm");
         Require(Weights == WeightFormat.F32 || Phases == BenchPhases.Decode, $"--weights {Weights.Name()}: 16-bit weights are measured in the decode phase only (--phases decode)");
         return this;

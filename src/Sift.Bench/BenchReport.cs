@@ -154,6 +154,7 @@ public sealed record BenchReport
             ["config"] = Options.Name,
             ["threads"] = Options.Threads,
             ["gemm"] = GemmName,
+            ["precision"] = Options.Precision,
             ["machine"] = Machine?.ToJson(),
             ["params"] = Parameters,
             ["model"] = new JsonObject

@@ -28,7 +28,7 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     /// <summary>Runs the selected phases.</summary>
     public BenchReport Run(CancellationToken cancel = default)
     {
-        var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads));
+        var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads, _o.Precision));
         var compute = new Compute(gemm, _o.Threads);
         var report = new BenchReport
         {

@@ -27,6 +27,7 @@ public static class BenchCommand
         var seqLen = new Option<int?>("--seq-len") { Description = "Sequence length T (default 256, or the config's context if shorter)" };
         var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
         var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
+        var precision = new Option<string>("--precision") { Description = "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation, as train.precision=bf16-mixed; needs AVX512_BF16; --gemm does not apply)", DefaultValueFactory = _ => "fp32" };
         var weights = WeightsOption.Create();
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
@@ -35,7 +36,7 @@ public static class BenchCommand
             limit. Warm-up steps are excluded; medians of the timed steps are reported.
             """)
         {
-            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, weights,
+            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, precision, weights,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -48,6 +49,7 @@ public static class BenchCommand
                 Config = cfg,
                 Threads = pr.GetValue(threads),
                 Gemm = pr.GetValue(gemm)!,
+                Precision = pr.GetValue(precision)!,
                 SeqLen = pr.GetValue(seqLen) ?? Math.Min(256, cfg.MaxPositionEmbeddings),
                 TokensPerStep = pr.GetValue(tokensPerStep),
                 WarmupSteps = pr.GetValue(warmup),
@@ -107,7 +109,7 @@ public static class BenchCommand
         var c = r.Options.Config;
         var sb = new StringBuilder();
         sb.AppendLine(inv, $"sift bench: {r.Options.Name}: {r.Parameters / 1e6:0.00}M parameters (vocab {c.VocabSize}, d {c.HiddenSize}, {c.NumHiddenLayers} layers, " +
-            $"{c.NumAttentionHeads}/{c.NumKeyValueHeads} heads, ffn {c.IntermediateSize}), {r.Options.Threads} threads, gemm {r.GemmName}");
+            $"{c.NumAttentionHeads}/{c.NumKeyValueHeads} heads, ffn {c.IntermediateSize}), {r.Options.Threads} threads, gemm {r.GemmName}, {r.Options.Precision}");
         if (r.Machine is { } mc)
         {
             string blas = mc.OpenBlasCore is null ? "no OpenBLAS"

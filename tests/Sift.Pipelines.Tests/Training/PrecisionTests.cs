@@ -49,7 +49,7 @@ public sealed class PrecisionTests(ITestOutputHelper output)
     /// training loss of the bf16 run is within 2.5% of the fp32 one, and both learn. bf16 keeps 8 significant bits of
     /// each GEMM input (relative error ≤ 2⁻⁹), so the gap comes from slightly different updates accumulating; measured
     /// 0.97% at most (bf16 slightly lower from step 10 on) on an AMD EPYC Zen 4. At lr 0.01 this model has loss spikes
-    /// whose timing either run can shift, which makes per-step gaps of 10% with no bias in either direction.
+    /// whose timing either run can shift (one fp32 spike gave per-step gaps up to 12%).
     /// </summary>
     [Fact]
     public void Bf16MixedLossCurve_TracksFp32()
