@@ -17,7 +17,7 @@
 
 #define MR 12
 #define NR 32
-#define KC 512  /* k per block (even) */
+#define KC 384  /* k per block (even): a 32-column B micro-panel of KC/2 pairs is 24 KB, inside a 32 KB L1 */
 #define MC 96   /* rows of A per block (multiple of MR) */
 #define NC 1024 /* columns of B per block (multiple of NR) */
 

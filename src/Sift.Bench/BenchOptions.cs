@@ -21,8 +21,11 @@ public enum BenchPhases
     /// <summary>Process-reward scoring (`sift rm score` on the local engine) over the same tokens.</summary>
     Rm = 8,
 
-    /// <summary>All of them.</summary>
+    /// <summary>All of the above (not <see cref="Square"/>, which is asked for by name).</summary>
     All = Train | Forward | Decode | Rm,
+
+    /// <summary>Raw GEMM GFLOP/s on square NT problems (1024 and 2048) with the run's GEMM and precision.</summary>
+    Square = 16,
 }
 
 /// <summary>Settings of one benchmark run.</summary>

@@ -63,6 +63,9 @@ public sealed record BenchReport
     /// <summary>Median process-reward scoring throughput.</summary>
     public double? RmTokensPerSecond => RmScore is null ? null : TokensPerStep / RmScore.Median;
 
+    /// <summary>Best-of GFLOP/s of C = A·Bᵀ on square problems (size, GFLOP/s), with the run's GEMM (<see cref="BenchPhases.Square"/>).</summary>
+    public IReadOnlyList<(int Size, double Gflops)>? SquareGemm { get; init; }
+
     /// <summary>sgemm GFLOP/s on the training step's GEMM shapes, one round after each timed step (step FLOPs / round time).</summary>
     public double[]? SgemmRounds { get; init; }
 
@@ -205,6 +208,8 @@ public sealed record BenchReport
             ["rm_over_train"] = R(RmTokensPerSecond / TrainTokensPerSecond, 3),
             ["forward_profile_s"] = Profile(ForwardProfile),
             ["peak_rss_mb"] = R(PeakRssMb),
+            ["square_gemm_gflops"] = SquareGemm is null ? null
+                : new JsonArray(SquareGemm.Select(q => (JsonNode)new JsonObject { ["size"] = q.Size, ["gflops"] = R(q.Gflops) }).ToArray()),
             ["decode_tokens_per_s"] = R(DecodeTokensPerSecond, 2),
             ["decode_tokens_per_s_range"] = Range(Decode, 1),
             ["decode_weight_bytes"] = Decode is null ? null : DecodeWeightBytes,

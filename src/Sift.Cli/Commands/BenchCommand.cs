@@ -20,7 +20,7 @@ public static class BenchCommand
         var config = new Option<string>("--config", "-c") { Description = "tiny | small | tinyllama-1.1b | a config.json path (or model folder)", DefaultValueFactory = _ => "tiny" };
         var threads = new Option<int>("--threads") { Description = "Threads for GEMMs and the other kernels", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print the JSON summary instead of the table" };
-        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode, rm (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
+        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode, rm, square (auto: all, or decode only above 200M parameters; square: raw GEMM GFLOP/s at 1024 and 2048, only when named)", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int>("--steps") { Description = "Timed training and forward steps (median reported)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps per phase", DefaultValueFactory = _ => 1 };
         var decodeTokens = new Option<int>("--decode-tokens") { Description = "Timed decode steps", DefaultValueFactory = _ => 16 };
@@ -96,7 +96,8 @@ public static class BenchCommand
                 "forward" => BenchPhases.Forward,
                 "decode" => BenchPhases.Decode,
                 "rm" => BenchPhases.Rm,
-                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode, rm"),
+                "square" => BenchPhases.Square,
+                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode, rm, square"),
             };
         }
         return result == BenchPhases.None ? throw new SiftException("--phases: choose at least one of train, forward, decode, rm") : result;
@@ -145,6 +146,10 @@ public static class BenchCommand
         {
             string ratio = r.Train is null ? "" : $"{r.RmTokensPerSecond / r.TrainTokensPerSecond:0.00}x training";
             Row("rm score tokens/s", Rate(r.RmScore, r.TokensPerStep, "N0"), $"PRM scoring, a label every {RmScoringBenchmark.StepTokens} tokens; {ratio}");
+        }
+        if (r.SquareGemm is { } square)
+        {
+            Row("square GEMM GFLOP/s", string.Join(", ", square.Select(q => $"{q.Size}: {q.Gflops:0.0}")), $"C = A·Bᵀ, best of 3 s each, gemm {r.GemmName}, {r.Options.Precision}");
         }
         if (r.PeakRssMb is double rss)
         {
