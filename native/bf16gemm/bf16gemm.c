@@ -35,11 +35,6 @@ static inline uint32_t bits(float f)
     return u;
 }
 
-static inline uint32_t pair(float lo, float hi)
-{
-    return (round_hi(bits(lo)) >> 16) | (round_hi(bits(hi)) & 0xFFFF0000u);
-}
-
 /* The same rounding, exported so tests can compare it bit for bit with the C# reference. */
 void sift_bf16_round(const float *src, uint16_t *dst, long n)
 {
@@ -56,56 +51,74 @@ int sift_bf16_cpu_supported(void)
         && __builtin_cpu_supports("avx512vl");
 }
 
+/* round_hi over 16 lanes. */
+static inline __m512i round_hi16(__m512i x)
+{
+    __m512i r = _mm512_add_epi32(_mm512_add_epi32(x, _mm512_set1_epi32(0x7FFF)),
+        _mm512_and_si512(_mm512_srli_epi32(x, 16), _mm512_set1_epi32(1)));
+    __mmask16 nan = _mm512_cmpgt_epu32_mask(_mm512_and_si512(x, _mm512_set1_epi32(0x7FFFFFFF)), _mm512_set1_epi32(0x7F800000));
+    return _mm512_mask_or_epi32(r, nan, x, _mm512_set1_epi32(0x00400000));
+}
+
+/* 16 pairs from lines e and o (lane r: pair(e[r], o[r])); lanes outside a mask read nothing and count as 0. */
+static inline __m512i pairs16(const float *e, __mmask16 me, const float *o, __mmask16 mo)
+{
+    __m512i lo = round_hi16(_mm512_maskz_loadu_epi32(me, e)), hi = round_hi16(_mm512_maskz_loadu_epi32(mo, o));
+    return _mm512_or_si512(_mm512_srli_epi32(lo, 16), _mm512_and_si512(hi, _mm512_set1_epi32((int)0xFFFF0000u)));
+}
+
+static inline __mmask16 first(int n)
+{
+    return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
+}
+
 /*
  * Packs rows [0, rows) x k [k0, k0 + kc) of a matrix X with element (i, kk) at x[i * si + kk * sk] into
  * panels of `width` rows: dst[panel][p * width + r]. Used for A (rows = i, width MR) and for B read as
- * op(B)^T (rows = j, width NR), so one routine serves all four transpose cases.
+ * op(B)^T (rows = j, width NR), so one routine serves all four transpose cases. One of si, sk is 1.
  */
 static void pack(const float *x, long si, long sk, int rows, int k0, int kc, int width, uint32_t *dst)
 {
     int pairs = (kc + 1) / 2;
+    /* 16-bit lanes 1, 3, ..., 63 of (lo, hi): the bf16 halves of 32 consecutive rounded floats, in order. */
+    __m512i odd = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,
+        31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
+    uint32_t line[KC / 2] __attribute__((aligned(64)));
     for (int r0 = 0; r0 < rows; r0 += width)
     {
         int h = rows - r0 < width ? rows - r0 : width;
         uint32_t *d = dst + (long)r0 * pairs;
         if (sk == 1)
         {
-            /* k contiguous: each row gives its pairs from adjacent floats. */
+            /* k contiguous: a row's floats round and narrow in order into its pairs, which go down column r. */
             for (int r = 0; r < h; r++)
             {
                 const float *row = x + (long)(r0 + r) * si + k0;
-                int p = 0;
-                for (; 2 * p + 1 < kc; p++)
+                for (int q = 0; 2 * q < kc; q += 16)
                 {
-                    d[(long)p * width + r] = pair(row[2 * p], row[2 * p + 1]);
+                    int left = kc - 2 * q;
+                    __m512i lo = round_hi16(_mm512_maskz_loadu_epi32(first(left), row + 2 * q));
+                    __m512i hi = round_hi16(_mm512_maskz_loadu_epi32(left > 16 ? first(left - 16) : 0, row + 2 * q + 16));
+                    _mm512_store_si512((void *)(line + q), _mm512_permutex2var_epi16(lo, odd, hi));
                 }
-                if (kc & 1)
+                for (int p = 0; p < pairs; p++)
                 {
-                    d[(long)p * width + r] = pair(row[2 * p], 0.0f);
+                    d[(long)p * width + r] = line[p];
                 }
             }
         }
         else
         {
-            /* rows contiguous (si == 1): each pair of k gives a strip of `h` pairs from two lines. */
+            /* Rows contiguous (si == 1): each pair of k gives a strip of `h` pairs from two lines. */
             for (int p = 0; 2 * p < kc; p++)
             {
                 const float *e = x + (long)(k0 + 2 * p) * sk + r0;
-                const float *o = e + sk;
+                const float *o = 2 * p + 1 < kc ? e + sk : NULL;
                 uint32_t *dp = d + (long)p * width;
-                if (2 * p + 1 < kc)
+                for (int r = 0; r < h; r += 16)
                 {
-                    for (int r = 0; r < h; r++)
-                    {
-                        dp[r] = pair(e[r * si], o[r * si]);
-                    }
-                }
-                else
-                {
-                    for (int r = 0; r < h; r++)
-                    {
-                        dp[r] = pair(e[r * si], 0.0f);
-                    }
+                    __mmask16 m = first(h - r);
+                    _mm512_mask_storeu_epi32(dp + r, m, pairs16(e + r, m, o ? o + r : e + r, o ? m : 0));
                 }
             }
         }
