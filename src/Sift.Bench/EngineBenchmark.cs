@@ -32,7 +32,11 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     public BenchReport Run(CancellationToken cancel = default)
     {
         var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads, _o.Precision));
-        var compute = new Compute(gemm, _o.Threads);
+        // As training runs it (GemmFactory.CreateCompute): under bf16-mixed the head stays fp32, outside the sgemm rounds.
+        var compute = new Compute(gemm, _o.Threads)
+        {
+            HeadGemm = _o.Precision == "bf16-mixed" ? GemmFactory.Create(_o.Gemm, _o.Threads) : gemm,
+        };
         var report = new BenchReport
         {
             Options = _o,

@@ -10,6 +10,12 @@ namespace Sift.Engine;
 /// <param name="Threads">Threads for the non-GEMM kernels (attention, norms, loss).</param>
 public sealed record Compute(IGemm Gemm, int Threads)
 {
+    /// <summary>
+    /// The GEMM of the output head's projection (logits) in training graphs: <see cref="Gemm"/> unless set. bf16-mixed
+    /// training keeps the head in float32 (see <c>Bf16Gemm</c>).
+    /// </summary>
+    public IGemm HeadGemm { get; init; } = Gemm;
+
     /// <summary>Single-threaded naive compute (tests and gradient checks).</summary>
     public static Compute Reference { get; } = new(new NaiveGemm(), 1);
 }

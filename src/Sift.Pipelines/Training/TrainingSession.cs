@@ -82,7 +82,7 @@ internal sealed class TrainingSession : IDisposable
             _tokenizerDir = FindTokenizerDir();
             _probe = CreateProbe(_tokenizerDir);
             _model = Own(CreateModel(train));
-            _compute = new Compute(GemmFactory.Create(r.Gemm, r.Threads, r.Precision), r.Threads);
+            _compute = GemmFactory.CreateCompute(r.Gemm, r.Threads, r.Precision);
             _graph = Own(new TrainingGraph(_model, r.MicroBatch, r.SeqLen, _compute));
             _adam = Own(new AdamW(_model.Layout, r.Adam));
             _rng = new Rng(r.Seed ^ 0x5EED_0B7EC71EUL);

@@ -2,6 +2,7 @@ using Sift.Core;
 using Sift.Engine.IO;
 using Sift.Engine.Kernels.Bf16Mixed;
 using Sift.Engine.Kernels.Cpu;
+using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Tests.Kernels.Gemm;
 using Xunit.Abstractions;
 
@@ -158,6 +159,21 @@ public sealed class Bf16GemmTests(ITestOutputHelper output)
         Assert.Contains("fp32", notBuilt);
         Assert.Contains("avx512_bf16", Bf16Gemm.Unavailable(with, null, false)!); // CPUID disagrees with /proc/cpuinfo
         Assert.Null(Bf16Gemm.Unavailable(with, null, true));
+    }
+
+    [Fact]
+    public void TrainingCompute_Bf16MixedKeepsTheHeadInFp32()
+    {
+        var fp32 = GemmFactory.CreateCompute("managed", 1, "fp32");
+        Assert.Same(fp32.Gemm, fp32.HeadGemm);
+        Assert.Throws<SiftException>(() => GemmFactory.CreateCompute("managed", 1, "fp8"));
+        if (Create(1) is null)
+        {
+            return;
+        }
+        var mixed = GemmFactory.CreateCompute("managed", 1, "bf16-mixed");
+        Assert.Equal("bf16", mixed.Gemm.Name);
+        Assert.Equal("managed", mixed.HeadGemm.Name);
     }
 
     [Fact]
