@@ -14,7 +14,7 @@ namespace Sift.Rewards.Scoring;
 internal sealed class LocalStepScorer : IStepScorer
 {
     /// <summary>Rows of one forward call by default: enough that the GEMMs run at batched speed.</summary>
-    public const int DefaultMaxRows = 2048;
+    public const int DefaultMaxRows = 8192;
 
     private readonly InferenceSession _session;
 
