@@ -21,8 +21,14 @@ public enum BenchPhases
     /// <summary>Process-reward scoring (`sift rm score` on the local engine) over the same tokens.</summary>
     Rm = 8,
 
+    /// <summary>
+    /// The machine's best large-square sgemm (every available backend at <see cref="SquareSgemm.Size"/>³), the
+    /// yardstick for how much of the machine a training step uses.
+    /// </summary>
+    Square = 16,
+
     /// <summary>All of them.</summary>
-    All = Train | Forward | Decode | Rm,
+    All = Train | Forward | Decode | Rm | Square,
 }
 
 /// <summary>Settings of one benchmark run.</summary>

@@ -73,6 +73,15 @@ public sealed record BenchReport
     public double? TrainOverSgemm => Train is null || SgemmRounds is null ? null
         : Median(Train.Seconds.Select((s, i) => TokensPerStep * TrainFlopsPerToken / s / 1e9 / SgemmRounds[i]).ToArray());
 
+    /// <summary>Large-square sgemm GFLOP/s per available backend (phase square), or null.</summary>
+    public IReadOnlyList<(string Backend, double Gflops)>? SquareSgemm { get; init; }
+
+    /// <summary>The best backend's large-square GFLOP/s.</summary>
+    public double? BestSquareSgemmGflops => SquareSgemm is { Count: > 0 } s ? s.Max(x => x.Gflops) : null;
+
+    /// <summary>Training GFLOP/s as a share of the machine's best large-square sgemm.</summary>
+    public double? TrainOverSquareSgemm => TrainGflops / BestSquareSgemmGflops;
+
     /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s and the backend that ran them.</summary>
     public IReadOnlyList<(GemmShape Shape, double Gflops, string Backend)>? SgemmShapes { get; init; }
 
@@ -186,6 +195,13 @@ public sealed record BenchReport
                 ["gflops"] = R(s.Gflops),
                 ["backend"] = s.Backend,
             }).ToArray()),
+            ["square_sgemm"] = SquareSgemm is null ? null : new JsonObject
+            {
+                ["size"] = Sift.Bench.SquareSgemm.Size,
+                ["backends"] = new JsonObject(SquareSgemm.Select(x => KeyValuePair.Create(x.Backend, R(x.Gflops)))),
+                ["best_gflops"] = R(BestSquareSgemmGflops),
+            },
+            ["train_over_square_sgemm"] = R(TrainOverSquareSgemm, 3),
             ["gemm_choices"] = GemmChoices is null ? null : new JsonArray(GemmChoices.Select(g => (JsonNode)new JsonObject
             {
                 ["shape"] = g.Shape,

@@ -49,6 +49,11 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         {
             report = report with { RmScore = RmScoringBenchmark.Run(_o, model, compute, _o.ForwardSteps, _progress, cancel) };
         }
+        if (_o.Phases.HasFlag(BenchPhases.Square))
+        {
+            _progress.Line($"sgemm {SquareSgemm.Size}³ on every available backend ({SquareSgemm.Budget.TotalSeconds:0} s each)");
+            report = report with { SquareSgemm = SquareSgemm.Measure(_o.Threads) };
+        }
         if (_o.Phases.HasFlag(BenchPhases.Decode))
         {
             report = RunDecode(report, model, compute, cancel);

@@ -20,7 +20,7 @@ public static class BenchCommand
         var config = new Option<string>("--config", "-c") { Description = "tiny | small | tinyllama-1.1b | a config.json path (or model folder)", DefaultValueFactory = _ => "tiny" };
         var threads = new Option<int>("--threads") { Description = "Threads for GEMMs and the other kernels", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
         var json = new Option<bool>("--json") { Description = "Print the JSON summary instead of the table" };
-        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode, rm (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
+        var phases = new Option<string>("--phases") { Description = "auto | all | a comma list of train, forward, decode, rm, square (auto: all, or decode only above 200M parameters)", DefaultValueFactory = _ => "auto" };
         var steps = new Option<int>("--steps") { Description = "Timed training and forward steps (median reported)", DefaultValueFactory = _ => 5 };
         var warmup = new Option<int>("--warmup") { Description = "Untimed warm-up steps per phase", DefaultValueFactory = _ => 1 };
         var decodeTokens = new Option<int>("--decode-tokens") { Description = "Timed decode steps", DefaultValueFactory = _ => 16 };
@@ -94,7 +94,8 @@ public static class BenchCommand
                 "forward" => BenchPhases.Forward,
                 "decode" => BenchPhases.Decode,
                 "rm" => BenchPhases.Rm,
-                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode, rm"),
+                "square" => BenchPhases.Square,
+                _ => throw new SiftException($"--phases: unknown phase '{part}'; expected auto, all, or a comma list of train, forward, decode, rm, square"),
             };
         }
         return result == BenchPhases.None ? throw new SiftException("--phases: choose at least one of train, forward, decode, rm") : result;
@@ -133,6 +134,13 @@ public static class BenchCommand
             Row("train GFLOP/s", $"{r.TrainGflops:0.0}", $"{r.TrainFlopsPerToken / 1e6:0.0} MFLOP/token (6N + 12·L·T·q)");
             Row("sgemm GFLOP/s", string.Create(inv, $"{r.SgemmGflops:0.0} [{r.SgemmRounds!.Min():0.0}–{r.SgemmRounds!.Max():0.0}]"),
                 $"the step's {r.SgemmShapes!.Count} GEMM shapes, after each step; training reaches {100 * r.TrainOverSgemm:0}% of it");
+        }
+        if (r.SquareSgemm is { Count: > 0 } square)
+        {
+            var best = square.MaxBy(s => s.Gflops);
+            string train = r.TrainGflops is double tg ? $"; training reaches {100 * tg / best.Gflops:0}% of the best" : "";
+            Row($"sgemm {SquareSgemm.Size}³ GFLOP/s", $"{best.Gflops:0.0}",
+                $"{best.Backend} ({string.Join(", ", square.Select(s => string.Create(inv, $"{s.Backend} {s.Gflops:0.0}")))}; best of {SquareSgemm.Budget.TotalSeconds:0} s each){train}");
         }
         if (r.Forward is not null)
         {
