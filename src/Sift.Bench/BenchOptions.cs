@@ -21,11 +21,14 @@ public enum BenchPhases
     /// <summary>Process-reward scoring (`sift rm score` on the local engine) over the same tokens.</summary>
     Rm = 8,
 
-    /// <summary>All of the above (not <see cref="Square"/>, which is asked for by name).</summary>
-    All = Train | Forward | Decode | Rm,
-
-    /// <summary>Raw GEMM GFLOP/s on square NT problems (1024 and 2048) with the run's GEMM and precision.</summary>
+    /// <summary>
+    /// The machine's best large-square sgemm (every available backend at <see cref="SquareSgemm.Size"/>³), the
+    /// yardstick for how much of the machine a training step uses.
+    /// </summary>
     Square = 16,
+
+    /// <summary>All of them.</summary>
+    All = Train | Forward | Decode | Rm | Square,
 }
 
 /// <summary>Settings of one benchmark run.</summary>

@@ -63,9 +63,6 @@ public sealed record BenchReport
     /// <summary>Median process-reward scoring throughput.</summary>
     public double? RmTokensPerSecond => RmScore is null ? null : TokensPerStep / RmScore.Median;
 
-    /// <summary>Best-of GFLOP/s of C = A·Bᵀ on square problems (size, GFLOP/s), with the run's GEMM (<see cref="BenchPhases.Square"/>).</summary>
-    public IReadOnlyList<(int Size, double Gflops)>? SquareGemm { get; init; }
-
     /// <summary>sgemm GFLOP/s on the training step's GEMM shapes, one round after each timed step (step FLOPs / round time).</summary>
     public double[]? SgemmRounds { get; init; }
 
@@ -75,6 +72,15 @@ public sealed record BenchReport
     /// <summary>Median over timed steps of (step GFLOP/s ÷ the sgemm round right after it): paired, so load changes cancel.</summary>
     public double? TrainOverSgemm => Train is null || SgemmRounds is null ? null
         : Median(Train.Seconds.Select((s, i) => TokensPerStep * TrainFlopsPerToken / s / 1e9 / SgemmRounds[i]).ToArray());
+
+    /// <summary>Large-square sgemm GFLOP/s per available backend (phase square), or null.</summary>
+    public IReadOnlyList<(string Backend, double Gflops)>? SquareSgemm { get; init; }
+
+    /// <summary>The best backend's large-square GFLOP/s.</summary>
+    public double? BestSquareSgemmGflops => SquareSgemm is { Count: > 0 } s ? s.Max(x => x.Gflops) : null;
+
+    /// <summary>Training GFLOP/s as a share of the machine's best large-square sgemm.</summary>
+    public double? TrainOverSquareSgemm => TrainGflops / BestSquareSgemmGflops;
 
     /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s and the backend that ran them.</summary>
     public IReadOnlyList<(GemmShape Shape, double Gflops, string Backend)>? SgemmShapes { get; init; }
@@ -190,6 +196,13 @@ public sealed record BenchReport
                 ["gflops"] = R(s.Gflops),
                 ["backend"] = s.Backend,
             }).ToArray()),
+            ["square_sgemm"] = SquareSgemm is null ? null : new JsonObject
+            {
+                ["size"] = Sift.Bench.SquareSgemm.Size,
+                ["backends"] = new JsonObject(SquareSgemm.Select(x => KeyValuePair.Create(x.Backend, R(x.Gflops)))),
+                ["best_gflops"] = R(BestSquareSgemmGflops),
+            },
+            ["train_over_square_sgemm"] = R(TrainOverSquareSgemm, 3),
             ["gemm_choices"] = GemmChoices is null ? null : new JsonArray(GemmChoices.Select(g => (JsonNode)new JsonObject
             {
                 ["shape"] = g.Shape,
@@ -208,8 +221,6 @@ public sealed record BenchReport
             ["rm_over_train"] = R(RmTokensPerSecond / TrainTokensPerSecond, 3),
             ["forward_profile_s"] = Profile(ForwardProfile),
             ["peak_rss_mb"] = R(PeakRssMb),
-            ["square_gemm_gflops"] = SquareGemm is null ? null
-                : new JsonArray(SquareGemm.Select(q => (JsonNode)new JsonObject { ["size"] = q.Size, ["gflops"] = R(q.Gflops) }).ToArray()),
             ["decode_tokens_per_s"] = R(DecodeTokensPerSecond, 2),
             ["decode_tokens_per_s_range"] = Range(Decode, 1),
             ["decode_weight_bytes"] = Decode is null ? null : DecodeWeightBytes,

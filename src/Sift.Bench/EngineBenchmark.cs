@@ -22,9 +22,6 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     private readonly BenchOptions _o = options.Validate();
     private readonly IProgressReporter _progress = progress ?? NullProgress.Instance;
 
-    /// <summary>Sizes of the square GEMM phase.</summary>
-    private static readonly int[] SquareSizes = [1024, 2048];
-
     /// <summary>Models above this many parameters get a fast uniform initialisation instead of Gaussian.</summary>
     private const long FastInitAbove = 50_000_000;
 
@@ -58,13 +55,8 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         }
         if (_o.Phases.HasFlag(BenchPhases.Square))
         {
-            var square = new List<(int, double)>();
-            foreach (int size in SquareSizes)
-            {
-                _progress.Line($"square GEMM {size}x{size}x{size} ({gemm.Inner.Name}, {_o.Precision})");
-                square.Add((size, GemmBenchmark.MeasureGflops(gemm.Inner, size, size, size, TimeSpan.FromSeconds(3), transB: true)));
-            }
-            report = report with { SquareGemm = square };
+            _progress.Line($"sgemm {SquareSgemm.Size}³ on every available backend ({SquareSgemm.Budget.TotalSeconds:0} s each)");
+            report = report with { SquareSgemm = SquareSgemm.Measure(_o.Threads) };
         }
         if (_o.Phases.HasFlag(BenchPhases.Decode))
         {

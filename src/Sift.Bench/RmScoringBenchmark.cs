@@ -9,8 +9,8 @@ namespace Sift.Bench;
 
 /// <summary>
 /// Process-reward scoring as `sift rm score` runs it locally: the same tokens as a training step, as sequences of the
-/// benchmark's length, each one prefill through the KV-cache session with a label read every <see cref="StepTokens"/>
-/// tokens (a step), through <see cref="LocalStepScorer"/>.
+/// benchmark's length with a label read every <see cref="StepTokens"/> tokens (a step), scored as one batch through
+/// <see cref="LocalStepScorer"/> (rows of several sequences packed into each forward call of the KV-cache session).
 /// </summary>
 public static class RmScoringBenchmark
 {
@@ -43,11 +43,7 @@ public static class RmScoringBenchmark
             cancel.ThrowIfCancellationRequested();
             bool timed = s >= total - passes;
             long t0 = Stopwatch.GetTimestamp();
-            foreach (var p in prompts)
-            {
-                var r = scorer.Score(p, labels);
-                sink += r.Good[0] ?? 0;
-            }
+            scorer.Score(prompts, labels, (_, r) => sink += r.Good[0] ?? 0, cancel);
             double sec = Stopwatch.GetElapsedTime(t0).TotalSeconds;
             if (timed)
             {

@@ -112,11 +112,17 @@ public sealed class CliTests
         long n = 2 * (32 * (32 + 2 * 16) + 32 * 32 + 3 * 32 * 48) + 64 * 32;
         Assert.Equal(6.0 * n + 12.0 * 2 * 32 * 32, (double)j["train_flops_per_token"]!);
         foreach (string key in new[] { "train_tokens_per_s", "forward_tokens_per_s", "train_gflops", "sgemm_gflops", "peak_rss_mb",
-            "decode_tokens_per_s", "memory_bandwidth_gbs", "decode_over_bandwidth_limit" })
+            "decode_tokens_per_s", "memory_bandwidth_gbs", "decode_over_bandwidth_limit", "train_over_square_sgemm" })
         {
             Assert.True(j[key] is not null && (double)j[key]! > 0, $"{key} = {j[key]}");
         }
         Assert.Equal(2, ((JsonArray)j["train_step_s"]!).Count);
+        // The large-square yardstick: the managed kernel always, OpenBLAS where installed; best = the larger.
+        var square = j["square_sgemm"]!;
+        Assert.Equal(2048, (int)square["size"]!);
+        var backends = square["backends"]!.AsObject().Select(kv => (double)kv.Value!).ToList();
+        Assert.Contains("managed", square["backends"]!.AsObject().Select(kv => kv.Key));
+        Assert.Equal(backends.Max(), (double)square["best_gflops"]!, 1);
 
         var bad = Run("bench", "--config", "nonesuch");
         Assert.Equal(2, bad.Code);

@@ -18,6 +18,8 @@ public static class DemoVerifiersCommand
         var n = new Option<int?>("--n", "-n") { Description = "Samples per test problem; curves go N = 1, 2, 4, ... up to it (default 32)" };
         var problems = new Option<int?>("--problems") { Description = "Held-out problems the curves are measured on (default 200)" };
         var seeds = new Option<string?>("--seeds") { Description = "Seeds, e.g. 1,2,3: each redraws the samples, the labels and the verifiers (default 1,2,3)" };
+        var verifierSteps = new Option<int?>("--verifier-steps") { Description = "Training steps of the PRM and of the ORM (default 150)" };
+        var trainSamples = new Option<int?>("--train-samples") { Description = "Solutions sampled per training problem, each labelled for the verifiers (default 4)" };
         var threads = new Option<int?>("--threads") { Description = "Compute threads (default: min(2, cores))" };
         var set = new Option<string[]>("--set") { Description = "Change a setting of the solver and corpus, as `sift demo --set` (e.g. --set reference.train.max_steps=600)", AllowMultipleArgumentsPerToken = false };
         var cmd = new Command("verifiers", """
@@ -28,7 +30,7 @@ public static class DemoVerifiersCommand
             table, OUT/report.md, OUT/verifiers.svg and OUT/summary.json. About 15 minutes on 2 quiet cores.
             """)
         {
-            output, quick, json, n, problems, seeds, threads, set,
+            output, quick, json, n, problems, seeds, verifierSteps, trainSamples, threads, set,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
@@ -45,6 +47,14 @@ public static class DemoVerifiersCommand
             if (pr.GetValue(problems) is int p)
             {
                 o = o with { TestProblems = p };
+            }
+            if (pr.GetValue(verifierSteps) is int vs)
+            {
+                o = o with { VerifierSteps = vs };
+            }
+            if (pr.GetValue(trainSamples) is int ts)
+            {
+                o = o with { TrainSamples = ts };
             }
             if (pr.GetValue(seeds) is string ss)
             {

@@ -29,7 +29,7 @@ public static class RmScoreCommand
         var bad = new Option<string?>("--bad") { Description = "tagged: the negative label token (one token)" };
         var chatTemplate = new Option<FileInfo?>("--chat-template") { Description = "rlhflow: a Jinja chat template file to use instead of tokenizer_config.json's" };
         var topLogprobs = new Option<int>("--top-logprobs") { Description = "With --endpoint: alternatives per position (vLLM's limit is --max-logprobs, default 20); a label outside them is reported missing", DefaultValueFactory = _ => 20 };
-        var batch = new Option<int?>("--batch") { Description = "Solutions per batch (local 16; --endpoint 4 × --concurrency in flight)" };
+        var batch = new Option<int?>("--batch") { Description = "Solutions per batch (local 64, packed into forward calls; --endpoint 4 × --concurrency in flight)" };
         var badLines = new Option<string>("--bad-lines") { Description = "abort | skip: a line that cannot be scored stops the run, or is written with rm_error and counted", DefaultValueFactory = _ => "abort" };
         badLines.AcceptOnlyFromAmong("abort", "skip");
         var threads = new Option<int>("--threads") { Description = "Compute threads", DefaultValueFactory = _ => Math.Min(2, Environment.ProcessorCount) };
@@ -86,7 +86,7 @@ public static class RmScoreCommand
                     tok = lm.RequireTokenizer("reward-model input");
                     bos = lm.BosId;
                     scorer = new LocalStepScorer(lm);
-                    batchSize = pr.GetValue(batch) ?? 16;
+                    batchSize = pr.GetValue(batch) ?? 64;
                 }
                 else
                 {

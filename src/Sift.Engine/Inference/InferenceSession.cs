@@ -11,6 +11,9 @@ public delegate void RowLogitsHandler(int index, ReadOnlySpan<float> logits);
 /// <summary>Receives the final-normed hidden state [d] after token <paramref name="index"/> of a prefill.</summary>
 public delegate void RowHiddenHandler(int index, ReadOnlySpan<float> hidden);
 
+/// <summary>Receives the final-normed hidden state [d] after token <paramref name="index"/> of sequence <paramref name="sequence"/> of a batched prefill.</summary>
+public delegate void SequenceRowHiddenHandler(int sequence, int index, ReadOnlySpan<float> hidden);
+
 /// <summary>
 /// Forward-only execution with a key/value cache for up to <see cref="MaxSequences"/> sequences.
 /// Every call processes a ragged set of rows (sequence, position, token): a prompt prefill is many rows of
@@ -32,7 +35,8 @@ public sealed unsafe class InferenceSession : IDecodeSession
     private readonly int[] _windows;
     private readonly BufferArena _arena = new();
     private readonly KvCache _cache;
-    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _logits, _ropeCos, _ropeSin, _vec, _headRow;
+    private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _ropeCos, _ropeSin, _vec, _headRow;
+    private NativeBuffer? _logitsBuf; // [MaxRows, W], allocated on the first call that runs the head (hidden-only scoring never does)
     [ThreadStatic] private static NativeBuffer? t_scores;
     private readonly int[] _lengths;
 
@@ -67,7 +71,6 @@ public sealed unsafe class InferenceSession : IDecodeSession
             _gu = _arena.Add("gate_up", (long)maxRows * 2 * _f);
             _h = _arena.Add("h", (long)maxRows * _f);
             _rstd = _arena.Add("rstd", maxRows);
-            _logits = _arena.Add("logits", (long)maxRows * _hw);
             _ropeCos = _arena.Add("rope_cos", (long)maxRows * c.HeadDim / 2);
             _ropeSin = _arena.Add("rope_sin", (long)maxRows * c.HeadDim / 2);
             _vec = _arena.Add("vectors", Math.Max(_d, _qkv));
@@ -93,6 +96,9 @@ public sealed unsafe class InferenceSession : IDecodeSession
 
     /// <summary>Tokens currently cached for a slot.</summary>
     public int Length(int seq) => _lengths[seq];
+
+    // Head outputs of the last call that ran the head.
+    private NativeBuffer Logits => _logitsBuf ??= _arena.Add("logits", (long)MaxRows * _hw);
 
     /// <summary>Head outputs per position (the vocabulary for a language-model head).</summary>
     public int Width => _hw;
@@ -180,6 +186,84 @@ public sealed unsafe class InferenceSession : IDecodeSession
         }
     }
 
+    /// <summary>
+    /// Prefills many independent sequences from empty slots, packing rows of several sequences into each forward call
+    /// (up to MaxRows rows; a sequence longer than that is spread over calls), and hands the final-normed hidden
+    /// state after every token to <paramref name="onRow"/>(sequence, index, hidden), each sequence's rows in order.
+    /// Sequences take the slots in turn; when one is done <paramref name="onDone"/>(sequence) runs and its slot takes
+    /// the next, so every call but the last is full whatever the lengths, with no padding. Each sequence sees exactly
+    /// what <see cref="PrefillHidden"/> of it alone into an empty slot sees (its own cache, RoPE for its own length).
+    /// Every slot's cache is overwritten.
+    /// </summary>
+    public void PrefillHiddenMany(IReadOnlyList<int[]> sequences, SequenceRowHiddenHandler onRow, Action<int>? onDone = null, CancellationToken cancel = default)
+    {
+        for (int i = 0; i < sequences.Count; i++)
+        {
+            if (sequences[i].Length == 0 || sequences[i].Length > MaxLength)
+            {
+                throw new ArgumentException($"sequence {i} has {sequences[i].Length} tokens; expected 1 to {MaxLength}", nameof(sequences));
+            }
+        }
+        int slots = MaxSequences;
+        var owner = new int[slots]; // the sequence a slot holds, or −1
+        Array.Fill(owner, -1);
+        int[] seqs = new int[MaxRows], pos = new int[MaxRows], ctx = new int[MaxRows], toks = new int[MaxRows];
+        var byAge = new List<int>(slots); // busy slots, oldest sequence first, so the earliest finish first
+        int next = 0;
+        while (true)
+        {
+            cancel.ThrowIfCancellationRequested();
+            for (int s = 0; s < slots && next < sequences.Count; s++)
+            {
+                if (owner[s] < 0)
+                {
+                    owner[s] = next++;
+                    _lengths[s] = 0;
+                    byAge.Add(s);
+                }
+            }
+            if (byAge.Count == 0)
+            {
+                return;
+            }
+            int rows = 0;
+            foreach (int s in byAge)
+            {
+                int[] t = sequences[owner[s]];
+                int take = Math.Min(MaxRows - rows, t.Length - _lengths[s]);
+                if (take <= 0)
+                {
+                    break;
+                }
+                _cache.Ensure(s, _lengths[s] + take, _lengths[s]);
+                for (int k = 0; k < take; k++, rows++)
+                {
+                    seqs[rows] = s;
+                    pos[rows] = _lengths[s] + k;
+                    ctx[rows] = t.Length;
+                    toks[rows] = t[_lengths[s] + k];
+                }
+            }
+            Run(seqs.AsSpan(0, rows), pos.AsSpan(0, rows), ctx.AsSpan(0, rows), toks.AsSpan(0, rows), allRows: true, hiddenOnly: true);
+            for (int r = 0; r < rows; r++)
+            {
+                onRow(owner[seqs[r]], pos[r], new ReadOnlySpan<float>(_xn.Ptr + (long)r * _d, _d));
+            }
+            for (int r = 0; r < rows; r++)
+            {
+                _lengths[seqs[r]]++;
+            }
+            foreach (int s in byAge.Where(s => _lengths[s] == sequences[owner[s]].Length).ToList())
+            {
+                cancel.ThrowIfCancellationRequested(); // a cancelled run reports nothing more, even what this call finished
+                int done = owner[s];
+                owner[s] = -1;
+                byAge.Remove(s);
+                onDone?.Invoke(done);
+            }
+        }
+    }
+
     private void Prefill(int seq, ReadOnlySpan<int> tokens, Span<float> lastLogits, Span<float> losses, RowLogitsHandler? onRow)
     {
         if (tokens.Length == 0)
@@ -207,7 +291,7 @@ public sealed unsafe class InferenceSession : IDecodeSession
             {
                 for (int r = 0; r < rows; r++)
                 {
-                    onRow(done + r, new ReadOnlySpan<float>(_logits.Ptr + (long)r * _hw, _hw));
+                    onRow(done + r, new ReadOnlySpan<float>(Logits.Ptr + (long)r * _hw, _hw));
                 }
             }
             if (!losses.IsEmpty)
@@ -217,7 +301,7 @@ public sealed unsafe class InferenceSession : IDecodeSession
                     int i = done + r;
                     if (i + 1 < tokens.Length)
                     {
-                        losses[i] = RowLogSoftmax.Loss(_logits.Ptr + (long)r * _v, _v, tokens[i + 1]);
+                        losses[i] = RowLogSoftmax.Loss(Logits.Ptr + (long)r * _v, _v, tokens[i + 1]);
                     }
                 }
             }
@@ -225,7 +309,7 @@ public sealed unsafe class InferenceSession : IDecodeSession
             if (done == tokens.Length)
             {
                 long lastRow = allRows ? rows - 1 : 0;
-                new Span<float>(_logits.Ptr + lastRow * _hw, _hw).CopyTo(lastLogits);
+                new Span<float>(Logits.Ptr + lastRow * _hw, _hw).CopyTo(lastLogits);
             }
         }
     }
@@ -261,7 +345,7 @@ public sealed unsafe class InferenceSession : IDecodeSession
         {
             _lengths[seqs[r]]++;
         }
-        new Span<float>(_logits.Ptr, rows * _hw).CopyTo(logits);
+        new Span<float>(Logits.Ptr, rows * _hw).CopyTo(logits);
     }
 
     private void ForwardRows(int seq, ReadOnlySpan<int> tokens, bool allRows, int context, bool hiddenOnly = false)
@@ -328,14 +412,14 @@ public sealed unsafe class InferenceSession : IDecodeSession
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(lay.FinalNorm, _d, vec), rows, _d, c.RmsNormEps, th);
             if (!hiddenOnly)
             {
-                Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
+                Linear.Forward(_cx, Logits.Ptr, _xn.Ptr, W, lay.Head, rows, _d, _hw);
             }
         }
         else
         {
             float* last = _x.Ptr + (long)(rows - 1) * _d;
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, last, W.Floats(lay.FinalNorm, _d, vec), 1, _d, c.RmsNormEps, th);
-            Linear.Forward(_cx, _logits.Ptr, _xn.Ptr, W, lay.Head, 1, _d, _hw);
+            Linear.Forward(_cx, Logits.Ptr, _xn.Ptr, W, lay.Head, 1, _d, _hw);
         }
     }
 

@@ -7,8 +7,8 @@ namespace Sift.Engine.Ops;
 /// <summary>
 /// RMSNorm: y = w ⊙ x · r with r = (mean(x²) + eps)^(-1/2), per row.
 /// Backward, with g = w ⊙ dy: dx += r·g − (r³/d)·x·Σ(g⊙x); dw += Σ_rows dy ⊙ x·r.
-/// The kernels run 8 lanes at a time with fixed-order float sums; the Reference methods are the scalar
-/// originals (double sums).
+/// The forward's scale pass and the backward run 16 lanes (AVX-512) or 8 at a time with fixed-order float sums (the
+/// forward's sum of squares is 8-lane at every width); the Reference methods are the scalar originals (double sums).
 /// </summary>
 public static unsafe class RmsNorm
 {
@@ -19,7 +19,11 @@ public static unsafe class RmsNorm
     public static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads) =>
         Forward(y, rstd, x, w, n, d, eps, threads, SimdPath.Width);
 
-    /// <summary><see cref="Forward(float*, float*, float*, float*, int, int, float, int)"/> at a given width for the scale pass (the sum of squares is 8-lane).</summary>
+    /// <summary>
+    /// <see cref="Forward(float*, float*, float*, float*, int, int, float, int)"/> at a given width for the scale pass.
+    /// The sum of squares stays 8-lane at every width on purpose: the forward (and so every logit) then has the same
+    /// bits on AVX2 and AVX-512 machines; it is a d-element sum per row, too small to matter for speed.
+    /// </summary>
     internal static void Forward(float* y, float* rstd, float* x, float* w, int n, int d, float eps, int threads, SimdWidth width)
     {
         var a = new Args { Y = y, Rstd = rstd, X = x, W = w, D = d, Eps = eps, Width = width };
@@ -27,11 +31,15 @@ public static unsafe class RmsNorm
     }
 
     /// <summary>Accumulates dx[n,d] and dw[d]. <paramref name="scratch"/> holds ReduceChunks·d floats.</summary>
-    public static void Backward(float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int d, int threads, float* scratch)
+    public static void Backward(float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int d, int threads, float* scratch) =>
+        Backward(dx, dw, dy, x, w, rstd, n, d, threads, scratch, SimdPath.Width);
+
+    /// <summary>The same at a given width: 16 lanes at V512, else 8 (the 8-lane path is the original's bits).</summary>
+    internal static void Backward(float* dx, float* dw, float* dy, float* x, float* w, float* rstd, int n, int d, int threads, float* scratch, SimdWidth width)
     {
         new Span<float>(scratch, ReduceChunks * d).Clear();
         int chunks = Math.Min(ReduceChunks, Math.Max(1, n));
-        var a = new Args { Y = dx, Dy = dy, Rstd = rstd, X = x, W = w, D = d, N = n, Chunks = chunks, Scratch = scratch };
+        var a = new Args { Y = dx, Dy = dy, Rstd = rstd, X = x, W = w, D = d, N = n, Chunks = chunks, Scratch = scratch, Width = width };
         Par.ForEach(chunks, threads, &a, &BackwardChunk);
         for (int c = 0; c < chunks; c++)
         {
@@ -85,6 +93,11 @@ public static unsafe class RmsNorm
         {
             float* xi = a->X + (long)i * d, dyi = a->Dy + (long)i * d, dxi = a->Y + (long)i * d;
             float r = a->Rstd[i];
+            if (a->Width == SimdWidth.V512)
+            {
+                BackwardRow512(dxi, part, dyi, xi, w, r, d);
+                continue;
+            }
             // Σ_j w·dy·x, 8 lanes then a fixed horizontal sum.
             var acc = Vector256<float>.Zero;
             int j = 0;
@@ -113,6 +126,38 @@ public static unsafe class RmsNorm
                 dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
                 part[j] += dyi[j] * (xi[j] * r);
             }
+        }
+    }
+
+    // One row of the backward at 16 lanes: the 8-lane body below, widened.
+    private static void BackwardRow512(float* dxi, float* part, float* dyi, float* xi, float* w, float r, int d)
+    {
+        var acc = Vector512<float>.Zero;
+        int j = 0;
+        for (; j <= d - 16; j += 16)
+        {
+            acc = Vector512.FusedMultiplyAdd(Vector512.Load(w + j) * Vector512.Load(dyi + j), Vector512.Load(xi + j), acc);
+        }
+        float dot = Vector512.Sum(acc);
+        for (; j < d; j++)
+        {
+            dot += w[j] * dyi[j] * xi[j];
+        }
+        float coef = r * r * r * dot / d;
+        var vr = Vector512.Create(r);
+        var vc = Vector512.Create(coef);
+        j = 0;
+        for (; j <= d - 16; j += 16)
+        {
+            var dyv = Vector512.Load(dyi + j);
+            var xv = Vector512.Load(xi + j);
+            Vector512.Store(Vector512.Load(dxi + j) + (vr * Vector512.Load(w + j) * dyv - vc * xv), dxi + j);
+            Vector512.Store(Vector512.FusedMultiplyAdd(dyv, xv * vr, Vector512.Load(part + j)), part + j);
+        }
+        for (; j < d; j++)
+        {
+            dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
+            part[j] += dyi[j] * (xi[j] * r);
         }
     }
 

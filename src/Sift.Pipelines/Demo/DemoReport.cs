@@ -191,7 +191,8 @@ internal static class DemoReport
         }
         sb.AppendLine();
         sb.AppendLine("*Clean loss*: mean per-token loss on the held-out problems (question and worked solution). *Answer loss*: on the tokens after `####`. " +
-            $"*Accuracy*: greedy decoding from the question, exact numeric match of the `####` answer, on {(o.Student.EvalAccuracyProblems == 0 ? "all" : o.Student.EvalAccuracyProblems.ToString(CultureInfo.InvariantCulture))} held-out problems taken round-robin over the tiers.");
+            $"*Accuracy*: greedy decoding from the question, exact numeric match of the `####` answer, on {FinalProblems(r)} held-out problems at the end " +
+            $"({(o.Student.EvalAccuracyProblems == 0 ? "all" : o.Student.EvalAccuracyProblems.ToString(CultureInfo.InvariantCulture))} at each intermediate evaluation), taken round-robin over the tiers.");
         sb.AppendLine();
 
         sb.AppendLine("## Speedup, both accountings");
@@ -390,4 +391,8 @@ internal static class DemoReport
     internal static string Pct(double v) => double.IsFinite(v) ? (v * 100).ToString("0.0", CultureInfo.InvariantCulture) + "%" : "–";
 
     internal static string Sci(double v) => v > 0 && double.IsFinite(v) ? v.ToString("0.00e+0", CultureInfo.InvariantCulture) : "–";
+
+    /// <summary>Problems decoded at the students' final evaluation (the count the accuracy columns rest on).</summary>
+    private static string FinalProblems(DemoResult r) =>
+        r.Arms.Count > 0 && r.Arms[0].Final.AccuracyProblems is int n and > 0 ? n.ToString("N0", CultureInfo.InvariantCulture) : "the";
 }

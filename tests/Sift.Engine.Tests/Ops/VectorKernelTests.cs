@@ -116,10 +116,14 @@ public sealed unsafe class VectorKernelTests
     }
 
     [Theory]
-    [InlineData(3, 5)]
-    [InlineData(40, 20)]
-    [InlineData(33, 128)]
-    public void RmsNorm_MatchesReference(int n, int d)
+    [InlineData(3, 5, SimdWidth.V512)]
+    [InlineData(40, 20, SimdWidth.V512)]
+    [InlineData(33, 128, SimdWidth.V512)]
+    [InlineData(9, 53, SimdWidth.V512)]
+    [InlineData(3, 5, SimdWidth.V256)]
+    [InlineData(40, 20, SimdWidth.V256)]
+    [InlineData(33, 128, SimdWidth.V256)]
+    public void RmsNorm_MatchesReference(int n, int d, SimdWidth width)
     {
         var rng = new Rng((ulong)(n + d));
         float[] x = GradCheck.RandomArray(rng, n * d, 3), w = GradCheck.RandomArray(rng, d), dy = GradCheck.RandomArray(rng, n * d);
@@ -129,9 +133,9 @@ public sealed unsafe class VectorKernelTests
         fixed (float* xp = x, wp = w, dyp = dy, a = y1, b = y2, ra = r1, rb = r2, xa = dx1, xb = dx2, wa = dw1, wb = dw2, sp = scratch)
         {
             RmsNorm.ForwardReference(a, ra, xp, wp, n, d, 1e-5f);
-            RmsNorm.Forward(b, rb, xp, wp, n, d, 1e-5f, 2);
+            RmsNorm.Forward(b, rb, xp, wp, n, d, 1e-5f, 2, width);
             RmsNorm.BackwardReference(xa, wa, dyp, xp, wp, ra, n, d);
-            RmsNorm.Backward(xb, wb, dyp, xp, wp, ra, n, d, 2, sp);
+            RmsNorm.Backward(xb, wb, dyp, xp, wp, ra, n, d, 2, sp, width);
         }
         Close("y", y1, y2, 1e-5);
         Close("rstd", r1, r2, 1e-5);

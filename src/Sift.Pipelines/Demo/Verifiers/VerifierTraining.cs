@@ -66,26 +66,26 @@ internal static class VerifierTraining
         var setup = RmSetup.Create(ScoreFormat(k), tok, model.BosId);
         var aggregate = RmFormats.DefaultAggregate(k == VerifierKind.Prm ? RmFormat.MathShepherd : RmFormat.Tagged);
         using var scorer = new LocalStepScorer(model);
-        var scores = new double[samples.Count];
-        for (int i = 0; i < samples.Count; i++)
+        var scores = new double[samples.Count]; // 0 stays for an empty solution: nothing to score, and never correct
+        const int Batch = 64; // prompts packed per call (the progress line moves once per batch)
+        for (int start = 0; start < samples.Count; start += Batch)
         {
-            cancel.ThrowIfCancellationRequested();
-            RmPrompt p;
-            try
+            var index = new List<int>(Batch);
+            var prompts = new List<RmPrompt>(Batch);
+            for (int i = start; i < Math.Min(samples.Count, start + Batch); i++)
             {
-                p = StepScoring.Fit(setup.Builder.Build(samples[i].Question, samples[i].Completion), scorer.MaxTokens);
+                try
+                {
+                    prompts.Add(StepScoring.Fit(setup.Builder.Build(samples[i].Question, samples[i].Completion), scorer.MaxTokens));
+                    index.Add(i);
+                }
+                catch (RmInputException)
+                {
+                    // an empty solution keeps its 0
+                }
             }
-            catch (RmInputException)
-            {
-                scores[i] = 0; // an empty solution: nothing to score, and never correct
-                continue;
-            }
-            var r = StepScoring.Combine(scorer.Score(p, setup.Labels), p.Rows.Length, aggregate);
-            scores[i] = r.Score ?? 0;
-            if ((i + 1) % 64 == 0 || i + 1 == samples.Count)
-            {
-                progress.Report(what, i + 1, samples.Count, "");
-            }
+            scorer.Score(prompts, setup.Labels, (j, r) => scores[index[j]] = StepScoring.Combine(r, prompts[j].Rows.Length, aggregate).Score ?? 0, cancel);
+            progress.Report(what, Math.Min(samples.Count, start + Batch), samples.Count, "");
         }
         progress.Done();
         return scores;
