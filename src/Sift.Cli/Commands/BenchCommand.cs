@@ -4,6 +4,7 @@ using System.Text;
 using Sift.Bench;
 using Sift.Core;
 using Sift.Core.Reporting;
+using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 
 namespace Sift.Cli.Commands;
@@ -28,6 +29,7 @@ public static class BenchCommand
         var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
         var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
         var precision = new Option<string>("--precision") { Description = "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation, as train.precision=bf16-mixed; needs AVX512_BF16; --gemm does not apply)", DefaultValueFactory = _ => "fp32" };
+        var recalibrate = new Option<bool>("--recalibrate") { Description = "Delete the GEMM calibration cache (~/.cache/sift/gemm-calibration.json) first, so --gemm auto measures every shape again in this run" };
         var weights = WeightsOption.Create();
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
@@ -36,13 +38,17 @@ public static class BenchCommand
             limit. Warm-up steps are excluded; medians of the timed steps are reported.
             """)
         {
-            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, precision, weights,
+            config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, precision, recalibrate, weights,
         };
         cmd.SetAction(pr => CommandRunner.Run(() =>
         {
             string name = pr.GetValue(config)!;
             LlamaConfig cfg = ModelPresets.Resolve(name);
             bool asJson = pr.GetValue(json);
+            if (pr.GetValue(recalibrate) && GemmFactory.ForgetCalibration() is string forgotten)
+            {
+                Console.Error.WriteLine($"sift bench: deleted the GEMM calibration cache {forgotten}; --gemm auto measures every shape again");
+            }
             var options = new BenchOptions
             {
                 Name = name,

@@ -37,6 +37,22 @@ public static class GemmFactory
     }
 
     /// <summary>
+    /// Deletes the per-machine GEMM calibration cache (<paramref name="path"/>, default the file "auto" reads), so the
+    /// next "auto" GEMM in a new process measures every shape again: a calibration taken under heavy load can have
+    /// picked the slower backend and would otherwise be kept. Returns the path deleted, or null when there was none.
+    /// </summary>
+    public static string? ForgetCalibration(string? path = null)
+    {
+        path ??= GemmCalibration.DefaultPath;
+        if (path is null || !File.Exists(path))
+        {
+            return null;
+        }
+        File.Delete(path);
+        return path;
+    }
+
+    /// <summary>
     /// "auto" (per shape the faster of OpenBLAS and managed, measured once per machine and cached; managed
     /// when OpenBLAS is not installed), "openblas", "managed" or "naive" (case-insensitive), using up to
     /// <paramref name="threads"/> threads per call (naive ignores it).

@@ -57,6 +57,21 @@ public sealed class AutoGemmTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
+    public void ForgetCalibration_DeletesTheCacheFile_AndANewTableStartsEmpty()
+    {
+        string cache = Path.Combine(_dir, "forget", "gemm-calibration.json");
+        Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
+        string machine = GemmCalibration.MachineKey(new ManagedGemm(1).KernelName, 1);
+        File.WriteAllText(cache, "[{\"Machine\": " + JsonSerializer.Serialize(machine) +
+            ", \"Choice\": {\"Shape\": \"NN 256x64x64\", \"Backend\": \"managed\", \"OpenBlasGflops\": 1, \"ManagedGflops\": 2}}]");
+        Assert.NotEmpty(new GemmCalibration(cache, machine).Choices);
+        Assert.Equal(cache, GemmFactory.ForgetCalibration(cache));
+        Assert.False(File.Exists(cache));
+        Assert.Empty(new GemmCalibration(cache, machine).Choices);
+        Assert.Null(GemmFactory.ForgetCalibration(cache)); // nothing left to delete
+    }
+
+    [Fact]
     public void DamagedCache_IsRemeasured()
     {
         string cache = Path.Combine(_dir, "broken.json");
