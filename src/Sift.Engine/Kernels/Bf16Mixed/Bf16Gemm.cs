@@ -74,14 +74,8 @@ public sealed unsafe class Bf16Gemm : IGemm
     public void Sgemm(bool transA, bool transB, int m, int n, int k,
         float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
     {
-        GemmArgs.Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
-        if (m == 0 || n == 0)
+        if (!GemmArgs.NeedsProduct(transA, transB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc))
         {
-            return;
-        }
-        if (k == 0 || alpha == 0)
-        {
-            GemmArgs.ScaleC(m, n, beta, c, ldc);
             return;
         }
         var call = new Call

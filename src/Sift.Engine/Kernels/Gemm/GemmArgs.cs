@@ -25,6 +25,26 @@ internal static unsafe class GemmArgs
         }
     }
 
+    /// <summary>
+    /// The checks and degenerate cases every fast GEMM starts with: validates, does nothing for an empty C, scales C
+    /// when k = 0 or alpha = 0; returns true only when a real product is left to compute.
+    /// </summary>
+    public static bool NeedsProduct(bool transA, bool transB, int m, int n, int k,
+        float alpha, float* a, int lda, float* b, int ldb, float beta, float* c, int ldc)
+    {
+        Validate(transA, transB, m, n, k, a, lda, b, ldb, c, ldc);
+        if (m == 0 || n == 0)
+        {
+            return false;
+        }
+        if (k == 0 || alpha == 0)
+        {
+            ScaleC(m, n, beta, c, ldc);
+            return false;
+        }
+        return true;
+    }
+
     /// <summary>C = beta·C over the m×n block (beta = 0 clears, ignoring NaN); used when k = 0 or alpha = 0.</summary>
     public static void ScaleC(int m, int n, float beta, float* c, int ldc)
     {
