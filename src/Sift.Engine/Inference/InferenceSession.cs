@@ -379,10 +379,18 @@ public sealed unsafe class InferenceSession : IDecodeSession
         Embedding.Forward(_x.Ptr, W, lay.Embedding, tokens, _v, _d);
         int[] seqArr = seqs.ToArray(), posArr = pos.ToArray();
         int half = c.HeadDim / 2;
-        for (int r = 0; r < rows; r++)
+        int[] ctxArr = ctx.ToArray();
+        float* ropeCos = _ropeCos.Ptr, ropeSin = _ropeSin.Ptr;
+        var rope = _m.Rope;
+        // Rows are independent here and below (RoPE, cache writes): split over the threads, which a 8,192-row prefill needs.
+        Par.For(rows, th, (r0, r1) =>
         {
-            _m.Rope.RowAngles(posArr[r], ctx[r], _ropeCos.Ptr + (long)r * half, _ropeSin.Ptr + (long)r * half);
-        }
+            for (int r = r0; r < r1; r++)
+            {
+                rope.RowAngles(posArr[r], ctxArr[r], ropeCos + (long)r * half, ropeSin + (long)r * half);
+            }
+        });
+        var (blocks, single) = AttentionRuns(seqArr, posArr, rows);
         for (int l = 0; l < _L; l++)
         {
             var o = lay.Layers[l];
@@ -392,15 +400,8 @@ public sealed unsafe class InferenceSession : IDecodeSession
             {
                 Bias.Forward(_qkvBuf.Ptr, W.Floats(o.QkvBias, _qkv, vec), rows, _qkv, th);
             }
-            for (int r = 0; r < rows; r++)
-            {
-                float* row = _qkvBuf.Ptr + (long)r * _qkv;
-                Rope.Rotate(row, c.NumAttentionHeads + c.NumKeyValueHeads, c.HeadDim, _ropeCos.Ptr + (long)r * half, _ropeSin.Ptr + (long)r * half, inverse: false);
-                long at = (long)posArr[r] * _kvDim;
-                Vec.Copy(_cache.Keys(seqArr[r], l) + at, row + _qDim, _kvDim);
-                Vec.Copy(_cache.Values(seqArr[r], l) + at, row + _qDim + _kvDim, _kvDim);
-            }
-            CachedAttention(l, seqArr, posArr, rows, _windows[l]);
+            RotateAndCache(l, seqArr, posArr, rows);
+            CachedAttention(l, seqArr, posArr, blocks, single, _windows[l]);
             Linear.Forward(_cx, _x.Ptr, _att.Ptr, W, o.O, rows, _qDim, _d, accumulate: true);
             RmsNorm.Forward(_xn.Ptr, _rstd.Ptr, _x.Ptr, W.Floats(o.MlpNorm, _d, vec), rows, _d, c.RmsNormEps, th);
             Linear.Forward(_cx, _gu.Ptr, _xn.Ptr, W, o.GateUp, rows, _d, 2 * _f);
@@ -423,7 +424,63 @@ public sealed unsafe class InferenceSession : IDecodeSession
         }
     }
 
-    private void CachedAttention(int layer, int[] seqs, int[] pos, int rows, int window)
+    // RoPE on each row's q and k, then its k and v into its slot's cache at its position.
+    private void RotateAndCache(int layer, int[] seqs, int[] pos, int rows)
+    {
+        var c = _m.Config;
+        float* qkv = _qkvBuf.Ptr, ropeCos = _ropeCos.Ptr, ropeSin = _ropeSin.Ptr;
+        int qkvDim = _qkv, qDim = _qDim, kvDim = _kvDim, half = c.HeadDim / 2, heads = c.NumAttentionHeads + c.NumKeyValueHeads, hd = c.HeadDim;
+        var cache = _cache;
+        Par.For(rows, _cx.Threads, (r0, r1) =>
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                float* row = qkv + (long)r * qkvDim;
+                Rope.Rotate(row, heads, hd, ropeCos + (long)r * half, ropeSin + (long)r * half, inverse: false);
+                long at = (long)pos[r] * kvDim;
+                Vec.Copy(cache.Keys(seqs[r], layer) + at, row + qDim, kvDim);
+                Vec.Copy(cache.Values(seqs[r], layer) + at, row + qDim + kvDim, kvDim);
+            }
+        });
+    }
+
+    // Shortest run of rows attended with the causal GEMMs: below it the row-by-row path costs less than packing.
+    private const int MinBlockRows = 16;
+
+    // Splits the rows of a call into runs that are a whole prefix of one sequence (positions 0 .. n − 1 in order: a
+    // prefill from an empty slot, the bulk of scoring) and the rest (decode steps, a sequence resumed or split over
+    // calls), largest runs first so that the tasks handed out last are the short ones.
+    private static (List<(int Row, int Length)> Blocks, List<int> Single) AttentionRuns(int[] seqs, int[] pos, int rows)
+    {
+        var blocks = new List<(int Row, int Length)>();
+        var single = new List<int>();
+        for (int r = 0; r < rows;)
+        {
+            int e = r + 1;
+            while (e < rows && seqs[e] == seqs[r] && pos[e] == pos[e - 1] + 1)
+            {
+                e++;
+            }
+            if (pos[r] == 0 && e - r >= MinBlockRows)
+            {
+                blocks.Add((r, e - r));
+            }
+            else
+            {
+                for (int i = r; i < e; i++)
+                {
+                    single.Add(i);
+                }
+            }
+            r = e;
+        }
+        blocks.Sort((a, b) => b.Length.CompareTo(a.Length));
+        return (blocks, single);
+    }
+
+    // One task per (block, head): the training graph's causal attention over the block's own rows of the cache (they
+    // are the whole sequence so far); then one per (row, head) for the other rows, over their slot's cache.
+    private void CachedAttention(int layer, int[] seqs, int[] pos, List<(int Row, int Length)> blocks, List<int> single, int window)
     {
         var c = _m.Config;
         int heads = c.NumAttentionHeads, hd = c.HeadDim, group = c.GroupSize;
@@ -431,9 +488,18 @@ public sealed unsafe class InferenceSession : IDecodeSession
         float* qkv = _qkvBuf.Ptr, att = _att.Ptr;
         int kvDim = _kvDim, qkvDim = _qkv, qDim = _qDim;
         var cache = _cache;
-        Par.ForEach(rows * heads, _cx.Threads, rh =>
+        int blockTasks = blocks.Count * heads;
+        Par.ForEach(blockTasks + single.Count * heads, _cx.Threads, t =>
         {
-            int r = rh / heads, h = rh % heads, g = h / group, p = pos[r], lo = Attention.WindowStart(p, window);
+            if (t < blockTasks)
+            {
+                var (r0, n) = blocks[t / heads];
+                int bh = t % heads, bg = bh / group;
+                Attention.ForwardHead(qkv + (long)r0 * qkvDim + bh * hd, qkvDim, cache.Keys(seqs[r0], layer) + bg * hd, cache.Values(seqs[r0], layer) + bg * hd, kvDim,
+                    att + (long)r0 * qDim + bh * hd, qDim, n, hd, scale, window, pos: null, probs: null);
+                return;
+            }
+            int r = single[(t - blockTasks) / heads], h = (t - blockTasks) % heads, g = h / group, p = pos[r], lo = Attention.WindowStart(p, window);
             float* q = qkv + (long)r * qkvDim + h * hd;
             float* kc = cache.Keys(seqs[r], layer) + g * hd, vc = cache.Values(seqs[r], layer) + g * hd;
             float* s = Scores(p + 1);

@@ -62,33 +62,44 @@ public static unsafe class Attention
         public readonly float Scale = 1f / MathF.Sqrt(headDim);
     }
 
-    // One (sequence b, head h): S = scale·Q·Kᵀ on the causal tiles, row softmax over j ≤ i, O = P·V.
+    // One (sequence b, head h) of the packed batch.
     private static void ForwardTask(Args* a, int bh)
     {
         int T = a->T, hd = a->HeadDim, rowStride = a->RowStride;
         int b = bh / a->Heads, h = bh % a->Heads, g = h / a->Group;
         float* q0 = a->Qkv + (long)b * T * rowStride + h * hd;
         float* k0 = a->Qkv + (long)b * T * rowStride + a->QDim + g * hd;
-        float* v0 = k0 + a->KvHeads * hd;
-        float* o0 = a->Out + (long)b * T * a->QDim + h * hd;
-        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T), vPacked = CausalGemm.PackedLength(T, hd);
-        float* aPanel = Scratch(aLen + kPacked + vPacked + (a->Probs == null ? (long)T * T : 0));
-        float* kp = aPanel + aLen, vp = kp + kPacked;
-        float* p0 = a->Probs == null ? vp + vPacked : a->Probs + (long)bh * T * T;
-        CausalGemm.PackB(true, k0, rowStride, hd, T, kp);  // Kᵀ [hd, T]
-        CausalGemm.PackB(false, v0, rowStride, T, hd, vp); // V [T, hd]
-        CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, rowStride, T, T, hd, kp, a->Scale, 0f, p0, T, aPanel);
+        float* p0 = a->Probs == null ? null : a->Probs + (long)bh * T * T;
         int* pos = a->Positions == null ? null : a->Positions + (long)b * T;
+        ForwardHead(q0, rowStride, k0, k0 + a->KvHeads * hd, rowStride, a->Out + (long)b * T * a->QDim + h * hd, a->QDim, T, hd, a->Scale, a->Window, pos, p0);
+    }
+
+    /// <summary>
+    /// One head of one sequence of <paramref name="T"/> tokens at positions 0 .. T − 1: S = scale·Q·Kᵀ on the causal
+    /// tiles, row softmax over the keys query i sees (window and <paramref name="pos"/> as in <see cref="Forward"/>),
+    /// O = P·V. Q, K, V and O are row-major with their own strides (the training graph's packed qkv rows, or an
+    /// inference session's query rows and KV cache). <paramref name="probs"/> [T, T] keeps P; null uses a per-thread
+    /// scratch. Runs on the calling thread.
+    /// </summary>
+    internal static void ForwardHead(float* q0, int qStride, float* k0, float* v0, int kvStride, float* o0, int oStride, int T, int hd, float scale, int window, int* pos, float* probs)
+    {
+        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T), vPacked = CausalGemm.PackedLength(T, hd);
+        float* aPanel = Scratch(aLen + kPacked + vPacked + (probs == null ? (long)T * T : 0));
+        float* kp = aPanel + aLen, vp = kp + kPacked;
+        float* p0 = probs == null ? vp + vPacked : probs;
+        CausalGemm.PackB(true, k0, kvStride, hd, T, kp);  // Kᵀ [hd, T]
+        CausalGemm.PackB(false, v0, kvStride, T, hd, vp); // V [T, hd]
+        CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, qStride, T, T, hd, kp, scale, 0f, p0, T, aPanel);
         for (int i = 0; i < T; i++)
         {
             float* row = p0 + (long)i * T;
             // Keys before the window or before the query's own document get probability exactly 0.
-            int lo = pos == null ? WindowStart(i, a->Window) : Math.Max(WindowStart(i, a->Window), i - pos[i]);
+            int lo = pos == null ? WindowStart(i, window) : Math.Max(WindowStart(i, window), i - pos[i]);
             SoftmaxRow(row + lo, i + 1 - lo);
             new Span<float>(row, lo).Clear();
             new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
         }
-        CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, a->QDim, aPanel);
+        CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, oStride, aPanel);
     }
 
     // One (sequence b, kv head g) and its query heads in order.
