@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels.Cpu;
 
@@ -53,15 +54,19 @@ public static unsafe class Gemv
             float* wr = a->W + (long)o * inDim;
             for (int r = 0; r < a->Rows; r++)
             {
-                float v = Dot4(wr, a->X + (long)r * inDim, inDim, a->Width);
+                float v = Dot4(new F32Row(wr), a->X + (long)r * inDim, inDim, a->Width);
                 float* dst = a->Y + (long)r * outDim + o;
                 *dst = a->Accumulate ? *dst + v : v;
             }
         }
     }
 
-    /// <summary>Σ a[i]·b[i] with four accumulators of the width's lanes (enough loads in flight to stream from memory).</summary>
-    private static float Dot4(float* a, float* b, int n, SimdWidth width)
+    /// <summary>
+    /// Σ w[i]·x[i] with four accumulators of the width's lanes (enough loads in flight to stream from memory), for
+    /// float32 rows and widened 16-bit rows alike (<see cref="Gemv16"/>), so both sum in the same order.
+    /// </summary>
+    internal static float Dot4<TRow>(TRow w, float* x, int n, SimdWidth width)
+        where TRow : struct, IWeightRow
     {
         int i = 0;
         float s = 0;
@@ -70,14 +75,14 @@ public static unsafe class Gemv
             Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 64; i += 64)
             {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), a0);
-                a1 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 16), Vector512.Load(b + i + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 32), Vector512.Load(b + i + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i + 48), Vector512.Load(b + i + 48), a3);
+                a0 = Vector512.FusedMultiplyAdd(w.Load16(i), Vector512.Load(x + i), a0);
+                a1 = Vector512.FusedMultiplyAdd(w.Load16(i + 16), Vector512.Load(x + i + 16), a1);
+                a2 = Vector512.FusedMultiplyAdd(w.Load16(i + 32), Vector512.Load(x + i + 32), a2);
+                a3 = Vector512.FusedMultiplyAdd(w.Load16(i + 48), Vector512.Load(x + i + 48), a3);
             }
             for (; i <= n - 16; i += 16)
             {
-                a0 = Vector512.FusedMultiplyAdd(Vector512.Load(a + i), Vector512.Load(b + i), a0);
+                a0 = Vector512.FusedMultiplyAdd(w.Load16(i), Vector512.Load(x + i), a0);
             }
             s = Vector512.Sum((a0 + a1) + (a2 + a3));
         }
@@ -86,21 +91,52 @@ public static unsafe class Gemv
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (; i <= n - 32; i += 32)
             {
-                a0 = Vec.MulAdd(Vector256.Load(a + i), Vector256.Load(b + i), a0);
-                a1 = Vec.MulAdd(Vector256.Load(a + i + 8), Vector256.Load(b + i + 8), a1);
-                a2 = Vec.MulAdd(Vector256.Load(a + i + 16), Vector256.Load(b + i + 16), a2);
-                a3 = Vec.MulAdd(Vector256.Load(a + i + 24), Vector256.Load(b + i + 24), a3);
+                a0 = Vec.MulAdd(w.Load8(i), Vector256.Load(x + i), a0);
+                a1 = Vec.MulAdd(w.Load8(i + 8), Vector256.Load(x + i + 8), a1);
+                a2 = Vec.MulAdd(w.Load8(i + 16), Vector256.Load(x + i + 16), a2);
+                a3 = Vec.MulAdd(w.Load8(i + 24), Vector256.Load(x + i + 24), a3);
             }
             for (; i <= n - 8; i += 8)
             {
-                a0 = Vec.MulAdd(Vector256.Load(a + i), Vector256.Load(b + i), a0);
+                a0 = Vec.MulAdd(w.Load8(i), Vector256.Load(x + i), a0);
             }
             s = Vector256.Sum((a0 + a1) + (a2 + a3));
         }
         for (; i < n; i++)
         {
-            s += a[i] * b[i];
+            s += w.At(i) * x[i];
         }
         return s;
     }
+}
+
+/// <summary>One weight row as <see cref="Gemv.Dot4"/> reads it: float32 values, 16 or 8 at a time, or one.</summary>
+internal unsafe interface IWeightRow
+{
+    Vector512<float> Load16(int i);
+
+    Vector256<float> Load8(int i);
+
+    float At(int i);
+}
+
+/// <summary>A float32 weight row.</summary>
+internal readonly unsafe struct F32Row(float* p) : IWeightRow
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector512<float> Load16(int i) => Vector512.Load(p + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Load8(int i) => Vector256.Load(p + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float At(int i) => p[i];
+}
+
+/// <summary>A 16-bit weight row, widened by <typeparamref name="TW"/> as it is read.</summary>
+internal readonly unsafe struct WidenedRow<TW>(ushort* p) : IWeightRow
+    where TW : struct, IWiden
+{
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector512<float> Load16(int i) => TW.Load16(p + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public Vector256<float> Load8(int i) => TW.Load8(p + i);
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public float At(int i) => TW.Scalar(p[i]);
 }

@@ -74,7 +74,7 @@ public static unsafe class Gemv16
             ushort* wr = a->W + (long)o * inDim;
             for (int r = 0; r < a->Rows; r++)
             {
-                float v = Dot4<TW>(wr, a->X + (long)r * inDim, inDim, a->Width);
+                float v = Gemv.Dot4(new WidenedRow<TW>(wr), a->X + (long)r * inDim, inDim, a->Width);
                 float* dst = a->Y + (long)r * outDim + o;
                 *dst = a->Accumulate ? *dst + v : v;
             }
@@ -155,51 +155,6 @@ public static unsafe class Gemv16
         for (; i < n; i++)
         {
             s += Bf16.Scalar(w[i]) * x[i];
-        }
-        return s;
-    }
-
-    /// <summary>Σ widen(w[i])·x[i] with four accumulators, in <see cref="Gemv"/>'s order for the width.</summary>
-    private static float Dot4<TW>(ushort* w, float* x, int n, SimdWidth width)
-        where TW : struct, IWiden
-    {
-        int i = 0;
-        float s = 0;
-        if (width == SimdWidth.V512 && n >= 64)
-        {
-            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 64; i += 64)
-            {
-                a0 = Vector512.FusedMultiplyAdd(TW.Load16(w + i), Vector512.Load(x + i), a0);
-                a1 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 16), Vector512.Load(x + i + 16), a1);
-                a2 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 32), Vector512.Load(x + i + 32), a2);
-                a3 = Vector512.FusedMultiplyAdd(TW.Load16(w + i + 48), Vector512.Load(x + i + 48), a3);
-            }
-            for (; i <= n - 16; i += 16)
-            {
-                a0 = Vector512.FusedMultiplyAdd(TW.Load16(w + i), Vector512.Load(x + i), a0);
-            }
-            s = Vector512.Sum((a0 + a1) + (a2 + a3));
-        }
-        else if (width != SimdWidth.Scalar && n >= 32)
-        {
-            Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
-            for (; i <= n - 32; i += 32)
-            {
-                a0 = Vec.MulAdd(TW.Load8(w + i), Vector256.Load(x + i), a0);
-                a1 = Vec.MulAdd(TW.Load8(w + i + 8), Vector256.Load(x + i + 8), a1);
-                a2 = Vec.MulAdd(TW.Load8(w + i + 16), Vector256.Load(x + i + 16), a2);
-                a3 = Vec.MulAdd(TW.Load8(w + i + 24), Vector256.Load(x + i + 24), a3);
-            }
-            for (; i <= n - 8; i += 8)
-            {
-                a0 = Vec.MulAdd(TW.Load8(w + i), Vector256.Load(x + i), a0);
-            }
-            s = Vector256.Sum((a0 + a1) + (a2 + a3));
-        }
-        for (; i < n; i++)
-        {
-            s += TW.Scalar(w[i]) * x[i];
         }
         return s;
     }

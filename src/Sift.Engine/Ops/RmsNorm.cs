@@ -95,64 +95,41 @@ public static unsafe class RmsNorm
             float r = a->Rstd[i];
             if (a->Width == SimdWidth.V512)
             {
-                BackwardRow512(dxi, part, dyi, xi, w, r, d);
-                continue;
+                BackwardRow<Lanes512>(dxi, part, dyi, xi, w, r, d);
             }
-            // Σ_j w·dy·x, 8 lanes then a fixed horizontal sum.
-            var acc = Vector256<float>.Zero;
-            int j = 0;
-            for (; j <= d - 8; j += 8)
+            else
             {
-                acc = Vec.MulAdd(Vector256.Load(w + j) * Vector256.Load(dyi + j), Vector256.Load(xi + j), acc);
-            }
-            float dot = Vector256.Sum(acc);
-            for (; j < d; j++)
-            {
-                dot += w[j] * dyi[j] * xi[j];
-            }
-            float coef = r * r * r * dot / d;
-            var vr = Vector256.Create(r);
-            var vc = Vector256.Create(coef);
-            j = 0;
-            for (; j <= d - 8; j += 8)
-            {
-                var dyv = Vector256.Load(dyi + j);
-                var xv = Vector256.Load(xi + j);
-                Vector256.Store(Vector256.Load(dxi + j) + (vr * Vector256.Load(w + j) * dyv - vc * xv), dxi + j);
-                Vector256.Store(Vec.MulAdd(dyv, xv * vr, Vector256.Load(part + j)), part + j);
-            }
-            for (; j < d; j++)
-            {
-                dxi[j] += r * w[j] * dyi[j] - coef * xi[j];
-                part[j] += dyi[j] * (xi[j] * r);
+                BackwardRow<Lanes256>(dxi, part, dyi, xi, w, r, d);
             }
         }
     }
 
-    // One row of the backward at 16 lanes: the 8-lane body below, widened.
-    private static void BackwardRow512(float* dxi, float* part, float* dyi, float* xi, float* w, float r, int d)
+    // One row of the backward, 16 or 8 lanes then single elements: Σ_j w·dy·x with fused multiply-adds and a fixed
+    // horizontal sum, then dx and this chunk's dw part.
+    private static void BackwardRow<V>(float* dxi, float* part, float* dyi, float* xi, float* w, float r, int d)
+        where V : struct, IFmaLanes<V>
     {
-        var acc = Vector512<float>.Zero;
+        var acc = V.Splat(0f);
         int j = 0;
-        for (; j <= d - 16; j += 16)
+        for (; j <= d - V.Count; j += V.Count)
         {
-            acc = Vector512.FusedMultiplyAdd(Vector512.Load(w + j) * Vector512.Load(dyi + j), Vector512.Load(xi + j), acc);
+            acc = V.MulAdd(V.Mul(V.Load(w + j), V.Load(dyi + j)), V.Load(xi + j), acc);
         }
-        float dot = Vector512.Sum(acc);
+        float dot = V.Sum(acc);
         for (; j < d; j++)
         {
             dot += w[j] * dyi[j] * xi[j];
         }
         float coef = r * r * r * dot / d;
-        var vr = Vector512.Create(r);
-        var vc = Vector512.Create(coef);
+        var vr = V.Splat(r);
+        var vc = V.Splat(coef);
         j = 0;
-        for (; j <= d - 16; j += 16)
+        for (; j <= d - V.Count; j += V.Count)
         {
-            var dyv = Vector512.Load(dyi + j);
-            var xv = Vector512.Load(xi + j);
-            Vector512.Store(Vector512.Load(dxi + j) + (vr * Vector512.Load(w + j) * dyv - vc * xv), dxi + j);
-            Vector512.Store(Vector512.FusedMultiplyAdd(dyv, xv * vr, Vector512.Load(part + j)), part + j);
+            var dyv = V.Load(dyi + j);
+            var xv = V.Load(xi + j);
+            V.Store(V.Add(V.Load(dxi + j), V.Sub(V.Mul(V.Mul(vr, V.Load(w + j)), dyv), V.Mul(vc, xv))), dxi + j);
+            V.Store(V.MulAdd(dyv, V.Mul(xv, vr), V.Load(part + j)), part + j);
         }
         for (; j < d; j++)
         {

@@ -36,8 +36,22 @@ internal unsafe interface ILanes<TSelf>
     static abstract TSelf Exp(TSelf a);
 }
 
+/// <summary>
+/// Lanes with a fused multiply-add and a horizontal sum, for kernels (dot products) whose bits may differ between
+/// widths anyway: the sum order depends on the lane count.
+/// </summary>
+internal unsafe interface IFmaLanes<TSelf> : ILanes<TSelf>
+    where TSelf : struct, IFmaLanes<TSelf>
+{
+    /// <summary>a·b + c, fused where the CPU has FMA.</summary>
+    static abstract TSelf MulAdd(TSelf a, TSelf b, TSelf c);
+
+    /// <summary>The sum of the lanes, in the vector type's fixed order.</summary>
+    static abstract float Sum(TSelf a);
+}
+
 /// <summary>16 lanes (AVX-512; emulated in software where Vector512 is not accelerated).</summary>
-internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
+internal readonly unsafe struct Lanes512(Vector512<float> v) : IFmaLanes<Lanes512>
 {
     private readonly Vector512<float> _v = v;
 
@@ -62,10 +76,14 @@ internal readonly unsafe struct Lanes512(Vector512<float> v) : ILanes<Lanes512>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Sqrt(Lanes512 a) => new(Vector512.Sqrt(a._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 Exp(Lanes512 a) => new(Vector512.Exp(a._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes512 MulAdd(Lanes512 a, Lanes512 b, Lanes512 c) => new(Vector512.FusedMultiplyAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes512 a) => Vector512.Sum(a._v);
 }
 
 /// <summary>8 lanes (AVX2).</summary>
-internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
+internal readonly unsafe struct Lanes256(Vector256<float> v) : IFmaLanes<Lanes256>
 {
     private readonly Vector256<float> _v = v;
 
@@ -90,6 +108,10 @@ internal readonly unsafe struct Lanes256(Vector256<float> v) : ILanes<Lanes256>
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Sqrt(Lanes256 a) => new(Vector256.Sqrt(a._v));
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 Exp(Lanes256 a) => new(Vector256.Exp(a._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Lanes256 MulAdd(Lanes256 a, Lanes256 b, Lanes256 c) => new(Vec.MulAdd(a._v, b._v, c._v));
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static float Sum(Lanes256 a) => Vector256.Sum(a._v);
 }
 
 /// <summary>One lane: plain float arithmetic and MathF (the scalar reference, and every vector path's tail).</summary>
