@@ -148,7 +148,11 @@ public sealed class DemoPipelineTests
         var json = JsonNode.Parse(File.ReadAllText(Path.Combine(dir, "study", "study.json")))!;
         Assert.Equal(4, json["points"]!.AsArray().Count);
         AssertSchema(json["points"]![1]!["summary"]!.AsObject());
-        Assert.True(File.Exists(Path.Combine(dir, "study", "study.md")));
+        // The table: the paired SLM − CLM columns for each figure, and every row as wide as the header.
+        var table = File.ReadAllLines(Path.Combine(dir, "study", "study.md")).Where(l => l.StartsWith("| ", StringComparison.Ordinal)).ToList();
+        Assert.Contains("slm − clm clean loss | slm − clm answer loss | slm − clm accuracy", table[0]);
+        Assert.Equal(5, table.Count); // header and four points
+        Assert.All(table, row => Assert.Equal(table[0].Count(c => c == '|'), row.Count(c => c == '|')));
         Assert.True(File.Exists(Path.Combine(dir, "study", "study-student-train-max_steps.svg")));
 
         // The 10-step point read off the 20-step run equals a real 10-step demo (constant LR: a prefix).

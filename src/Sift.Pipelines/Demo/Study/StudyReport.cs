@@ -103,7 +103,7 @@ internal static class StudyReport
         }
         sb.AppendLine();
         sb.AppendLine("Each point is a full demo (reference model, scoring, CLM / SLM / random students at an equal step budget, same initialisation and data order within a seed), run once per seed. " +
-            "Clean losses and accuracies are means over the seeds; *SLM − CLM* is the per-seed paired difference, mean [95% Student-t interval]; *x tokens* is the mean of the seeds' own speedups [95% interval]. " +
+            "Clean losses and accuracies are means over the seeds; *SLM − CLM* is the per-seed paired difference (clean loss, answer loss: the tokens after `####`, accuracy), mean [95% Student-t interval]; *x tokens* is the mean of the seeds' own speedups [95% interval]. " +
             "Speedup = tokens CLM needed to reach its own final held-out clean loss ÷ tokens SLM needed to reach it (linear interpolation between evaluations); *x tokens* counts every token processed, *x selected* only tokens that received gradient. " +
             "*oracle* (when run) keeps the same share of tokens, clean-labelled ones first: a perfect filter, which separates what the noise costs CLM from how well excess loss finds it; *clean kept* = share of SLM's selected tokens that are clean kinds against the corpus's clean share.");
         sb.AppendLine();
@@ -114,8 +114,8 @@ internal static class StudyReport
         sb.Append(" reference |");
         arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" accuracy {a.Name} |"));
         others.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {a.Name} x tokens |"));
-        sb.AppendLine(CultureInfo.InvariantCulture, $" {Slm} x selected | {Slm} − {ObjectiveRegistry.Clm.Name} clean loss | {Slm} − {ObjectiveRegistry.Clm.Name} accuracy | seeds | clean kept ({Slm} / corpus) | FLOPs to target, {Slm}+ref ÷ {ObjectiveRegistry.Clm.Name} |");
-        sb.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * arms.Count + 1 + others.Count + 6)));
+        sb.AppendLine(CultureInfo.InvariantCulture, $" {Slm} x selected | {Slm} − {ObjectiveRegistry.Clm.Name} clean loss | {Slm} − {ObjectiveRegistry.Clm.Name} answer loss | {Slm} − {ObjectiveRegistry.Clm.Name} accuracy | seeds | clean kept ({Slm} / corpus) | FLOPs to target, {Slm}+ref ÷ {ObjectiveRegistry.Clm.Name} |");
+        sb.AppendLine("|---|---:|" + string.Concat(Enumerable.Repeat("---:|", 2 * arms.Count + 1 + others.Count + 7)));
         foreach (var p in r.Points)
         {
             var d = p.Result;
@@ -127,7 +127,7 @@ internal static class StudyReport
             arms.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {DemoReport.Pct(d.Arm(a.Name)?.Accuracy ?? double.NaN)} |"));
             others.ForEach(a => sb.Append(CultureInfo.InvariantCulture, $" {(d.Arm(a.Name) is null ? "–" : SpeedupText(DemoVerdict.Of(d, a.Name).SpeedupTokens))} |"));
             var v = d.Verdict;
-            sb.AppendLine(CultureInfo.InvariantCulture, $" {SpeedupText(v.SpeedupSelected)} | {v.Metric("clean_loss").DiffText(Slm)} | {v.Metric("accuracy").DiffText(Slm)} | {d.Runs.Count} | {DemoReport.Pct(d.Arm(Slm)?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
+            sb.AppendLine(CultureInfo.InvariantCulture, $" {SpeedupText(v.SpeedupSelected)} | {v.Metric("clean_loss").DiffText(Slm)} | {v.Metric("answer_loss").DiffText(Slm)} | {v.Metric("accuracy").DiffText(Slm)} | {d.Runs.Count} | {DemoReport.Pct(d.Arm(Slm)?.CleanShareOfKept ?? double.NaN)} / {DemoReport.Pct(cs)} | {(f is { } ff ? (ff.SlmWithReference / ff.Clm).ToString("0.00", CultureInfo.InvariantCulture) : "–")} |");
         }
         sb.AppendLine();
         foreach (var axis in AxesWithPoints(r))
