@@ -33,28 +33,26 @@ internal static class DemoChart
             double x1 = r.Arms.Max(a => a.Curve.Count > 0 ? a.Curve[^1].Tokens : 0);
             loss.Add(new ChartSeries($"CLM final {clm.CleanLoss.ToString("0.000", CultureInfo.InvariantCulture)}", [(0, clm.CleanLoss), (x1, clm.CleanLoss)], Dashed: true, Color: "#999999"));
         }
+        var accuracy = r.Verdict.Metric("accuracy");
+        if (double.IsFinite(accuracy.Chance) && r.Arms.Any(a => a.Curve.Count > 0))
+        {
+            // What always giving the most common held-out answer scores: accuracy near it says nothing about solving.
+            double x1 = r.Arms.Max(a => a.Curve.Count > 0 ? a.Curve[^1].Tokens : 0);
+            acc.Add(new ChartSeries($"always \"{accuracy.ChanceAnswer}\" {(accuracy.Chance * 100).ToString("0.0", CultureInfo.InvariantCulture)}%", [(0, accuracy.Chance), (x1, accuracy.Chance)], Dashed: true, Color: "#bbbbbb"));
+        }
         string seeds = r.Runs.Count > 1 ? $"{r.Runs.Count} seeds, min–max band" : "one seed";
         var v = r.Verdict;
         string LossTitle() => v.HasArm && r.Runs.Count > 1
-            ? $"Clean loss ({seeds}): SLM − CLM {v.Metric("clean_loss").DiffText(v.Arm)}, {Beyond(v.Metric("clean_loss").OutcomeOf(v.Arm))}"
+            ? $"Clean loss ({seeds}): SLM − CLM {v.Metric("clean_loss").DiffText(v.Arm)}, {v.Metric("clean_loss").OutcomeOf(v.Arm).Beyond()}"
             : $"Held-out clean loss ({seeds})";
         string AccTitle() => v.HasArm && r.Runs.Count > 1
-            ? $"Accuracy ({seeds}): SLM − CLM {v.Metric("accuracy").DiffText(v.Arm)}, {Beyond(v.Metric("accuracy").OutcomeOf(v.Arm))}"
+            ? $"Accuracy ({seeds}): SLM − CLM {v.Metric("accuracy").DiffText(v.Arm)}, {v.Metric("accuracy").OutcomeOf(v.Arm).Beyond()}"
             : $"Held-out accuracy, greedy decoding ({seeds})";
         const int w = 860, h = 430;
         string top = new SvgLineChart { Title = LossTitle(), XLabel = "training tokens", YLabel = "loss (nats/token)", Width = w, Height = h, LegendWidth = 230, Tight = true }.Render(loss);
         string bottom = new SvgLineChart { Title = AccTitle(), XLabel = "training tokens", YLabel = "accuracy", Width = w, Height = h, LegendWidth = 230, LegendBottom = true, YMin = 0, Tight = true }.Render(acc);
         return SvgPanels.Stack([top, bottom], w, h);
     }
-
-    // Whether the paired difference exceeds the seed-to-seed spread, in a chart title's words.
-    private static string Beyond(Outcome o) => o switch
-    {
-        Outcome.Better => "better beyond seed noise",
-        Outcome.Worse => "worse beyond seed noise",
-        Outcome.WithinNoise => "within seed noise",
-        _ => "one seed",
-    };
 
     // The lowest and highest seed at each evaluation (null with one seed).
     private static List<(double X, double Lo, double Hi)>? Band(ArmResult mean, IReadOnlyList<ArmResult> runs, Func<EvalPoint, double> y, Func<EvalPoint, long> x)

@@ -95,6 +95,42 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
     /// <summary>The seed of the run (null for the reference and base models, and for a mean over seeds).</summary>
     public ulong? Seed { get; init; }
 
+    /// <summary>Gold answers of the problems decoded at the last evaluation, in decode order (empty when none were written).</summary>
+    public IReadOnlyList<string> GoldAnswers { get; init; } = [];
+
+    /// <summary>The chance level of the problems its final accuracy was measured on.</summary>
+    public ChanceLevel Chance => ChanceLevel.Of(GoldAnswers, Final.AccuracyProblems);
+
+    // The "answer" of each line the training run wrote for its last evaluation; a missing file (no decoding) gives none.
+    private static IReadOnlyList<string> ReadGoldAnswers(string path)
+    {
+        if (!File.Exists(path))
+        {
+            return [];
+        }
+        var gold = new List<string>();
+        int lineNo = 0;
+        foreach (string line in File.ReadLines(path))
+        {
+            lineNo++;
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+            string? answer;
+            try
+            {
+                answer = System.Text.Json.Nodes.JsonNode.Parse(line)?["answer"]?.GetValue<string>();
+            }
+            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
+            {
+                throw new SiftException($"{path}:{lineNo}: not an evaluation record ({ex.Message})");
+            }
+            gold.Add(answer ?? throw new SiftException($"{path}:{lineNo}: no \"answer\" string"));
+        }
+        return gold;
+    }
+
     /// <summary>
     /// The mean over seeds of one arm's runs: curves, final figures (per tier too) and FLOPs averaged point by point
     /// (every run of an arm evaluates at the same steps), selection counts summed, seconds summed.
@@ -223,11 +259,32 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
         }
         return new ArmResult(objective?.Name ?? stage.Name, curve, result.Tokens, result.TrainedTokens, final, selection, result.TrainFlops, stage.Seconds)
         {
+            GoldAnswers = ReadGoldAnswers(Path.Combine(stage.Folder, "eval-completions.jsonl")),
             Objective = objective,
             Evaluations = evals,
             SelectionByStep = byStep,
             ObjectiveShare = result.StepSeconds > 0 ? result.ObjectiveSeconds / result.StepSeconds : double.NaN,
         };
+    }
+}
+
+/// <summary>The accuracy of always giving the most common gold answer: what a model that ignores the question can score.</summary>
+/// <param name="Answer">The most common gold answer (ties: the first in decode order).</param>
+/// <param name="Accuracy">Its share of the problems.</param>
+/// <param name="Problems">The problems counted (0: unknown).</param>
+internal readonly record struct ChanceLevel(string? Answer, double Accuracy, int Problems)
+{
+    /// <summary>The chance level of the first <paramref name="problems"/> gold answers (all when it is null or larger).</summary>
+    public static ChanceLevel Of(IReadOnlyList<string> gold, int? problems)
+    {
+        int n = Math.Min(gold.Count, problems is int p and > 0 ? p : gold.Count);
+        if (n == 0)
+        {
+            return default;
+        }
+        var best = gold.Take(n).Select((g, i) => (g, i)).GroupBy(x => x.g, StringComparer.Ordinal)
+            .OrderByDescending(g => g.Count()).ThenBy(g => g.First().i).First();
+        return new ChanceLevel(best.Key, (double)best.Count() / n, n);
     }
 }
 

@@ -178,14 +178,19 @@ internal static class DemoSummary
                 }
                 arms[arm] = j;
             }
-            metrics[m.Key] = new JsonObject { ["lower_is_better"] = m.LowerIsBetter, ["arms"] = arms };
+            var figure = new JsonObject { ["lower_is_better"] = m.LowerIsBetter, ["arms"] = arms };
+            if (double.IsFinite(m.Chance))
+            {
+                figure["chance"] = new JsonObject { ["answer"] = m.ChanceAnswer, ["accuracy"] = Round(m.Chance), ["ceiling"] = Round(m.ChanceCeiling), ["problems"] = m.ChanceProblems };
+            }
+            metrics[m.Key] = figure;
         }
         return new JsonObject
         {
             ["arm"] = v.Arm,
             ["seeds"] = new JsonArray(v.Seeds.Select(x => (JsonNode)x).ToArray()),
             ["conclusion"] = v.Conclusion,
-            ["rule"] = "per seed, arm − CLM of the same seed; mean and 95% Student-t interval over the seeds; 'better'/'worse' when the interval excludes 0, else 'within_noise'",
+            ["rule"] = "per seed, arm − CLM of the same seed; mean and 95% Student-t interval over the seeds; 'better'/'worse' when the interval excludes 0, else 'within_noise'; accuracy is 'at_chance' when both means are below chance.ceiling (always giving the most common held-out answer, plus 1.96 binomial standard errors)",
             ["metrics"] = metrics,
             ["speedup_tokens"] = SpreadJson(v.SpeedupTokens),
             ["speedup_selected_tokens"] = SpreadJson(v.SpeedupSelected),
@@ -193,13 +198,7 @@ internal static class DemoSummary
     }
 
     /// <summary>Stable names of outcomes in JSON.</summary>
-    public static string OutcomeName(Outcome o) => o switch
-    {
-        Outcome.Better => "better",
-        Outcome.Worse => "worse",
-        Outcome.WithinNoise => "within_noise",
-        _ => "one_seed",
-    };
+    public static string OutcomeName(Outcome o) => o.JsonName();
 
     private static JsonObject SpreadJson(SeedSpread s) => new()
     {

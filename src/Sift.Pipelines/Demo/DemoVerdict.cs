@@ -17,6 +17,57 @@ internal enum Outcome
 
     /// <summary>One seed only: no interval.</summary>
     OneSeed,
+
+    /// <summary>
+    /// Accuracy only: neither the arm nor CLM answers above chance, the accuracy of giving every problem the most common
+    /// held-out answer (see <see cref="MetricVerdict.ChanceCeiling"/>); their difference is about which constant each
+    /// model prefers, not about solving problems, so it is not called better or worse.
+    /// </summary>
+    AtChance,
+}
+
+/// <summary>The words for an <see cref="Outcome"/>, one mapping for every report, chart and JSON file.</summary>
+internal static class OutcomeText
+{
+    /// <summary>Stable names in JSON: better, worse, within_noise, one_seed, at_chance.</summary>
+    public static string JsonName(this Outcome o) => o switch
+    {
+        Outcome.Better => "better",
+        Outcome.Worse => "worse",
+        Outcome.WithinNoise => "within_noise",
+        Outcome.AtChance => "at_chance",
+        _ => "one_seed",
+    };
+
+    /// <summary>"better", "worse", "within seed noise", "at chance level" or "one seed" (the conclusion line).</summary>
+    public static string Short(this Outcome o) => o switch
+    {
+        Outcome.Better => "better",
+        Outcome.Worse => "worse",
+        Outcome.WithinNoise => "within seed noise",
+        Outcome.AtChance => "at chance level",
+        _ => "one seed",
+    };
+
+    /// <summary>"better beyond seed noise" and the like (chart titles, tables).</summary>
+    public static string Beyond(this Outcome o) => o switch
+    {
+        Outcome.Better => "better beyond seed noise",
+        Outcome.Worse => "worse beyond seed noise",
+        Outcome.WithinNoise => "within seed noise",
+        Outcome.AtChance => "both at chance level",
+        _ => "one seed (no interval)",
+    };
+
+    /// <summary>"better than CLM by more than the seed-to-seed spread" and the like (sentences).</summary>
+    public static string Sentence(this Outcome o) => o switch
+    {
+        Outcome.Better => "better than CLM by more than the seed-to-seed spread",
+        Outcome.Worse => "worse than CLM by more than the seed-to-seed spread",
+        Outcome.WithinNoise => "not different from CLM beyond the seed-to-seed spread",
+        Outcome.AtChance => "not compared: neither it nor CLM is above chance (always giving the most common held-out answer)",
+        _ => "measured on one seed only (no interval)",
+    };
 }
 
 /// <summary>One final figure (clean loss, answer loss or accuracy) over the seeds: each arm's spread and each arm's paired difference from CLM.</summary>
@@ -37,12 +88,35 @@ internal sealed record MetricVerdict
     /// <summary>Per seed, arm − CLM of the same seed, by arm name (CLM itself is absent).</summary>
     public required IReadOnlyDictionary<string, SeedSpread> Difference { get; init; }
 
+    /// <summary>
+    /// Accuracy only: the accuracy of giving every decoded problem the most common gold answer (<see cref="ChanceAnswer"/>),
+    /// over <see cref="ChanceProblems"/> problems; NaN for the losses or when the problems are unknown.
+    /// </summary>
+    public double Chance { get; init; } = double.NaN;
+
+    /// <summary>The most common gold answer among the decoded problems.</summary>
+    public string? ChanceAnswer { get; init; }
+
+    /// <summary>Problems the chance level was counted over.</summary>
+    public int ChanceProblems { get; init; }
+
+    /// <summary>
+    /// Chance plus 1.96 binomial standard errors at <see cref="ChanceProblems"/>: a mean accuracy below it is not
+    /// distinguishable from a model that ignores the question and gives its favourite answer (one-sided, about 2.5%).
+    /// </summary>
+    public double ChanceCeiling => ChanceProblems > 0 ? Chance + (1.96 * Math.Sqrt(Chance * (1 - Chance) / ChanceProblems)) : double.NaN;
+
     /// <summary>How an arm compares with CLM on this figure.</summary>
     public Outcome OutcomeOf(string arm)
     {
         if (!Difference.TryGetValue(arm, out var d) || d.N < 2)
         {
             return Outcome.OneSeed;
+        }
+        if (double.IsFinite(ChanceCeiling) && ByArm.TryGetValue(arm, out var a) && ByArm.TryGetValue(ObjectiveRegistry.Clm.Name, out var c)
+            && a.Mean < ChanceCeiling && c.Mean < ChanceCeiling)
+        {
+            return Outcome.AtChance;
         }
         if (!d.Excludes(0))
         {
@@ -63,6 +137,11 @@ internal sealed record MetricVerdict
     public string MeanSd(string arm) => ByArm.TryGetValue(arm, out var s) && s.N > 0
         ? s.N == 1 ? Fmt(s.Mean) + Pct : $"{Fmt(s.Mean)} ± {Fmt(s.Sd)}{Pct}"
         : "–";
+
+    /// <summary>" (always answering 8 scores 7.5% of the 1,000 problems; chance ceiling 9.1%)" when the outcome is at chance, else "".</summary>
+    public string ChanceNote(string arm) => OutcomeOf(arm) == Outcome.AtChance
+        ? string.Create(CultureInfo.InvariantCulture, $" (always answering {ChanceAnswer} scores {Chance * 100:0.0}% of the {ChanceProblems:N0} problems; chance ceiling {ChanceCeiling * 100:0.0}%)")
+        : "";
 
     /// <summary>"−0.061 [−0.090, −0.031]": the mean difference from CLM with its 95% interval.</summary>
     public string DiffText(string arm) => Difference.TryGetValue(arm, out var d) && d.N > 0
@@ -109,6 +188,7 @@ internal sealed record DemoVerdict
         arm ??= SlmObjective.Spec.Name;
         string clm = ObjectiveRegistry.Clm.Name;
         var names = r.Options.Arms.Select(a => a.Name).ToList();
+        var chance = r.Runs.SelectMany(s => s.Arms).Select(a => a.Chance).FirstOrDefault(c => c.Problems > 0);
         MetricVerdict Figure(string key, string label, bool lower, Func<ArmResult, double> value) => new()
         {
             Key = key,
@@ -128,21 +208,17 @@ internal sealed record DemoVerdict
             [
                 Figure("clean_loss", "held-out clean loss", true, a => a.CleanLoss),
                 Figure("answer_loss", "answer loss", true, a => a.AnswerLoss),
-                Figure("accuracy", "accuracy", false, a => a.Accuracy),
+                Figure("accuracy", "accuracy", false, a => a.Accuracy) with
+                {
+                    Chance = chance.Problems > 0 ? chance.Accuracy : double.NaN,
+                    ChanceAnswer = chance.Answer,
+                    ChanceProblems = chance.Problems,
+                },
             ],
             SpeedupTokens = SeedSpread.Of(speedups.Select(s => s.Tokens ?? double.NaN)),
             SpeedupSelected = SeedSpread.Of(speedups.Select(s => s.Selected ?? double.NaN)),
         };
     }
-
-    /// <summary>"better than CLM beyond the seed-to-seed spread" and the like.</summary>
-    public static string Words(Outcome o) => o switch
-    {
-        Outcome.Better => "better than CLM by more than the seed-to-seed spread",
-        Outcome.Worse => "worse than CLM by more than the seed-to-seed spread",
-        Outcome.WithinNoise => "not different from CLM beyond the seed-to-seed spread",
-        _ => "measured on one seed only (no interval)",
-    };
 
     /// <summary>
     /// The conclusion in one line, the same words whenever the outcomes are the same (what three runs on other GEMMs or
@@ -157,18 +233,9 @@ internal sealed record DemoVerdict
                 return $"no {Arm} student in this run";
             }
             return $"{Label(Arm)} vs CLM over {Seeds.Count} seed{(Seeds.Count == 1 ? "" : "s")}: " +
-                string.Join(", ", Metrics.Select(m => $"{m.Label} {Short(m.OutcomeOf(Arm))}"));
+                string.Join(", ", Metrics.Select(m => $"{m.Label} {m.OutcomeOf(Arm).Short()}"));
         }
     }
-
-    /// <summary>"better", "worse", "within seed noise" or "one seed".</summary>
-    public static string Short(Outcome o) => o switch
-    {
-        Outcome.Better => "better",
-        Outcome.Worse => "worse",
-        Outcome.WithinNoise => "within seed noise",
-        _ => "one seed",
-    };
 
     /// <summary>The verdict in sentences with the numbers (console, report.md).</summary>
     public string Sentences()
@@ -180,7 +247,7 @@ internal sealed record DemoVerdict
         var sb = new System.Text.StringBuilder();
         string name = Label(Arm);
         sb.Append(CultureInfo.InvariantCulture, $"Over {Seeds.Count} seed{(Seeds.Count == 1 ? "" : "s")} ({string.Join(", ", Seeds)}), paired per seed ({name} − CLM, mean and 95% interval): ");
-        sb.Append(string.Join("; ", Metrics.Select(m => $"{m.Label} {m.DiffText(Arm)}: {Words(m.OutcomeOf(Arm))}")));
+        sb.Append(string.Join("; ", Metrics.Select(m => $"{m.Label} {m.DiffText(Arm)}: {m.OutcomeOf(Arm).Sentence()}{m.ChanceNote(Arm)}")));
         sb.Append(". ");
         sb.Append(SpeedupSentence());
         return sb.ToString();

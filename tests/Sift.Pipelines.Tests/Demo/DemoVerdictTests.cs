@@ -102,4 +102,57 @@ public sealed class DemoVerdictTests
         Assert.Equal(3, clear.SpeedupTokens.N);
         Assert.All(clear.SpeedupTokens.Values, v => Assert.True(v > 1));
     }
+
+    [Fact]
+    public void ChanceLevel_IsTheMostCommonGoldAnswersShare_OverTheDecodedProblems()
+    {
+        string[] gold = ["8", "6", "8", "9", "6", "6"];
+        Assert.Equal(new ChanceLevel("6", 0.5, 6), ChanceLevel.Of(gold, null));
+        Assert.Equal(new ChanceLevel("8", 0.5, 4), ChanceLevel.Of(gold, 4)); // 8 and 6 tie on the first four: the first wins
+        Assert.Equal(new ChanceLevel("6", 0.5, 6), ChanceLevel.Of(gold, 1000)); // more than were written: all of them
+        Assert.Equal(0, ChanceLevel.Of([], 10).Problems);
+    }
+
+    [Fact]
+    public void Accuracy_BelowTheChanceCeilingForBothArms_IsAtChance_NotBetterOrWorse()
+    {
+        // 100 problems whose most common answer ("6") is 8% of them: chance 8%, ceiling 8% + 1.96·sqrt(0.08·0.92/100) = 13.3%.
+        var gold = Enumerable.Range(0, 100).Select(i => i < 8 ? "6" : (10 + (i % 40)).ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList();
+        ArmResult WithAccuracy(string name, ulong seed, double accuracy)
+        {
+            var a = Arm(name, seed, 1.0);
+            return a with { Final = a.Final with { Accuracy = accuracy, AccuracyProblems = 100 }, GoldAnswers = gold };
+        }
+        DemoVerdict Verdict(double[] clm, double[] slm)
+        {
+            var o = DemoPipelineTests.With(DemoPipelineTests.Micro, "arms=clm,slm", "seeds=1,2,3");
+            var runs = clm.Select((c, i) => new SeedRun((ulong)i + 1, [WithAccuracy("clm", (ulong)i + 1, c), WithAccuracy("slm", (ulong)i + 1, slm[i])])).ToList();
+            return new DemoResult
+            {
+                Options = o,
+                Folder = "",
+                Stages = [],
+                Reference = Arm("clm", 0, 1),
+                Runs = runs,
+                Arms = DemoPipeline.MeanArms(o, runs),
+                CorpusShares = new Dictionary<string, double>(),
+                ScoringFlops = 0,
+                WallSeconds = 0,
+            }.Verdict;
+        }
+        // SLM consistently 5 points lower, but both under the ceiling: which constant each guesses, not solving.
+        var guessing = Verdict([0.08, 0.07, 0.09], [0.03, 0.02, 0.04]);
+        var acc = guessing.Metric("accuracy");
+        Assert.Equal(0.08, acc.Chance, 12);
+        Assert.Equal(0.08 + (1.96 * Math.Sqrt(0.08 * 0.92 / 100)), acc.ChanceCeiling, 12);
+        Assert.Equal(Outcome.AtChance, acc.OutcomeOf("slm"));
+        Assert.Contains("accuracy at chance level", guessing.Conclusion);
+        Assert.Contains("always answering 6 scores 8.0% of the 100 problems", guessing.Sentences());
+        Assert.Equal("at_chance", DemoSummary.VerdictJson(guessing)["metrics"]!["accuracy"]!["arms"]!["slm"]!["outcome"]!.GetValue<string>());
+        Assert.Equal("6", DemoSummary.VerdictJson(guessing)["metrics"]!["accuracy"]!["chance"]!["answer"]!.GetValue<string>());
+        // The same gap with CLM above the ceiling is a real difference.
+        Assert.Equal(Outcome.Worse, Verdict([0.30, 0.29, 0.31], [0.25, 0.24, 0.26]).Metric("accuracy").OutcomeOf("slm"));
+        // Losses never get a chance level.
+        Assert.Equal(Outcome.WithinNoise, guessing.Metric("clean_loss").OutcomeOf("slm"));
+    }
 }

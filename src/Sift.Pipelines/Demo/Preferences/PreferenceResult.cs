@@ -80,11 +80,5 @@ internal sealed record PreferenceResult
     }
 
     /// <summary>An outcome in words.</summary>
-    public static string Words(Outcome o) => o switch
-    {
-        Outcome.Better => "better beyond seed noise",
-        Outcome.Worse => "worse beyond seed noise",
-        Outcome.WithinNoise => "within seed noise",
-        _ => "one seed (no interval)",
-    };
+    public static string Words(Outcome o) => o.Beyond();
 }

@@ -220,11 +220,5 @@ internal sealed record PreferenceSummary
     }
 
     /// <summary>better, worse, within_noise or one_seed.</summary>
-    public static string OutcomeName(Outcome o) => o switch
-    {
-        Outcome.Better => "better",
-        Outcome.Worse => "worse",
-        Outcome.WithinNoise => "within_noise",
-        _ => "one_seed",
-    };
+    public static string OutcomeName(Outcome o) => o.JsonName();
 }
