@@ -49,6 +49,20 @@ public sealed class DemoVerdictTests
         };
     }
 
+    // A demo result of hand-made seed runs (no stages, no files).
+    private static DemoResult ResultOf(DemoOptions o, List<SeedRun> runs) => new()
+    {
+        Options = o,
+        Folder = "",
+        Stages = [],
+        Reference = Arm("clm", 0, 1),
+        Runs = runs,
+        Arms = DemoPipeline.MeanArms(o, runs),
+        CorpusShares = new Dictionary<string, double>(),
+        ScoringFlops = 0,
+        WallSeconds = 0,
+    };
+
     [Fact]
     public void Mean_AveragesCurvesPointByPoint_AndSumsSelectionCounts()
     {
@@ -68,19 +82,7 @@ public sealed class DemoVerdictTests
         static DemoResult Result(double[] clm, double[] slm)
         {
             var o = DemoPipelineTests.With(DemoPipelineTests.Micro, "arms=clm,slm", $"seeds={string.Join(",", Enumerable.Range(1, clm.Length))}");
-            var runs = clm.Select((c, i) => new SeedRun((ulong)i + 1, [Arm("clm", (ulong)i + 1, c + 1, c), Arm("slm", (ulong)i + 1, slm[i] + 1, slm[i])])).ToList();
-            return new DemoResult
-            {
-                Options = o,
-                Folder = "",
-                Stages = [],
-                Reference = Arm("clm", 0, 1),
-                Runs = runs,
-                Arms = DemoPipeline.MeanArms(o, runs),
-                CorpusShares = new Dictionary<string, double>(),
-                ScoringFlops = 0,
-                WallSeconds = 0,
-            };
+            return ResultOf(o, clm.Select((c, i) => new SeedRun((ulong)i + 1, [Arm("clm", (ulong)i + 1, c + 1, c), Arm("slm", (ulong)i + 1, slm[i] + 1, slm[i])])).ToList());
         }
         // A consistent gap of about 0.1 against seed-to-seed differences of 0.3: paired, it is larger than the spread.
         var clear = Result([1.0, 1.3, 1.6], [0.9, 1.21, 1.49]).Verdict;
@@ -126,19 +128,7 @@ public sealed class DemoVerdictTests
         DemoVerdict Verdict(double[] clm, double[] slm)
         {
             var o = DemoPipelineTests.With(DemoPipelineTests.Micro, "arms=clm,slm", "seeds=1,2,3");
-            var runs = clm.Select((c, i) => new SeedRun((ulong)i + 1, [WithAccuracy("clm", (ulong)i + 1, c), WithAccuracy("slm", (ulong)i + 1, slm[i])])).ToList();
-            return new DemoResult
-            {
-                Options = o,
-                Folder = "",
-                Stages = [],
-                Reference = Arm("clm", 0, 1),
-                Runs = runs,
-                Arms = DemoPipeline.MeanArms(o, runs),
-                CorpusShares = new Dictionary<string, double>(),
-                ScoringFlops = 0,
-                WallSeconds = 0,
-            }.Verdict;
+            return ResultOf(o, clm.Select((c, i) => new SeedRun((ulong)i + 1, [WithAccuracy("clm", (ulong)i + 1, c), WithAccuracy("slm", (ulong)i + 1, slm[i])])).ToList()).Verdict;
         }
         // SLM consistently 5 points lower, but both under the ceiling: which constant each guesses, not solving.
         var guessing = Verdict([0.08, 0.07, 0.09], [0.03, 0.02, 0.04]);
