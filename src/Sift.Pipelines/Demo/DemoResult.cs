@@ -1,4 +1,6 @@
+using System.Text.Json.Nodes;
 using Sift.Core;
+using Sift.Eval.Datasets;
 using Sift.Pipelines.Training.Metrics;
 using Sift.Pipelines.Training.Objectives;
 using Sift.Synth;
@@ -108,27 +110,9 @@ internal sealed record ArmResult(string Name, IReadOnlyList<EvalPoint> Curve, lo
         {
             return [];
         }
-        var gold = new List<string>();
-        int lineNo = 0;
-        foreach (string line in File.ReadLines(path))
-        {
-            lineNo++;
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-            string? answer;
-            try
-            {
-                answer = System.Text.Json.Nodes.JsonNode.Parse(line)?["answer"]?.GetValue<string>();
-            }
-            catch (Exception ex) when (ex is System.Text.Json.JsonException or InvalidOperationException)
-            {
-                throw new SiftException($"{path}:{lineNo}: not an evaluation record ({ex.Message})");
-            }
-            gold.Add(answer ?? throw new SiftException($"{path}:{lineNo}: no \"answer\" string"));
-        }
-        return gold;
+        // JsonlReader names the file and line of a record that is not a JSON object.
+        return [.. JsonlReader.Read(path, BadLinePolicy.Abort, new JsonlReport())
+            .Select(r => r.Record["answer"] is JsonValue v && v.TryGetValue(out string? a) ? a : throw new SiftException($"{path}:{r.Line}: no \"answer\" string"))];
     }
 
     /// <summary>
