@@ -69,25 +69,7 @@ public sealed unsafe class ArchitectureGradientTests
             graph.Forward(inputs, targets);
             graph.Backward(w);
         }
-        float* Wt = model.Weights.Ptr, G = graph.Grads.Ptr;
-        var pick = new Rng(3);
-        foreach (var t in model.Layout.Tensors)
-        {
-            for (int k = 0; k < 6; k++)
-            {
-                long i = t.Offset + pick.NextInt((int)t.Length);
-                float orig = Wt[i];
-                const float h = 1e-2f;
-                Wt[i] = orig + h;
-                double lp = Loss();
-                Wt[i] = orig - h;
-                double lm = Loss();
-                Wt[i] = orig;
-                double fd = (lp - lm) / (2 * h), an = G[i];
-                double tol = 3e-3 + 3e-2 * Math.Max(Math.Abs(fd), Math.Abs(an));
-                Assert.True(Math.Abs(fd - an) <= tol, $"{t.Name}[{i - t.Offset}]: analytic {an:G6} vs finite difference {fd:G6}");
-            }
-        }
+        TensorGradientCheck.Check(model, graph.Grads.Ptr, Loss, perTensor: 6, h: 1e-2f, absTol: 3e-3, pickSeed: 3);
     }
 
     [Fact]

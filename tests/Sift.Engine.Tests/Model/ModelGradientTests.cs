@@ -48,27 +48,7 @@ public sealed unsafe class ModelGradientTests
         graph.ZeroGrad();
         graph.Forward(inputs, targets);
         graph.Backward(w);
-        float* W = model.Weights.Ptr, G = graph.Grads.Ptr;
-        var pick = new Rng(3);
-        int checkedCount = 0;
-        foreach (var t in model.Layout.Tensors)
-        {
-            for (int k = 0; k < 6; k++)
-            {
-                long i = t.Offset + pick.NextInt((int)t.Length);
-                float orig = W[i];
-                const float h = 1e-2f;
-                W[i] = orig + h;
-                double lp = Loss();
-                W[i] = orig - h;
-                double lm = Loss();
-                W[i] = orig;
-                double fd = (lp - lm) / (2 * h), an = G[i];
-                double tol = 3e-3 + 3e-2 * Math.Max(Math.Abs(fd), Math.Abs(an));
-                Assert.True(Math.Abs(fd - an) <= tol, $"{t.Name}[{i - t.Offset}]: analytic {an:G6} vs finite difference {fd:G6}");
-                checkedCount++;
-            }
-        }
+        var (checkedCount, _) = TensorGradientCheck.Check(model, graph.Grads.Ptr, Loss, perTensor: 6, h: 1e-2f, absTol: 3e-3, pickSeed: 3);
         Assert.True(checkedCount >= 6 * (2 + 9 * cfg.NumHiddenLayers));
     }
 
