@@ -33,6 +33,8 @@ public sealed unsafe class InferenceSession : IDecodeSession
     private readonly Compute _cx;
     private readonly int _d, _f, _v, _hw, _qkv, _qDim, _kvDim, _L;
     private readonly int[] _windows;
+    private readonly List<(int Row, int Length)> _blocks = [];
+    private readonly List<int> _single = [];
     private readonly BufferArena _arena = new();
     private readonly KvCache _cache;
     private readonly NativeBuffer _x, _xn, _qkvBuf, _att, _gu, _h, _rstd, _ropeCos, _ropeSin, _vec, _headRow;
@@ -450,10 +452,13 @@ public sealed unsafe class InferenceSession : IDecodeSession
     // Splits the rows of a call into runs that are a whole prefix of one sequence (positions 0 .. n − 1 in order: a
     // prefill from an empty slot, the bulk of scoring) and the rest (decode steps, a sequence resumed or split over
     // calls), largest runs first so that the tasks handed out last are the short ones.
-    private static (List<(int Row, int Length)> Blocks, List<int> Single) AttentionRuns(int[] seqs, int[] pos, int rows)
+    // The lists are the session's own, refilled every call (decoding calls this once per token).
+    private (List<(int Row, int Length)> Blocks, List<int> Single) AttentionRuns(int[] seqs, int[] pos, int rows)
     {
-        var blocks = new List<(int Row, int Length)>();
-        var single = new List<int>();
+        var blocks = _blocks;
+        var single = _single;
+        blocks.Clear();
+        single.Clear();
         for (int r = 0; r < rows;)
         {
             int e = r + 1;
