@@ -242,3 +242,83 @@ int sift_bf16_sgemm(int transA, int transB, int m, int n, int k, float alpha, co
     }
     return 0;
 }
+
+/*
+ * Causal attention products (Sift.Engine.Ops.Attention under bf16-mixed), one head on the calling thread.
+ * B is packed once per head by sift_bf16_pack_b into NR-column panels over all of k:
+ *   bp[q * NR * P + p * NR + j] = pair(op(B)[2p][q*NR + j], op(B)[2p+1][q*NR + j]), P = (k + 1) / 2,
+ * and reused for every MR-row panel of A, which is packed over its causal k range only. Patterns as
+ * CausalGemm.cs: 0 = lower output (only column tiles that reach j <= i, diagonal tiles whole), 1 = prefix k
+ * (row i sums k in [0, i]), 2 = suffix k (row j sums k in [j, k)). A must hold exact zeros outside the triangle
+ * within the tiles the diagonal panels read (attention's probabilities do).
+ */
+long sift_bf16_packed_words(int k, int n)
+{
+    return (long)((k + 1) / 2) * ((n + NR - 1) / NR * NR);
+}
+
+void sift_bf16_pack_b(int transB, const float *b, long ldb, int k, int n, uint32_t *dst)
+{
+    long bj = transB ? ldb : 1, bk = transB ? 1 : ldb;
+    long pairsAll = (k + 1) / 2;
+    for (int j0 = 0; j0 < n; j0 += NR)
+    {
+        int h = n - j0 < NR ? n - j0 : NR;
+        for (int p0 = 0; p0 < k; p0 += KC)
+        {
+            int kc = k - p0 < KC ? k - p0 : KC;
+            pack(b + (long)j0 * bj, bj, bk, h, p0, kc, NR, dst + (long)j0 * pairsAll + (long)(p0 / 2) * NR);
+        }
+    }
+}
+
+int sift_bf16_causal(int pattern, int transA, int m, int n, int k, float alpha, const float *a, long lda,
+    const uint32_t *bp, float beta, float *c, long ldc)
+{
+    uint32_t *ap = buffer(&t_abuf, (size_t)MC * (KC / 2));
+    if (ap == NULL)
+    {
+        return -1;
+    }
+    long ai = transA ? 1 : lda, ak = transA ? lda : 1;
+    long pairsAll = (k + 1) / 2;
+    for (int i0 = 0; i0 < m; i0 += MR)
+    {
+        int mr = m - i0 < MR ? m - i0 : MR;
+        int kLo = 0, kHi = k;
+        if (pattern == 1)
+        {
+            kHi = i0 + MR < k ? i0 + MR : k;
+        }
+        else if (pattern == 2)
+        {
+            kLo = i0 < k ? i0 : k;
+        }
+        int cols = pattern == 0 && i0 + MR < n ? i0 + MR : n;
+        float *crow = c + (long)i0 * ldc;
+        if (kHi <= kLo)
+        {
+            for (int r = 0; r < mr; r++)
+            {
+                for (int j = 0; j < cols; j++)
+                {
+                    crow[(long)r * ldc + j] = beta == 0.0f ? 0.0f : beta * crow[(long)r * ldc + j];
+                }
+            }
+            continue;
+        }
+        /* kLo is a multiple of MR (even), so every chunk starts on a whole pair of the packed B. */
+        for (int p0 = kLo; p0 < kHi; p0 += KC)
+        {
+            int kc = kHi - p0 < KC ? kHi - p0 : KC;
+            float bt = p0 == kLo ? beta : 1.0f;
+            pack(a + (long)i0 * ai, ai, ak, mr, p0, kc, MR, ap);
+            for (int j0 = 0; j0 < cols; j0 += NR)
+            {
+                tile((kc + 1) / 2, ap, bp + (long)j0 * pairsAll + (long)(p0 / 2) * NR, crow + j0, ldc, alpha, bt,
+                    mr, n - j0 < NR ? n - j0 : NR);
+            }
+        }
+    }
+    return 0;
+}

@@ -16,6 +16,12 @@ public sealed record Compute(IGemm Gemm, int Threads)
     /// </summary>
     public IGemm HeadGemm { get; init; } = Gemm;
 
+    /// <summary>
+    /// Attention's causal products (Q·Kᵀ, P·V and their backward) on bf16 inputs with float32 sums (bf16-mixed
+    /// training); softmax and everything around it stay float32. Only set where bf16-mixed can run.
+    /// </summary>
+    public bool Bf16Attention { get; init; }
+
     /// <summary>Single-threaded naive compute (tests and gradient checks).</summary>
     public static Compute Reference { get; } = new(new NaiveGemm(), 1);
 }

@@ -1,4 +1,5 @@
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Model;
 using Sift.Engine.Ops;
 using Sift.Engine.Tensors;
@@ -500,7 +501,7 @@ public sealed unsafe class InferenceSession : IDecodeSession
             {
                 var (r0, n) = blocks[t / heads];
                 int bh = t % heads, bg = bh / group;
-                Attention.ForwardHead(qkv + (long)r0 * qkvDim + bh * hd, qkvDim, cache.Keys(seqs[r0], layer) + bg * hd, cache.Values(seqs[r0], layer) + bg * hd, kvDim,
+                Attention.ForwardHead<CausalGemm.Fp32>(qkv + (long)r0 * qkvDim + bh * hd, qkvDim, cache.Keys(seqs[r0], layer) + bg * hd, cache.Values(seqs[r0], layer) + bg * hd, kvDim,
                     att + (long)r0 * qDim + bh * hd, qDim, n, hd, scale, window, pos: null, probs: null);
                 return;
             }

@@ -293,7 +293,7 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l], pos);
+                Attention.Forward(att, forBackward ? probs : null, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _windows[l], pos, _cx.Bf16Attention);
             }
             using (StepProfile.Time(Profile, StepOp.Other))
             {
@@ -448,7 +448,7 @@ public sealed unsafe class TrainingGraph : IDisposable
             }
             using (StepProfile.Time(Profile, StepOp.Attention))
             {
-                Attention.Backward(_dQkv.Ptr, _dAtt.Ptr, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th);
+                Attention.Backward(_dQkv.Ptr, _dAtt.Ptr, probs, qkv, Batch, SeqLen, c.NumAttentionHeads, c.NumKeyValueHeads, c.HeadDim, th, _cx.Bf16Attention);
             }
             using (StepProfile.Time(Profile, StepOp.Rope))
             {

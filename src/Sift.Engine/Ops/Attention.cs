@@ -1,5 +1,6 @@
 using System.Runtime.Intrinsics;
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Bf16Mixed;
 using Sift.Engine.Kernels.Gemm;
 using Sift.Engine.Tensors;
 
@@ -27,9 +28,10 @@ public static unsafe class Attention
 {
     [ThreadStatic] private static NativeBuffer? t_scratch;
 
-    /// <summary>Columns of probability row i that are written (the causal tiles reach this far).</summary>
-    public static int Width(int i, int seqLen) =>
-        Math.Min(seqLen, (i / ManagedGemm.MR * ManagedGemm.MR + ManagedGemm.MR + ManagedGemm.NR - 1) / ManagedGemm.NR * ManagedGemm.NR);
+    /// <summary>Columns of probability row i that are written (the causal tiles of <typeparamref name="TC"/> reach this far).</summary>
+    internal static int Width<TC>(int i, int seqLen)
+        where TC : ICausalProducts =>
+        Math.Min(seqLen, (i / TC.RowTile * TC.RowTile + TC.RowTile + TC.ColumnTile - 1) / TC.ColumnTile * TC.ColumnTile);
 
     /// <summary>
     /// Forward pass; stores the probabilities for the backward in <paramref name="probs"/>, or, when it is null
@@ -37,20 +39,24 @@ public static unsafe class Attention
     /// <paramref name="window"/> &gt; 0 limits each query to the last <paramref name="window"/> keys (itself included).
     /// <paramref name="positions"/> [B·T] (packed rows, null = 0 .. T − 1 per row): row i attends only to keys from
     /// i − positions[i] on, the start of its own document, so documents packed into one row do not see each other.
+    /// <paramref name="bf16"/> runs the products on <see cref="Bf16CausalGemm"/> (bf16-mixed training; softmax stays fp32).
     /// </summary>
-    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0, int* positions = null)
+    public static void Forward(float* output, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, int window = 0, int* positions = null, bool bf16 = false)
     {
         var a = new Args(output, probs, qkv, null, batch, seqLen, heads, kvHeads, headDim, window, positions);
-        Par.ForEach(batch * heads, threads, &a, &ForwardTask);
+        Par.ForEach(batch * heads, threads, &a, bf16 ? &ForwardTask<Bf16CausalGemm> : &ForwardTask<CausalGemm.Fp32>);
     }
 
-    /// <summary>Backward pass. Writes (overwrites) the q, k and v gradients into dqkv [B·T, rowStride].</summary>
-    public static void Backward(float* dqkv, float* dOut, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads)
+    /// <summary>
+    /// Backward pass. Writes (overwrites) the q, k and v gradients into dqkv [B·T, rowStride]. <paramref name="bf16"/>
+    /// must be what the forward that wrote <paramref name="probs"/> used (the zeros past the diagonal follow its tiles).
+    /// </summary>
+    public static void Backward(float* dqkv, float* dOut, float* probs, float* qkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int threads, bool bf16 = false)
     {
         // Each (b, g) task owns dK_g and dV_g rows of sequence b and dQ of its query heads: no write races,
         // and the accumulation order over heads is fixed.
         var a = new Args(dOut, probs, qkv, dqkv, batch, seqLen, heads, kvHeads, headDim);
-        Par.ForEach(batch * kvHeads, threads, &a, &BackwardTask);
+        Par.ForEach(batch * kvHeads, threads, &a, bf16 ? &BackwardTask<Bf16CausalGemm> : &BackwardTask<CausalGemm.Fp32>);
     }
 
     private readonly struct Args(float* outOrDOut, float* probs, float* qkv, float* dqkv, int batch, int seqLen, int heads, int kvHeads, int headDim, int window = 0, int* positions = null)
@@ -63,7 +69,8 @@ public static unsafe class Attention
     }
 
     // One (sequence b, head h) of the packed batch.
-    private static void ForwardTask(Args* a, int bh)
+    private static void ForwardTask<TC>(Args* a, int bh)
+        where TC : ICausalProducts
     {
         int T = a->T, hd = a->HeadDim, rowStride = a->RowStride;
         int b = bh / a->Heads, h = bh % a->Heads, g = h / a->Group;
@@ -71,7 +78,7 @@ public static unsafe class Attention
         float* k0 = a->Qkv + (long)b * T * rowStride + a->QDim + g * hd;
         float* p0 = a->Probs == null ? null : a->Probs + (long)bh * T * T;
         int* pos = a->Positions == null ? null : a->Positions + (long)b * T;
-        ForwardHead(q0, rowStride, k0, k0 + a->KvHeads * hd, rowStride, a->Out + (long)b * T * a->QDim + h * hd, a->QDim, T, hd, a->Scale, a->Window, pos, p0);
+        ForwardHead<TC>(q0, rowStride, k0, k0 + a->KvHeads * hd, rowStride, a->Out + (long)b * T * a->QDim + h * hd, a->QDim, T, hd, a->Scale, a->Window, pos, p0);
     }
 
     /// <summary>
@@ -81,15 +88,16 @@ public static unsafe class Attention
     /// inference session's query rows and KV cache). <paramref name="probs"/> [T, T] keeps P; null uses a per-thread
     /// scratch. Runs on the calling thread.
     /// </summary>
-    internal static void ForwardHead(float* q0, int qStride, float* k0, float* v0, int kvStride, float* o0, int oStride, int T, int hd, float scale, int window, int* pos, float* probs)
+    internal static void ForwardHead<TC>(float* q0, int qStride, float* k0, float* v0, int kvStride, float* o0, int oStride, int T, int hd, float scale, int window, int* pos, float* probs)
+        where TC : ICausalProducts
     {
-        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd), kPacked = CausalGemm.PackedLength(hd, T), vPacked = CausalGemm.PackedLength(T, hd);
+        long aLen = Aligned(TC.RowTile * (long)Math.Max(T, hd)), kPacked = Aligned(TC.PackedFloats(hd, T)), vPacked = Aligned(TC.PackedFloats(T, hd));
         float* aPanel = Scratch(aLen + kPacked + vPacked + (probs == null ? (long)T * T : 0));
         float* kp = aPanel + aLen, vp = kp + kPacked;
         float* p0 = probs == null ? vp + vPacked : probs;
-        CausalGemm.PackB(true, k0, kvStride, hd, T, kp);  // Kᵀ [hd, T]
-        CausalGemm.PackB(false, v0, kvStride, T, hd, vp); // V [T, hd]
-        CausalGemm.Multiply(CausalPattern.LowerOutput, false, q0, qStride, T, T, hd, kp, scale, 0f, p0, T, aPanel);
+        TC.Pack(true, k0, kvStride, hd, T, kp);  // Kᵀ [hd, T]
+        TC.Pack(false, v0, kvStride, T, hd, vp); // V [T, hd]
+        TC.Run(CausalPattern.LowerOutput, false, q0, qStride, T, T, hd, kp, scale, 0f, p0, T, aPanel);
         for (int i = 0; i < T; i++)
         {
             float* row = p0 + (long)i * T;
@@ -97,13 +105,14 @@ public static unsafe class Attention
             int lo = pos == null ? WindowStart(i, window) : Math.Max(WindowStart(i, window), i - pos[i]);
             SoftmaxRow(row + lo, i + 1 - lo);
             new Span<float>(row, lo).Clear();
-            new Span<float>(row + i + 1, Width(i, T) - i - 1).Clear();
+            new Span<float>(row + i + 1, Width<TC>(i, T) - i - 1).Clear();
         }
-        CausalGemm.Multiply(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, oStride, aPanel);
+        TC.Run(CausalPattern.PrefixK, false, p0, T, T, hd, T, vp, 1f, 0f, o0, oStride, aPanel);
     }
 
     // One (sequence b, kv head g) and its query heads in order.
-    private static void BackwardTask(Args* a, int bg)
+    private static void BackwardTask<TC>(Args* a, int bg)
+        where TC : ICausalProducts
     {
         int T = a->T, hd = a->HeadDim, rowStride = a->RowStride, qDim = a->QDim;
         int b = bg / a->KvHeads, g = bg % a->KvHeads;
@@ -111,33 +120,36 @@ public static unsafe class Attention
         float* dRowBase = a->Dqkv + (long)b * T * rowStride;
         float* k0 = rowBase + qDim + g * hd, v0 = k0 + a->KvHeads * hd;
         float* dk0 = dRowBase + qDim + g * hd, dv0 = dk0 + a->KvHeads * hd;
-        long aLen = ManagedGemm.MR * (long)Math.Max(T, hd);
-        long nPacked = CausalGemm.PackedLength(T, hd), tPacked = CausalGemm.PackedLength(hd, T);
+        long aLen = Aligned(TC.RowTile * (long)Math.Max(T, hd));
+        long nPacked = Aligned(TC.PackedFloats(T, hd)), tPacked = Aligned(TC.PackedFloats(hd, T));
         float* aPanel = Scratch(aLen + 3 * nPacked + tPacked + (long)T * T);
         float* kp = aPanel + aLen, qp = kp + nPacked, dop = qp + nPacked, vtp = dop + nPacked, dS = vtp + tPacked;
-        CausalGemm.PackB(false, k0, rowStride, T, hd, kp);  // K [T, hd] for dQ = dS·K
-        CausalGemm.PackB(true, v0, rowStride, hd, T, vtp);  // Vᵀ [hd, T] for dP = dO·Vᵀ
+        TC.Pack(false, k0, rowStride, T, hd, kp);  // K [T, hd] for dQ = dS·K
+        TC.Pack(true, v0, rowStride, hd, T, vtp);  // Vᵀ [hd, T] for dP = dO·Vᵀ
         for (int h = g * a->Group; h < (g + 1) * a->Group; h++)
         {
             float* q0 = rowBase + h * hd, dq0 = dRowBase + h * hd;
             float* dO0 = a->Out + (long)b * T * qDim + h * hd;
             float* p0 = a->Probs + ((long)b * a->Heads + h) * T * T;
-            CausalGemm.PackB(false, q0, rowStride, T, hd, qp);  // Q [T, hd] for dK = dSᵀ·Q
-            CausalGemm.PackB(false, dO0, qDim, T, hd, dop);     // dO [T, hd] for dV = Pᵀ·dO
+            TC.Pack(false, q0, rowStride, T, hd, qp);  // Q [T, hd] for dK = dSᵀ·Q
+            TC.Pack(false, dO0, qDim, T, hd, dop);     // dO [T, hd] for dV = Pᵀ·dO
 
             // dP = dO·Vᵀ on the causal tiles, then dS = scale · P ⊙ (dP − Σ_j P⊙dP) in place (0 above the diagonal).
-            CausalGemm.Multiply(CausalPattern.LowerOutput, false, dO0, qDim, T, T, hd, vtp, 1f, 0f, dS, T, aPanel);
+            TC.Run(CausalPattern.LowerOutput, false, dO0, qDim, T, T, hd, vtp, 1f, 0f, dS, T, aPanel);
             for (int i = 0; i < T; i++)
             {
-                SoftmaxGradRow(dS + (long)i * T, p0 + (long)i * T, i + 1, Width(i, T), a->Scale);
+                SoftmaxGradRow(dS + (long)i * T, p0 + (long)i * T, i + 1, Width<TC>(i, T), a->Scale);
             }
             // dQ_h = dS·K (rows sum j ≤ i); dK += dSᵀ·Q and dV += Pᵀ·dO (rows j sum i ≥ j); the first head overwrites.
             float beta = h == g * a->Group ? 0f : 1f;
-            CausalGemm.Multiply(CausalPattern.PrefixK, false, dS, T, T, hd, T, kp, 1f, 0f, dq0, rowStride, aPanel);
-            CausalGemm.Multiply(CausalPattern.SuffixK, true, dS, T, T, hd, T, qp, 1f, beta, dk0, rowStride, aPanel);
-            CausalGemm.Multiply(CausalPattern.SuffixK, true, p0, T, T, hd, T, dop, 1f, beta, dv0, rowStride, aPanel);
+            TC.Run(CausalPattern.PrefixK, false, dS, T, T, hd, T, kp, 1f, 0f, dq0, rowStride, aPanel);
+            TC.Run(CausalPattern.SuffixK, true, dS, T, T, hd, T, qp, 1f, beta, dk0, rowStride, aPanel);
+            TC.Run(CausalPattern.SuffixK, true, p0, T, T, hd, T, dop, 1f, beta, dv0, rowStride, aPanel);
         }
     }
+
+    /// <summary>Rounds a scratch length up to 16 floats, so every packed operand starts 64-byte aligned.</summary>
+    private static long Aligned(long floats) => (floats + 15) & ~15L;
 
     /// <summary>First key query <paramref name="i"/> attends to: i − W + 1 with a window W &gt; 0 (clamped at 0), else 0.</summary>
     public static int WindowStart(int i, int window) => window > 0 ? Math.Max(0, i - window + 1) : 0;

@@ -20,6 +20,10 @@ internal sealed unsafe class Bf16Library
             NativeLibrary.GetExport(handle, "sift_bf16_sgemm");
         Round = (delegate* unmanaged<float*, ushort*, nint, void>)NativeLibrary.GetExport(handle, "sift_bf16_round");
         CpuSupported = ((delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "sift_bf16_cpu_supported"))() != 0;
+        PackedWords = (delegate* unmanaged<int, int, nint>)NativeLibrary.GetExport(handle, "sift_bf16_packed_words");
+        PackB = (delegate* unmanaged<int, float*, nint, int, int, uint*, void>)NativeLibrary.GetExport(handle, "sift_bf16_pack_b");
+        Causal = (delegate* unmanaged<int, int, int, int, int, float, float*, nint, uint*, float, float*, nint, int>)
+            NativeLibrary.GetExport(handle, "sift_bf16_causal");
     }
 
     /// <summary>The loaded library, or null (see <see cref="LoadError"/>).</summary>
@@ -33,6 +37,18 @@ internal sealed unsafe class Bf16Library
 
     /// <summary>sift_bf16_round(src, dst, n): the rounding the kernel applies while packing, for tests.</summary>
     public delegate* unmanaged<float*, ushort*, nint, void> Round { get; }
+
+    /// <summary>sift_bf16_packed_words(k, n): 32-bit words of a whole-k packed op(B) [k, n] for <see cref="Causal"/>.</summary>
+    public delegate* unmanaged<int, int, nint> PackedWords { get; }
+
+    /// <summary>sift_bf16_pack_b(transB, b, ldb, k, n, dst): packs op(B) [k, n] as bf16 pairs for <see cref="Causal"/>.</summary>
+    public delegate* unmanaged<int, float*, nint, int, int, uint*, void> PackB { get; }
+
+    /// <summary>
+    /// sift_bf16_causal(pattern, transA, m, n, k, alpha, a, lda, packedB, beta, c, ldc): one head's causal product
+    /// (pattern 0 lower output, 1 prefix k, 2 suffix k, as <c>CausalPattern</c>); 0, or -1 when out of memory.
+    /// </summary>
+    public delegate* unmanaged<int, int, int, int, int, float, float*, nint, uint*, float, float*, nint, int> Causal { get; }
 
     /// <summary>gcc's <c>__builtin_cpu_supports</c> for avx512bf16, avx512bw and avx512vl (CPUID, not /proc/cpuinfo).</summary>
     public bool CpuSupported { get; }

@@ -1,16 +1,16 @@
 namespace Sift.Engine.Kernels.Gemm;
 
-/// <summary>Which part of a square (position × position) product a causal multiply computes.</summary>
+/// <summary>Which part of a square (position × position) product a causal multiply computes (values as bf16gemm.c).</summary>
 internal enum CausalPattern
 {
     /// <summary>Only output tiles that touch j ≤ i (S = Q·Kᵀ, dP = dO·Vᵀ); tiles on the diagonal are computed whole.</summary>
-    LowerOutput,
+    LowerOutput = 0,
 
     /// <summary>Row i sums k ∈ [0, i] (O = P·V, dQ = dS·K): A is zero above the diagonal.</summary>
-    PrefixK,
+    PrefixK = 1,
 
     /// <summary>Row j sums k ∈ [j, K) (dK = dSᵀ·Q, dV = Pᵀ·dO): op(A) is zero below the diagonal.</summary>
-    SuffixK,
+    SuffixK = 2,
 }
 
 /// <summary>
@@ -22,6 +22,22 @@ internal enum CausalPattern
 /// </summary>
 internal static unsafe class CausalGemm
 {
+    /// <summary>The fp32 products as an <see cref="ICausalProducts"/> (attention's default).</summary>
+    internal readonly struct Fp32 : ICausalProducts
+    {
+        public static int RowTile => MR;
+
+        public static int ColumnTile => NR;
+
+        public static long PackedFloats(int k, int n) => PackedLength(k, n);
+
+        public static void Pack(bool transB, float* b, int ldb, int k, int n, float* dst) => PackB(transB, b, ldb, k, n, dst);
+
+        public static void Run(CausalPattern pattern, bool transA, float* a, int lda, int m, int n, int k,
+            float* packedB, float alpha, float beta, float* c, int ldc, float* aPanel) =>
+            Multiply(pattern, transA, a, lda, m, n, k, packedB, alpha, beta, c, ldc, aPanel);
+    }
+
     private const int MR = ManagedGemm.MR, NR = ManagedGemm.NR, Kc = 256;
 
     /// <summary>Floats of a packed B for k × n.</summary>
