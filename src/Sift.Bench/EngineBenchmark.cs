@@ -28,12 +28,11 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     /// <summary>Runs the selected phases.</summary>
     public BenchReport Run(CancellationToken cancel = default)
     {
-        var gemm = new RecordingGemm(GemmFactory.Create(_o.Gemm, _o.Threads, _o.Precision));
-        // As training runs it (GemmFactory.CreateCompute): under bf16-mixed the head stays fp32, outside the sgemm rounds.
-        var compute = new Compute(gemm, _o.Threads)
-        {
-            HeadGemm = _o.Precision == "bf16-mixed" ? GemmFactory.Create(_o.Gemm, _o.Threads) : gemm,
-        };
+        // The compute training builds (GemmFactory.CreateCompute), with the projections' GEMM recorded for the sgemm
+        // rounds; under bf16-mixed the head stays fp32 and outside them.
+        var training = GemmFactory.CreateCompute(_o.Gemm, _o.Threads, _o.Precision);
+        var gemm = new RecordingGemm(training.Gemm);
+        var compute = training with { Gemm = gemm, HeadGemm = ReferenceEquals(training.HeadGemm, training.Gemm) ? gemm : training.HeadGemm };
         var report = new BenchReport
         {
             Options = _o,

@@ -16,10 +16,11 @@ namespace Sift.Engine.Ops;
 /// with dK, dV summed over the query heads that share a kv head.
 /// </summary>
 /// <remarks>
-/// Every product runs through <see cref="CausalGemm"/> on 6-row panels: only the tiles on or below the
-/// diagonal are computed (about half of T×T plus the diagonal tiles), and the right-hand operands (K, V, Q, dO)
-/// are packed once per task. Row i of P is stored over [0, <see cref="Width"/>(i)) with exact zeros above the
-/// diagonal, which is what the diagonal panels of the next products read. A task is one (sequence, head) in
+/// Every product runs through an <see cref="ICausalProducts"/>: <see cref="CausalGemm"/> in fp32 (6×16 tiles) or
+/// <see cref="Bf16CausalGemm"/> under bf16-mixed (12×32). Only the tiles on or below the diagonal are computed (about
+/// half of T×T plus the diagonal tiles), and the right-hand operands (K, V, Q, dO) are packed once per task. Row i of
+/// P is stored over [0, Width(i)) (where the tiles reach) with exact zeros above the diagonal, which is what the
+/// diagonal panels of the next products read. A task is one (sequence, head) in
 /// the forward and one (sequence, kv head) in the backward; it runs on one thread and owns its outputs, so
 /// results do not depend on the thread count or scheduling. <see cref="AttentionReference"/> is the scalar
 /// reference the tests compare against.

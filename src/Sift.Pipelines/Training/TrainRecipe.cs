@@ -93,7 +93,8 @@ internal sealed record TrainRecipe
     public string Gemm { get; init; } = "auto";
 
     /// <summary>
-    /// Arithmetic of training: fp32, or bf16-mixed (the training step's projections through <see cref="Sift.Engine.Kernels.Bf16Mixed.Bf16Gemm"/>:
+    /// Arithmetic of training: fp32, or bf16-mixed (the training step's projections through <see cref="Sift.Engine.Kernels.Bf16Mixed.Bf16Gemm"/> and
+    /// attention's causal products in bf16 too, the output head in fp32:
     /// bf16 GEMM inputs, float32 accumulation, float32 weights and optimizer; refused with the reason where it cannot run).
     /// </summary>
     public string Precision { get; init; } = "fp32";
