@@ -39,19 +39,26 @@ public static class GemmFactory
     }
 
     /// <summary>
-    /// Deletes the per-machine GEMM calibration cache (<paramref name="path"/>, default the file "auto" reads), so the
-    /// next "auto" GEMM in a new process measures every shape again: a calibration taken under heavy load can have
-    /// picked the slower backend and would otherwise be kept. Returns the path deleted, or null when there was none.
+    /// Deletes the per-machine GEMM calibration cache (<paramref name="path"/>, default the file "auto" reads) and the
+    /// managed kernel choice beside it (managed-kernel.json), so the next GEMM in a new process measures again: a
+    /// calibration taken under heavy load can have picked the slower backend or kernel and would otherwise be kept.
+    /// Returns the paths deleted (empty when there were none).
     /// </summary>
-    public static string? ForgetCalibration(string? path = null)
+    public static IReadOnlyList<string> ForgetCalibration(string? path = null)
     {
         path ??= GemmCalibration.DefaultPath;
-        if (path is null || !File.Exists(path))
+        if (path is null)
         {
-            return null;
+            return [];
         }
-        File.Delete(path);
-        return path;
+        string kernelChoice = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ManagedKernelChoice.FileName);
+        var deleted = new List<string>();
+        foreach (string file in new[] { path, kernelChoice }.Where(File.Exists))
+        {
+            File.Delete(file);
+            deleted.Add(file);
+        }
+        return deleted;
     }
 
     /// <summary>

@@ -37,19 +37,15 @@ public sealed class ManagedGemm : IGemm
         _kernel = kernel == MicroKernelKind.Auto ? BestKernel : kernel;
     }
 
-    /// <summary>
-    /// The micro-kernel this CPU runs by default: Vector512 where it is accelerated (AVX-512), else the widest one.
-    /// <c>SIFT_GEMM_KERNEL=fma256</c> runs the 6×16 Vector256 kernel on an AVX-512 CPU (same bits: same Kc), to compare
-    /// the two tiles alone; <c>DOTNET_EnableAVX512=0</c> would also change every other kernel's code.
-    /// </summary>
-    internal static MicroKernelKind BestKernel { get; } = Default(Environment.GetEnvironmentVariable("SIFT_GEMM_KERNEL"));
+    private static readonly Lazy<MicroKernelKind> s_best = new(() =>
+        ManagedKernelChoice.Resolve(ManagedKernelChoice.DefaultPath, Environment.GetEnvironmentVariable("SIFT_GEMM_KERNEL")));
 
-    internal static MicroKernelKind Default(string? overrideName) =>
-        Vector512.IsHardwareAccelerated && Avx512F.IsSupported
-            ? (overrideName?.Trim().ToLowerInvariant() == "fma256" ? MicroKernelKind.Fma256 : MicroKernelKind.Fma512)
-        : Fma.IsSupported && Vector256.IsHardwareAccelerated ? MicroKernelKind.Fma256
-        : Vector256.IsHardwareAccelerated ? MicroKernelKind.Vector256NoFma
-        : MicroKernelKind.Scalar;
+    /// <summary>
+    /// The micro-kernel this CPU runs by default: with AVX-512 the faster of the 12×32 Vector512 and the 6×16 Vector256
+    /// kernel on this machine (<see cref="ManagedKernelChoice"/>, measured once and cached; same bits either way), else
+    /// the widest accelerated one.
+    /// </summary>
+    internal static MicroKernelKind BestKernel => s_best.Value;
 
     /// <inheritdoc />
     public string Name => "managed";

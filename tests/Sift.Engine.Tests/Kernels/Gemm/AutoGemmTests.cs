@@ -57,7 +57,7 @@ public sealed class AutoGemmTests(ITestOutputHelper output) : IDisposable
     }
 
     [Fact]
-    public void ForgetCalibration_DeletesTheCacheFile_AndANewTableStartsEmpty()
+    public void ForgetCalibration_DeletesTheCacheFiles_AndANewTableStartsEmpty()
     {
         string cache = Path.Combine(_dir, "forget", "gemm-calibration.json");
         Directory.CreateDirectory(Path.GetDirectoryName(cache)!);
@@ -65,10 +65,13 @@ public sealed class AutoGemmTests(ITestOutputHelper output) : IDisposable
         File.WriteAllText(cache, "[{\"Machine\": " + JsonSerializer.Serialize(machine) +
             ", \"Choice\": {\"Shape\": \"NN 256x64x64\", \"Backend\": \"managed\", \"OpenBlasGflops\": 1, \"ManagedGflops\": 2}}]");
         Assert.NotEmpty(new GemmCalibration(cache, machine).Choices);
-        Assert.Equal(cache, GemmFactory.ForgetCalibration(cache));
+        string kernelChoice = Path.Combine(Path.GetDirectoryName(cache)!, ManagedKernelChoice.FileName);
+        File.WriteAllText(kernelChoice, "[]");
+        Assert.Equal([cache, kernelChoice], GemmFactory.ForgetCalibration(cache));
         Assert.False(File.Exists(cache));
+        Assert.False(File.Exists(kernelChoice));
         Assert.Empty(new GemmCalibration(cache, machine).Choices);
-        Assert.Null(GemmFactory.ForgetCalibration(cache)); // nothing left to delete
+        Assert.Empty(GemmFactory.ForgetCalibration(cache)); // nothing left to delete
     }
 
     [Fact]

@@ -6,22 +6,6 @@ namespace Sift.Engine.Tests.Kernels.Gemm;
 
 public sealed class ManagedGemmTests
 {
-    [Fact]
-    public void DefaultKernel_Fma256OverrideAppliesOnlyWhereAvx512CouldRunEither()
-    {
-        string widest = ManagedGemm.Default(null).ToString();
-        Assert.Equal(widest, ManagedGemm.Default("nonsense").ToString());
-        if (Vector512.IsHardwareAccelerated && System.Runtime.Intrinsics.X86.Avx512F.IsSupported)
-        {
-            Assert.Equal("Fma512", widest);
-            Assert.Equal("Fma256", ManagedGemm.Default(" FMA256 ").ToString());
-        }
-        else
-        {
-            Assert.Equal(widest, ManagedGemm.Default("fma256").ToString());
-        }
-    }
-
     /// <summary>Small blocks so modest matrices cross every Kc/Mc/Nc boundary.</summary>
     private static readonly GemmBlocking Tiny = new(8, 12, 32);
 
