@@ -173,6 +173,18 @@ static inline void tile(int pairs, const uint32_t *a, const uint32_t *b, float *
     }
 }
 
+/* C = beta * C over rows x cols (an empty product); beta == 0 writes zeros whatever C held (NaN included). */
+static void scale_c(int rows, int cols, float beta, float *c, long ldc)
+{
+    for (int i = 0; i < rows; i++)
+    {
+        for (int j = 0; j < cols; j++)
+        {
+            c[(long)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(long)i * ldc + j];
+        }
+    }
+}
+
 static __thread uint32_t *t_abuf, *t_bbuf;
 
 static uint32_t *buffer(uint32_t **slot, size_t words)
@@ -197,13 +209,7 @@ int sift_bf16_sgemm(int transA, int transB, int m, int n, int k, float alpha, co
     }
     if (k <= 0)
     {
-        for (int i = 0; i < m; i++)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                c[(long)i * ldc + j] = beta == 0.0f ? 0.0f : beta * c[(long)i * ldc + j];
-            }
-        }
+        scale_c(m, n, beta, c, ldc);
         return 0;
     }
     uint32_t *ap = buffer(&t_abuf, (size_t)MC * (KC / 2));
@@ -298,13 +304,7 @@ int sift_bf16_causal(int pattern, int transA, int m, int n, int k, float alpha, 
         float *crow = c + (long)i0 * ldc;
         if (kHi <= kLo)
         {
-            for (int r = 0; r < mr; r++)
-            {
-                for (int j = 0; j < cols; j++)
-                {
-                    crow[(long)r * ldc + j] = beta == 0.0f ? 0.0f : beta * crow[(long)r * ldc + j];
-                }
-            }
+            scale_c(mr, cols, beta, crow, ldc);
             continue;
         }
         /* kLo is a multiple of MR (even), so every chunk starts on a whole pair of the packed B. */
