@@ -24,8 +24,6 @@ internal sealed class GemmCalibration
     /// <summary>Measured shapes are capped to this (rows, columns, depth) so calibration costs well under a second each.</summary>
     private const int CapM = 2048, CapN = 4096, CapK = 4096;
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
     private readonly string? _path;
     private readonly string _machine;
     private readonly Dictionary<string, GemmChoice> _entries = new(StringComparer.Ordinal);
@@ -123,7 +121,7 @@ internal sealed class GemmCalibration
             var inFile = all.Where(e => e.Machine == _machine).Select(e => e.Choice.Shape).ToHashSet(StringComparer.Ordinal);
             all.AddRange(_entries.Values.Where(c => !inFile.Contains(c.Shape)).Select(c => new CacheEntry(_machine, c)));
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
-            AtomicFile.WriteAllText(_path, JsonSerializer.Serialize(all, s_json));
+            AtomicFile.WriteAllText(_path, JsonSerializer.Serialize(all.Cast<CacheEntry?>().ToList(), GemmCacheJson.Default.ListCacheEntry));
         }
         catch (IOException)
         {
@@ -143,7 +141,7 @@ internal sealed class GemmCalibration
         }
         try
         {
-            return JsonSerializer.Deserialize<List<CacheEntry>>(File.ReadAllText(path)) ?? [];
+            return JsonSerializer.Deserialize(File.ReadAllText(path), GemmCacheJson.Default.ListCacheEntry)?.OfType<CacheEntry>().Where(e => e.Machine is not null && e.Choice?.Shape is not null).ToList() ?? [];
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {
@@ -152,5 +150,5 @@ internal sealed class GemmCalibration
     }
 
     /// <summary>One cached line: the machine key and the choice.</summary>
-    private sealed record CacheEntry(string Machine, GemmChoice Choice);
+    internal sealed record CacheEntry(string Machine, GemmChoice Choice);
 }

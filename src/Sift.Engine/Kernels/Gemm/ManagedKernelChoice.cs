@@ -25,8 +25,6 @@ internal static class ManagedKernelChoice
     /// <summary>The measured shape: one Kc block deep, large enough for both tiles to reach their rate.</summary>
     private const int M = 768, N = 768, K = 512;
 
-    private static readonly JsonSerializerOptions s_json = new() { WriteIndented = true };
-
     /// <summary>The cache file beside <see cref="GemmCalibration.DefaultPath"/>, or null when no cache directory is known.</summary>
     public static string? DefaultPath =>
         GemmCalibration.DefaultPath is { } calibration ? Path.Combine(Path.GetDirectoryName(calibration)!, FileName) : null;
@@ -68,7 +66,7 @@ internal static class ManagedKernelChoice
                 all.RemoveAll(e => e.Machine == machine);
                 all.Add(fresh);
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(all, s_json));
+                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(all.Cast<ManagedKernelMeasurement?>().ToList(), GemmCacheJson.Default.ListManagedKernelMeasurement));
             }
             catch (Exception e) when (e is IOException or UnauthorizedAccessException)
             {
@@ -101,7 +99,7 @@ internal static class ManagedKernelChoice
         }
         try
         {
-            return JsonSerializer.Deserialize<List<ManagedKernelMeasurement?>>(File.ReadAllText(path))?.OfType<ManagedKernelMeasurement>().ToList() ?? [];
+            return JsonSerializer.Deserialize(File.ReadAllText(path), GemmCacheJson.Default.ListManagedKernelMeasurement)?.OfType<ManagedKernelMeasurement>().ToList() ?? [];
         }
         catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
         {

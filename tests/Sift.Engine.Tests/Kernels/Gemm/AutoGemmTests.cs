@@ -74,11 +74,13 @@ public sealed class AutoGemmTests(ITestOutputHelper output) : IDisposable
         Assert.Empty(GemmFactory.ForgetCalibration(cache)); // nothing left to delete
     }
 
-    [Fact]
-    public void DamagedCache_IsRemeasured()
+    [Theory]
+    [InlineData("{ not json")]
+    [InlineData("[null, {}, {\"Machine\": \"x\"}]")]
+    public void DamagedCache_IsRemeasured(string content)
     {
         string cache = Path.Combine(_dir, "broken.json");
-        File.WriteAllText(cache, "{ not json");
+        File.WriteAllText(cache, content);
         if (CreateOrSkip(cache) is not { } auto)
         {
             return;
