@@ -1,4 +1,5 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -44,30 +45,24 @@ internal readonly unsafe struct Fma256Kernel : IMicroKernel
     {
         Accumulators acc;
         Accumulate(kc, a, b, &acc);
-        Vector256<float> c00 = acc.C00, c01 = acc.C01, c10 = acc.C10, c11 = acc.C11, c20 = acc.C20, c21 = acc.C21;
-        Vector256<float> c30 = acc.C30, c31 = acc.C31, c40 = acc.C40, c41 = acc.C41, c50 = acc.C50, c51 = acc.C51;
         if (mr == 6 && nr == 16)
         {
             Vector256<float> va = Vector256.Create(alpha);
-            StoreRow(c, c00, c01, va, beta);
-            StoreRow(c + ldc, c10, c11, va, beta);
-            StoreRow(c + 2 * ldc, c20, c21, va, beta);
-            StoreRow(c + 3 * ldc, c30, c31, va, beta);
-            StoreRow(c + 4 * ldc, c40, c41, va, beta);
-            StoreRow(c + 5 * ldc, c50, c51, va, beta);
+            StoreRow(c, acc.C00, acc.C01, va, beta);
+            StoreRow(c + ldc, acc.C10, acc.C11, va, beta);
+            StoreRow(c + 2 * ldc, acc.C20, acc.C21, va, beta);
+            StoreRow(c + 3 * ldc, acc.C30, acc.C31, va, beta);
+            StoreRow(c + 4 * ldc, acc.C40, acc.C41, va, beta);
+            StoreRow(c + 5 * ldc, acc.C50, acc.C51, va, beta);
             return;
         }
 
-        float* tile = stackalloc float[6 * 16];
-        c00.Store(tile); c01.Store(tile + 8);
-        c10.Store(tile + 16); c11.Store(tile + 24);
-        c20.Store(tile + 32); c21.Store(tile + 40);
-        c30.Store(tile + 48); c31.Store(tile + 56);
-        c40.Store(tile + 64); c41.Store(tile + 72);
-        c50.Store(tile + 80); c51.Store(tile + 88);
-        TileStore.Edge(tile, 16, c, ldc, mr, nr, alpha, beta, fused: true);
+        // Edge tile: the 6×16 accumulators are laid out row by row, as TileStore.Edge reads them.
+        TileStore.Edge((float*)&acc, 16, c, ldc, mr, nr, alpha, beta, fused: true);
     }
 
+    /// <summary>The 6×16 tile's sums in row order (C00, C01 = row 0's 16 columns, ...).</summary>
+    [StructLayout(LayoutKind.Sequential)]
     private struct Accumulators
     {
         public Vector256<float> C00, C01, C10, C11, C20, C21, C30, C31, C40, C41, C50, C51;
