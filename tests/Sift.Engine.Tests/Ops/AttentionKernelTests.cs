@@ -6,9 +6,10 @@ namespace Sift.Engine.Tests.Ops;
 /// <summary>The GEMM-blocked attention against the scalar reference, over shapes that cross the row blocks.</summary>
 public sealed unsafe class AttentionKernelTests
 {
-    private sealed record Result(float[] Out, float[] Probs, float[] Dqkv);
+    internal sealed record Result(float[] Out, float[] Probs, float[] Dqkv);
 
-    private static Result Run(bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads, int window = 0)
+    /// <summary>Forward then backward of the scalar reference or the blocked attention (<paramref name="bf16"/>: its bf16 products).</summary>
+    internal static Result Run(bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads, int window = 0, bool bf16 = false)
     {
         var o = new float[B * T * heads * hd];
         var p = new float[B * heads * T * T];
@@ -23,8 +24,8 @@ public sealed unsafe class AttentionKernelTests
             }
             else
             {
-                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window);
-                Attention.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads);
+                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window, bf16: bf16);
+                Attention.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads, bf16: bf16);
             }
         }
         return new Result(o, p, d);

@@ -1,4 +1,7 @@
+using System.Text.Json;
 using System.Text.Json.Serialization;
+using System.Text.Json.Serialization.Metadata;
+using Sift.Core.IO;
 
 namespace Sift.Engine.Kernels.Gemm;
 
@@ -10,3 +13,40 @@ namespace Sift.Engine.Kernels.Gemm;
 [JsonSerializable(typeof(List<GemmCalibration.CacheEntry?>))]
 [JsonSerializable(typeof(List<ManagedKernelMeasurement?>))]
 internal sealed partial class GemmCacheJson : JsonSerializerContext;
+
+/// <summary>Reading and writing one per-machine GEMM cache file: damaged or unreadable reads as empty, failed writes are ignored.</summary>
+internal static class GemmCacheFile
+{
+    /// <summary>The file's entries (null ones dropped), or none when it is missing, damaged or unreadable (so it is measured again).</summary>
+    public static List<T> Read<T>(string? path, JsonTypeInfo<List<T?>> info)
+        where T : class
+    {
+        if (path is null || !File.Exists(path))
+        {
+            return [];
+        }
+        try
+        {
+            return JsonSerializer.Deserialize(File.ReadAllText(path), info)?.OfType<T>().ToList() ?? [];
+        }
+        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
+        {
+            return [];
+        }
+    }
+
+    /// <summary>Replaces the file atomically with <paramref name="entries"/>; a cache that cannot be written only costs a measurement next time.</summary>
+    public static void TryWrite<T>(string path, List<T> entries, JsonTypeInfo<List<T?>> info)
+        where T : class
+    {
+        try
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
+            AtomicFile.WriteAllText(path, JsonSerializer.Serialize(entries.Cast<T?>().ToList(), info));
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}

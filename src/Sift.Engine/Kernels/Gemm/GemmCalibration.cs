@@ -1,6 +1,4 @@
 using System.Globalization;
-using System.Text.Json;
-using Sift.Core.IO;
 using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Kernels.Gemm;
@@ -114,40 +112,15 @@ internal sealed class GemmCalibration
         {
             return;
         }
-        try
-        {
-            // Keep what is in the file (first writer wins); add this table's other shapes.
-            var all = Read(_path);
-            var inFile = all.Where(e => e.Machine == _machine).Select(e => e.Choice.Shape).ToHashSet(StringComparer.Ordinal);
-            all.AddRange(_entries.Values.Where(c => !inFile.Contains(c.Shape)).Select(c => new CacheEntry(_machine, c)));
-            Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(_path))!);
-            AtomicFile.WriteAllText(_path, JsonSerializer.Serialize(all.Cast<CacheEntry?>().ToList(), GemmCacheJson.Default.ListCacheEntry));
-        }
-        catch (IOException)
-        {
-            // A cache that cannot be written only costs a re-calibration next time.
-        }
-        catch (UnauthorizedAccessException)
-        {
-            // As above.
-        }
+        // Keep what is in the file (first writer wins); add this table's other shapes.
+        var all = Read(_path);
+        var inFile = all.Where(e => e.Machine == _machine).Select(e => e.Choice.Shape).ToHashSet(StringComparer.Ordinal);
+        all.AddRange(_entries.Values.Where(c => !inFile.Contains(c.Shape)).Select(c => new CacheEntry(_machine, c)));
+        GemmCacheFile.TryWrite(_path, all, GemmCacheJson.Default.ListCacheEntry);
     }
 
-    private static List<CacheEntry> Read(string? path)
-    {
-        if (path is null || !File.Exists(path))
-        {
-            return [];
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), GemmCacheJson.Default.ListCacheEntry)?.OfType<CacheEntry>().Where(e => e.Machine is not null && e.Choice?.Shape is not null).ToList() ?? [];
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return []; // a damaged cache is re-measured and rewritten
-        }
-    }
+    private static List<CacheEntry> Read(string? path) =>
+        GemmCacheFile.Read(path, GemmCacheJson.Default.ListCacheEntry).Where(e => e.Machine is not null && e.Choice?.Shape is not null).ToList();
 
     /// <summary>One cached line: the machine key and the choice.</summary>
     internal sealed record CacheEntry(string Machine, GemmChoice Choice);

@@ -51,7 +51,7 @@ public static class GemmFactory
         {
             return [];
         }
-        string kernelChoice = Path.Combine(Path.GetDirectoryName(Path.GetFullPath(path))!, ManagedKernelChoice.FileName);
+        string kernelChoice = ManagedKernelChoice.Beside(path);
         var deleted = new List<string>();
         foreach (string file in new[] { path, kernelChoice }.Where(File.Exists))
         {

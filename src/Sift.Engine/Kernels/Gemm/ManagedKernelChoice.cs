@@ -1,7 +1,5 @@
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using System.Text.Json;
-using Sift.Core.IO;
 using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Kernels.Gemm;
@@ -26,8 +24,10 @@ internal static class ManagedKernelChoice
     private const int M = 1536, N = 1536, K = 512;
 
     /// <summary>The cache file beside <see cref="GemmCalibration.DefaultPath"/>, or null when no cache directory is known.</summary>
-    public static string? DefaultPath =>
-        GemmCalibration.DefaultPath is { } calibration ? Path.Combine(Path.GetDirectoryName(calibration)!, FileName) : null;
+    public static string? DefaultPath => GemmCalibration.DefaultPath is { } calibration ? Beside(calibration) : null;
+
+    /// <summary>This cache's path in the folder of a GEMM calibration file.</summary>
+    public static string Beside(string calibrationPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, FileName);
 
     /// <summary>CPU model and SIMD flags: what decides which tile is faster.</summary>
     public static string MachineKey =>
@@ -61,17 +61,9 @@ internal static class ManagedKernelChoice
         ManagedKernelMeasurement fresh = measure(machine);
         if (path is not null)
         {
-            try
-            {
-                all.RemoveAll(e => e.Machine == machine);
-                all.Add(fresh);
-                Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
-                AtomicFile.WriteAllText(path, JsonSerializer.Serialize(all.Cast<ManagedKernelMeasurement?>().ToList(), GemmCacheJson.Default.ListManagedKernelMeasurement));
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // A cache that cannot be written only costs the measurement next time.
-            }
+            all.RemoveAll(e => e.Machine == machine);
+            all.Add(fresh);
+            GemmCacheFile.TryWrite(path, all, GemmCacheJson.Default.ListManagedKernelMeasurement);
         }
         return fresh;
     }
@@ -91,19 +83,6 @@ internal static class ManagedKernelChoice
         return new ManagedKernelMeasurement(machine, g256 > g512 ? "fma256" : "fma512", Math.Round(g512, 2), Math.Round(g256, 2));
     }
 
-    private static List<ManagedKernelMeasurement> Read(string? path)
-    {
-        if (path is null || !File.Exists(path))
-        {
-            return [];
-        }
-        try
-        {
-            return JsonSerializer.Deserialize(File.ReadAllText(path), GemmCacheJson.Default.ListManagedKernelMeasurement)?.OfType<ManagedKernelMeasurement>().ToList() ?? [];
-        }
-        catch (Exception e) when (e is JsonException or IOException or UnauthorizedAccessException)
-        {
-            return []; // a damaged cache is measured again and rewritten
-        }
-    }
+    private static List<ManagedKernelMeasurement> Read(string? path) =>
+        GemmCacheFile.Read(path, GemmCacheJson.Default.ListManagedKernelMeasurement);
 }

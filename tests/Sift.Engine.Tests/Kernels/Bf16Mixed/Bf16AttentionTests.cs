@@ -2,7 +2,7 @@ using Sift.Core.Random;
 using Sift.Engine.IO;
 using Sift.Engine.Kernels.Bf16Mixed;
 using Sift.Engine.Kernels.Gemm;
-using Sift.Engine.Ops;
+using Sift.Engine.Tests.Ops;
 using Xunit.Abstractions;
 
 namespace Sift.Engine.Tests.Kernels.Bf16Mixed;
@@ -105,29 +105,8 @@ public sealed unsafe class Bf16AttentionTests(ITestOutputHelper output)
         }
     }
 
-    private sealed record Result(float[] Out, float[] Probs, float[] Dqkv);
-
-    private static Result Run(bool bf16, bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads, int window)
-    {
-        var o = new float[B * T * heads * hd];
-        var p = new float[B * heads * T * T];
-        var d = new float[qkv.Length];
-        Array.Fill(d, float.NaN); // the backward must overwrite every gradient
-        fixed (float* op = o, pp = p, qp = qkv, dp = d, gp = dOut)
-        {
-            if (reference)
-            {
-                AttentionReference.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window);
-                AttentionReference.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads);
-            }
-            else
-            {
-                Attention.Forward(op, pp, qp, B, T, heads, kvHeads, hd, threads, window, bf16: bf16);
-                Attention.Backward(dp, gp, pp, qp, B, T, heads, kvHeads, hd, threads, bf16: bf16);
-            }
-        }
-        return new Result(o, p, d);
-    }
+    private static AttentionKernelTests.Result Run(bool bf16, bool reference, float[] qkv, float[] dOut, int B, int T, int heads, int kvHeads, int hd, int threads, int window) =>
+        AttentionKernelTests.Run(reference, qkv, dOut, B, T, heads, kvHeads, hd, threads, window, bf16);
 
     /// <summary>Largest |expected − actual| over the largest |expected|: bf16 inputs carry 2⁻⁹ relative rounding each.</summary>
     private static double RelativeError(float[] expected, float[] actual)
