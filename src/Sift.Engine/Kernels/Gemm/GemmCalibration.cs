@@ -60,7 +60,7 @@ internal sealed class GemmCalibration
     /// <summary>The machine key for an OpenBLAS/managed pair at a thread count.</summary>
     public static string MachineKey(string managedKernel, int threads) =>
         string.Join(" | ", CpuInfo.Current.Model, string.Join(',', CpuInfo.Current.SimdFlagsPresent),
-            OpenBlasGemm.Config ?? "no openblas", OpenBlasGemm.CoreName ?? "-", managedKernel,
+            OpenBlasGemm.Config ?? "no openblas", OpenBlasGemm.CoreName ?? "-", OpenBlasGemm.Threading, managedKernel,
             threads.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Every choice made or loaded so far.</summary>
