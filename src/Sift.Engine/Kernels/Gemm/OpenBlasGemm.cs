@@ -75,9 +75,22 @@ public sealed unsafe class OpenBlasGemm : IGemm
         }
         var job = new SliceJob
         {
-            Sgemm = _lib.Sgemm, TransA = transA, TransB = transB, M = m, N = n, K = k, Alpha = alpha,
-            A = a, Lda = lda, B = b, Ldb = ldb, Beta = beta, C = c, Ldc = ldc,
-            ByRows = m >= n, Slices = SliceCount(m, n, k, Threads),
+            Sgemm = _lib.Sgemm,
+            TransA = transA,
+            TransB = transB,
+            M = m,
+            N = n,
+            K = k,
+            Alpha = alpha,
+            A = a,
+            Lda = lda,
+            B = b,
+            Ldb = ldb,
+            Beta = beta,
+            C = c,
+            Ldc = ldc,
+            ByRows = m >= n,
+            Slices = SliceCount(m, n, k, Threads),
         };
         if (job.Slices == 1)
         {
