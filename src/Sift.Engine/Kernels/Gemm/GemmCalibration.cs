@@ -10,7 +10,7 @@ public sealed record GemmChoice(string Shape, string Backend, double OpenBlasGfl
 /// Per-shape choice between OpenBLAS and the managed kernel, measured once per machine and cached in a
 /// JSON file (<c>$SIFT_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/sift</c>, else <c>~/.cache/sift</c>,
 /// <c>gemm-calibration.json</c>). Entries are keyed by the machine (CPU model and flags, OpenBLAS build and
-/// core, managed kernel, threads), so a different CPU or library calibrates afresh. Within a process one table
+/// core, how OpenBLAS uses threads, managed kernel and Kc, threads), so a different CPU, library or blocking calibrates afresh. Within a process one table
 /// per (file, machine) is shared by every <see cref="AutoGemm"/>, and a choice once made (or read) is never
 /// replaced, so two runs in one process route each shape the same way; across processes the first choice
 /// written to the file wins.
@@ -60,7 +60,7 @@ internal sealed class GemmCalibration
     /// <summary>The machine key for an OpenBLAS/managed pair at a thread count.</summary>
     public static string MachineKey(string managedKernel, int threads) =>
         string.Join(" | ", CpuInfo.Current.Model, string.Join(',', CpuInfo.Current.SimdFlagsPresent),
-            OpenBlasGemm.Config ?? "no openblas", OpenBlasGemm.CoreName ?? "-", OpenBlasGemm.Threading, managedKernel,
+            OpenBlasGemm.Config ?? "no openblas", OpenBlasGemm.CoreName ?? "-", OpenBlasGemm.Threading, $"{managedKernel} kc{GemmBlocking.Default.Kc}",
             threads.ToString(CultureInfo.InvariantCulture));
 
     /// <summary>Every choice made or loaded so far.</summary>
