@@ -100,7 +100,6 @@ public sealed unsafe class Bf16Gemm : IGemm
         int parts = (long)m * n * k < ParallelThreshold ? 1 : Math.Min(Threads, tiles);
         call.ByRows = byRows;
         call.Parts = parts;
-        call.Tiles = tiles;
         Par.ForEach(parts, parts, &call, &RunPart);
         if (call.Failed != 0)
         {
@@ -110,27 +109,9 @@ public sealed unsafe class Bf16Gemm : IGemm
 
     private static void RunPart(Call* s, int part)
     {
-        int tile = s->ByRows ? MR : NR, extent = s->ByRows ? s->M : s->N;
-        int from = Math.Min(extent, part * s->Tiles / s->Parts * tile), to = Math.Min(extent, (part + 1) * s->Tiles / s->Parts * tile);
-        if (to <= from)
-        {
-            return;
-        }
-        float* a = s->A, b = s->B, c = s->C;
-        int m = s->M, n = s->N;
-        if (s->ByRows)
-        {
-            a += s->TransA ? from : (nint)from * s->Lda;
-            c += (nint)from * s->Ldc;
-            m = to - from;
-        }
-        else
-        {
-            b += s->TransB ? (nint)from * s->Ldb : from;
-            c += from;
-            n = to - from;
-        }
-        if (s->Fn(s->TransA ? 1 : 0, s->TransB ? 1 : 0, m, n, s->K, s->Alpha, a, s->Lda, b, s->Ldb, s->Beta, c, s->Ldc) != 0)
+        if (GemmSlice.Cut(s->ByRows, s->ByRows ? MR : NR, part, s->Parts, s->TransA, s->TransB, s->M, s->N, s->A, s->Lda,
+                s->B, s->Ldb, s->C, s->Ldc, out float* a, out float* b, out float* c, out int m, out int n)
+            && s->Fn(s->TransA ? 1 : 0, s->TransB ? 1 : 0, m, n, s->K, s->Alpha, a, s->Lda, b, s->Ldb, s->Beta, c, s->Ldc) != 0)
         {
             s->Failed = 1;
         }
@@ -140,7 +121,7 @@ public sealed unsafe class Bf16Gemm : IGemm
     {
         public delegate* unmanaged<int, int, int, int, int, float, float*, nint, float*, nint, float, float*, nint, int> Fn;
         public bool TransA, TransB, ByRows;
-        public int M, N, K, Lda, Ldb, Ldc, Parts, Tiles, Failed;
+        public int M, N, K, Lda, Ldb, Ldc, Parts, Failed;
         public float Alpha, Beta;
         public float* A, B, C;
     }

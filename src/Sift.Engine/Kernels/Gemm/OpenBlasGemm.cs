@@ -131,31 +131,13 @@ public sealed unsafe class OpenBlasGemm : IGemm
 
     private static void RunSlice(SliceJob* j, int slice)
     {
-        int side = j->ByRows ? j->M : j->N;
-        int units = GemmDriver.CeilDiv(side, SliceUnit);
-        int s = Math.Min(side, units * slice / j->Slices * SliceUnit);
-        int e = Math.Min(side, units * (slice + 1) / j->Slices * SliceUnit);
-        if (e <= s)
+        if (GemmSlice.Cut(j->ByRows, SliceUnit, slice, j->Slices, j->TransA, j->TransB, j->M, j->N, j->A, j->Lda, j->B, j->Ldb,
+            j->C, j->Ldc, out float* a, out float* b, out float* c, out int m, out int n))
         {
-            return;
+            j->Sgemm(OpenBlasLibrary.RowMajor,
+                j->TransA ? OpenBlasLibrary.Trans : OpenBlasLibrary.NoTrans,
+                j->TransB ? OpenBlasLibrary.Trans : OpenBlasLibrary.NoTrans,
+                m, n, j->K, j->Alpha, a, j->Lda, b, j->Ldb, j->Beta, c, j->Ldc);
         }
-        float* a = j->A, b = j->B, c = j->C;
-        int m = j->M, n = j->N;
-        if (j->ByRows)
-        {
-            a += j->TransA ? s : (nint)s * j->Lda;
-            c += (nint)s * j->Ldc;
-            m = e - s;
-        }
-        else
-        {
-            b += j->TransB ? (nint)s * j->Ldb : s;
-            c += s;
-            n = e - s;
-        }
-        j->Sgemm(OpenBlasLibrary.RowMajor,
-            j->TransA ? OpenBlasLibrary.Trans : OpenBlasLibrary.NoTrans,
-            j->TransB ? OpenBlasLibrary.Trans : OpenBlasLibrary.NoTrans,
-            m, n, j->K, j->Alpha, a, j->Lda, b, j->Ldb, j->Beta, c, j->Ldc);
     }
 }
