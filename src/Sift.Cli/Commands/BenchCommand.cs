@@ -29,7 +29,7 @@ public static class BenchCommand
         var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
         var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
         var precision = new Option<string>("--precision") { Description = "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation, as train.precision=bf16-mixed; needs AVX512_BF16; --gemm applies to the output head only)", DefaultValueFactory = _ => "fp32" };
-        var recalibrate = new Option<bool>("--recalibrate") { Description = "Delete the GEMM calibration caches (~/.cache/sift/gemm-calibration.json and managed-kernel.json) first, so --gemm auto measures every shape, and the managed GEMM its micro-kernel, again in this run" };
+        var recalibrate = new Option<bool>("--recalibrate") { Description = "Delete the GEMM calibration caches (~/.cache/sift/gemm-calibration.json, managed-kernel.json, openblas-core.json) first, so --gemm auto measures every shape, the managed GEMM its micro-kernel and OpenBLAS its core, again in this run" };
         var weights = WeightsOption.Create();
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
@@ -47,7 +47,7 @@ public static class BenchCommand
             bool asJson = pr.GetValue(json);
             if (pr.GetValue(recalibrate) && GemmFactory.ForgetCalibration() is { Count: > 0 } forgotten)
             {
-                Console.Error.WriteLine($"sift bench: deleted {string.Join(" and ", forgotten)}; --gemm auto measures every shape, and the managed GEMM its micro-kernel, again");
+                Console.Error.WriteLine($"sift bench: deleted {string.Join(" and ", forgotten)}; --gemm auto measures every shape, the managed GEMM its micro-kernel and OpenBLAS its core, again");
             }
             var options = new BenchOptions
             {
@@ -123,6 +123,10 @@ public static class BenchCommand
                 : mc.OpenBlasCore == mc.OpenBlasDefaultCore ? $"OpenBLAS core {mc.OpenBlasCore}"
                 : $"OpenBLAS core {mc.OpenBlasCore} (its own choice: {mc.OpenBlasDefaultCore})";
             sb.AppendLine(inv, $"  {mc.CpuModel}, {mc.LogicalCpus} CPUs ({string.Join(' ', mc.SimdFlags)}); managed kernel {mc.ManagedKernel}; {blas}");
+            if (mc.OpenBlasCoreNote is { } note)
+            {
+                sb.AppendLine(inv, $"  OpenBLAS: {note}");
+            }
         }
         if (r.GemmChoices is { Count: > 0 } choices)
         {

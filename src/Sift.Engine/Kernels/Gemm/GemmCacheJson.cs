@@ -6,12 +6,13 @@ using Sift.Core.IO;
 namespace Sift.Engine.Kernels.Gemm;
 
 /// <summary>
-/// Source-generated JSON for the per-machine GEMM caches (gemm-calibration.json, managed-kernel.json), so they read and
+/// Source-generated JSON for the per-machine GEMM caches (gemm-calibration.json, managed-kernel.json, openblas-core.json), so they read and
 /// write in hosts that disable reflection-based serialization (trimmed or AOT apps, file-based programs).
 /// </summary>
 [JsonSourceGenerationOptions(WriteIndented = true)]
 [JsonSerializable(typeof(List<GemmCalibration.CacheEntry?>))]
 [JsonSerializable(typeof(List<ManagedKernelMeasurement?>))]
+[JsonSerializable(typeof(List<OpenBlasCoreMeasurement?>))]
 internal sealed partial class GemmCacheJson : JsonSerializerContext;
 
 /// <summary>Reading and writing one per-machine GEMM cache file: damaged or unreadable reads as empty, failed writes are ignored.</summary>
@@ -33,6 +34,29 @@ internal static class GemmCacheFile
         {
             return [];
         }
+    }
+
+    /// <summary>
+    /// The entry cached for <paramref name="machine"/> in <paramref name="path"/> (one that <paramref name="valid"/> accepts),
+    /// or a fresh <paramref name="measure"/>ment, saved in place of that machine's old entries.
+    /// </summary>
+    public static T GetOrMeasure<T>(string? path, JsonTypeInfo<List<T?>> info, string machine, Func<T, string> machineOf,
+        Func<T, bool> valid, Func<string, T> measure)
+        where T : class
+    {
+        List<T> all = Read(path, info);
+        if (all.FirstOrDefault(e => machineOf(e) == machine && valid(e)) is { } known)
+        {
+            return known;
+        }
+        T fresh = measure(machine);
+        if (path is not null)
+        {
+            all.RemoveAll(e => machineOf(e) == machine);
+            all.Add(fresh);
+            TryWrite(path, all, info);
+        }
+        return fresh;
     }
 
     /// <summary>Replaces the file atomically with <paramref name="entries"/>; a cache that cannot be written only costs a measurement next time.</summary>

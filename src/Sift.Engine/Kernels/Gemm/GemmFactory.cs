@@ -40,8 +40,9 @@ public static class GemmFactory
 
     /// <summary>
     /// Deletes the per-machine GEMM calibration cache (<paramref name="path"/>, default the file "auto" reads) and the
-    /// managed kernel choice beside it (managed-kernel.json), so the next GEMM in a new process measures again: a
-    /// calibration taken under heavy load can have picked the slower backend or kernel and would otherwise be kept.
+    /// managed kernel and OpenBLAS core choices beside it (managed-kernel.json, openblas-core.json), so the next GEMM in a
+    /// new process measures again: a calibration taken under heavy load can have picked the slower backend, kernel or
+    /// core and would otherwise be kept (the OpenBLAS core is chosen when the library loads, once per process).
     /// Returns the paths deleted (empty when there were none).
     /// </summary>
     public static IReadOnlyList<string> ForgetCalibration(string? path = null)
@@ -51,9 +52,8 @@ public static class GemmFactory
         {
             return [];
         }
-        string kernelChoice = ManagedKernelChoice.Beside(path);
         var deleted = new List<string>();
-        foreach (string file in new[] { path, kernelChoice }.Where(File.Exists))
+        foreach (string file in new[] { path, ManagedKernelChoice.Beside(path), OpenBlasCoreChoice.Beside(path) }.Where(File.Exists))
         {
             File.Delete(file);
             deleted.Add(file);

@@ -51,22 +51,9 @@ internal static class ManagedKernelChoice
     }
 
     /// <summary>The cached measurement for <paramref name="machine"/> in <paramref name="path"/>, or a fresh one (saved).</summary>
-    public static ManagedKernelMeasurement Choose(string? path, string machine, Func<string, ManagedKernelMeasurement> measure)
-    {
-        List<ManagedKernelMeasurement> all = Read(path);
-        if (all.FirstOrDefault(e => e.Machine == machine && e.Kernel is "fma512" or "fma256") is { } known)
-        {
-            return known;
-        }
-        ManagedKernelMeasurement fresh = measure(machine);
-        if (path is not null)
-        {
-            all.RemoveAll(e => e.Machine == machine);
-            all.Add(fresh);
-            GemmCacheFile.TryWrite(path, all, GemmCacheJson.Default.ListManagedKernelMeasurement);
-        }
-        return fresh;
-    }
+    public static ManagedKernelMeasurement Choose(string? path, string machine, Func<string, ManagedKernelMeasurement> measure) =>
+        GemmCacheFile.GetOrMeasure(path, GemmCacheJson.Default.ListManagedKernelMeasurement, machine, e => e.Machine,
+            e => e.Kernel is "fma512" or "fma256", measure);
 
     /// <summary>Both kernels, single-threaded, alternated three times (a change in load hits both); each one's best.</summary>
     private static ManagedKernelMeasurement Measure(string machine)
@@ -82,7 +69,4 @@ internal static class ManagedKernelChoice
         }
         return new ManagedKernelMeasurement(machine, g256 > g512 ? "fma256" : "fma512", Math.Round(g512, 2), Math.Round(g256, 2));
     }
-
-    private static List<ManagedKernelMeasurement> Read(string? path) =>
-        GemmCacheFile.Read(path, GemmCacheJson.Default.ListManagedKernelMeasurement);
 }

@@ -33,4 +33,18 @@ public static class OpenBlasCore
         }
         return cpu.HasAvx512 ? "SkylakeX" : cpu.HasAvx2Fma ? "Haswell" : null;
     }
+
+    /// <summary>Cores with AVX-512 GEMM kernels (OpenBLAS 0.3.x).</summary>
+    private static readonly HashSet<string> s_avx512 = new(StringComparer.OrdinalIgnoreCase) { "SkylakeX", "Cooperlake", "SapphireRapids" };
+
+    /// <summary>
+    /// The AVX-512 core worth measuring against <paramref name="chosen"/>: SkylakeX when the CPU has AVX-512 F/BW/DQ/VL
+    /// but OpenBLAS chose an AVX2 core (a build older than the CPU, or OPENBLAS_CORETYPE pinned to one); null otherwise (a
+    /// generic choice is <see cref="Better"/>'s case). Unlike a generic core this one is replaced only when measured faster.
+    /// </summary>
+    public static string? Wider(string chosen, CpuInfo cpu)
+    {
+        ArgumentNullException.ThrowIfNull(cpu);
+        return cpu.HasAvx512 && !IsGeneric(chosen) && !s_avx512.Contains(chosen.Trim()) ? "SkylakeX" : null;
+    }
 }

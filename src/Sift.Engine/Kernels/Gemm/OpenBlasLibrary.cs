@@ -90,6 +90,46 @@ internal sealed unsafe class OpenBlasLibrary
         }
     }
 
+    /// <summary>
+    /// When OpenBLAS picked an AVX2 core on an AVX-512 CPU and the user did not choose one, switches to the AVX-512
+    /// core if a cached or fresh single-threaded measurement (<see cref="OpenBlasCoreChoice"/>) found it faster.
+    /// When the user pinned a core (OPENBLAS_CORETYPE) narrower than the CPU, keeps it and notes what it costs.
+    /// </summary>
+    private void TryWiderCore()
+    {
+        string chosen = CoreName;
+        string? better = OpenBlasCore.Better(chosen, CpuInfo.Current) ?? OpenBlasCore.Wider(chosen, CpuInfo.Current);
+        if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } pinned)
+        {
+            // The user's choice stands, but a pin narrower than the CPU can cost 2x (seen: a shell profile with
+            // OPENBLAS_CORETYPE=Haswell on Zen 5, where OpenBLAS itself picks Cooperlake): say so wherever the core is shown.
+            CoreNote ??= better is null ? null
+                : $"OPENBLAS_CORETYPE={pinned} in the environment keeps OpenBLAS on its {chosen} kernels on this CPU, which runs {better}'s; unset it to let Sift choose";
+            return;
+        }
+        if (_dynamicQuit == null || OpenBlasCore.Wider(chosen, CpuInfo.Current) is not { } wider)
+        {
+            return;
+        }
+        OpenBlasCoreMeasurement m = OpenBlasCoreChoice.Choose(OpenBlasCoreChoice.DefaultPath,
+            OpenBlasCoreChoice.MachineKey(Config, chosen), key => OpenBlasCoreChoice.Measure(this, key, chosen, wider));
+        string figures = $"{m.WiderCore} {m.WiderGflops:F0} against {m.DefaultCore} {m.DefaultGflops:F0} GFLOP/s on one thread";
+        if (m.Core == wider && TrySetCore(wider))
+        {
+            CoreNote = $"OpenBLAS chose its AVX2 {chosen} core on this AVX-512 CPU; switched to {wider} ({figures})";
+        }
+        else
+        {
+            if (!string.Equals(CoreName, chosen, StringComparison.OrdinalIgnoreCase))
+            {
+                TrySetCore(chosen);
+            }
+            CoreNote = m.Core == wider
+                ? $"OpenBLAS chose its AVX2 {chosen} core on this AVX-512 CPU and could not switch to {wider}"
+                : $"OpenBLAS's own AVX2 {chosen} core kept on this AVX-512 CPU ({figures})";
+        }
+    }
+
     /// <summary>The loaded library, or null when no OpenBLAS (with all needed exports) could be loaded.</summary>
     public static OpenBlasLibrary? Instance => s_instance.Value;
 
@@ -121,6 +161,7 @@ internal sealed unsafe class OpenBlasLibrary
             {
                 var lib = new OpenBlasLibrary(name, handle);
                 lib.FixGenericCore();
+                lib.TryWiderCore();
                 return lib;
             }
             NativeLibrary.Free(handle);

@@ -62,4 +62,15 @@ public sealed class CpuInfoTests
     [InlineData("Prescott", "flags\t: sse sse2 sse3\n", null)]
     public void OpenBlasCore_AsksForTheMatchingCoreOnlyWhenTheChoiceIsGeneric(string chosen, string cpuinfo, string? expected) =>
         Assert.Equal(expected, OpenBlasCore.Better(chosen, CpuInfo.Parse(cpuinfo)));
+
+    [Theory]
+    [InlineData("Haswell", XeonAvx512, "SkylakeX")] // Zen 5 with OPENBLAS_CORETYPE=Haswell (seen here), or an OpenBLAS older than the CPU
+    [InlineData("Zen", XeonAvx512, "SkylakeX")]
+    [InlineData("Haswell", EpycAvx2, null)] // nothing wider runs
+    [InlineData("SkylakeX", XeonAvx512, null)]
+    [InlineData("cooperlake", XeonAvx512, null)]
+    [InlineData("SapphireRapids", XeonAvx512, null)]
+    [InlineData("Prescott", XeonAvx512, null)] // generic: Better's case, switched without measuring
+    public void OpenBlasCore_OffersTheAvx512CoreToMeasure_OnlyAgainstAnAvx2Choice(string chosen, string cpuinfo, string? expected) =>
+        Assert.Equal(expected, OpenBlasCore.Wider(chosen, CpuInfo.Parse(cpuinfo)));
 }
