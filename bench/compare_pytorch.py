@@ -8,7 +8,9 @@ average; a repeat whose runs saw loads more than --max-load-diff (default one co
 left out of the summary ratios (a competitor slowed by other jobs is no comparison). The ratio is Sift against
 PyTorch's best thread count in the same repeat. PyTorch runs with the OpenBLAS core Sift uses: when OpenBLAS
 chose a generic core (e.g. Prescott on a CPU it does not know) Sift switches it, and OPENBLAS_CORETYPE gives
-PyTorch the same (override with --torch-coretype).
+PyTorch the same (override with --torch-coretype). An OPENBLAS_CORETYPE already in the environment is removed for
+both (and said so): a pin narrower than the CPU (seen: Haswell on Zen 5) slows PyTorch far more than Sift, whose
+managed kernel does not read it (--keep-coretype keeps it).
 
 The header names the CPU model and SIMD flags, OpenBLAS build and core, and the load.
 
@@ -79,12 +81,18 @@ def main():
                     help="flag a repeat whose runs' mean load averages differ by more than this")
     ap.add_argument("--torch-coretype", default=None, help="OPENBLAS_CORETYPE for PyTorch (default: Sift's core "
                     "when Sift had to switch OpenBLAS away from a generic core, else unset)")
+    ap.add_argument("--keep-coretype", action="store_true",
+                    help="keep an OPENBLAS_CORETYPE from the environment (default: removed for both Sift and PyTorch)")
     ap.add_argument("--sift-dll", default=None, help="run this built sift.dll instead of ./sift (a frozen build)")
     ap.add_argument("--json", action="store_true", help="also print every raw result as JSON lines")
     a = ap.parse_args()
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
     torch_threads = [int(t) for t in a.torch_threads.split(",") if t.strip()]
 
+    pinned = os.environ.get("OPENBLAS_CORETYPE")
+    if pinned and not a.keep_coretype:
+        del os.environ["OPENBLAS_CORETYPE"]  # both children inherit os.environ
+        print(f"compare: removed OPENBLAS_CORETYPE={pinned} from the environment (--keep-coretype keeps it)", file=sys.stderr)
     subprocess.run(sift_cmd(a) + ["--help"], cwd=ROOT, check=True, capture_output=True)  # build once
     coretype = a.torch_coretype
     rows = {c: [] for c in configs}
@@ -123,10 +131,14 @@ def main():
 
     m = machine or {}
     first = rows[configs[0]][0]
-    torch_version = next(v["result"]["torch"] for k, v in first.items() if k.startswith("torch") and isinstance(v, dict))
+    first_torch = next(v["result"] for k, v in first.items() if k.startswith("torch") and isinstance(v, dict))
+    torch_version = first_torch["torch"]
     print(f"\nCPU: {m.get('cpu_model')}, {m.get('logical_cpus')} logical CPUs; SIMD: {' '.join(m.get('simd_flags') or [])}")
     print(f"OpenBLAS: {m.get('openblas_config')}; core {m.get('openblas_core')} (its own choice {m.get('openblas_default_core')}); "
-          f"PyTorch {torch_version} with OPENBLAS_CORETYPE={coretype or 'unset'}; Sift managed kernel {m.get('managed_gemm_kernel')}")
+          f"PyTorch {torch_version} on OpenBLAS core {first_torch.get('openblas_core')} "
+          f"(OPENBLAS_CORETYPE={coretype or os.environ.get('OPENBLAS_CORETYPE') or 'unset'})"
+          f"{f' (removed {pinned} from the environment)' if pinned and not a.keep_coretype else ''}; "
+          f"Sift managed kernel {m.get('managed_gemm_kernel')}")
     print(f"Sift --gemm {a.gemm}, {a.sift_threads} threads; PyTorch at {a.torch_threads} threads, best per repeat; "
           f"8,192 tokens/step; {a.repeats} rotating repeats of {a.steps} timed steps; median [range]; "
           f"ratios only over repeats whose loads agree within {a.max_load_diff}\n")

@@ -137,6 +137,17 @@ def peak_rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0  # Linux reports KiB
 
 
+def openblas_core():
+    """The OpenBLAS core the GEMMs ran on (Debian's PyTorch calls OpenBLAS), or None where it is not OpenBLAS."""
+    import ctypes
+    try:
+        lib = ctypes.CDLL("libopenblas.so.0")  # the copy already loaded when torch links it
+        lib.openblas_get_corename.restype = ctypes.c_char_p
+        return lib.openblas_get_corename().decode()
+    except (OSError, AttributeError):
+        return None
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--config", choices=sorted(CONFIGS), default="tiny")
@@ -191,6 +202,7 @@ def main():
                 del logits
     n = b * t
     res = {
+        "openblas_core": openblas_core(),
         "config": a.config, "threads": a.threads, "torch": torch.__version__, "tokens_per_step": n,
         "train_step_s": statistics.median(times), "train_step_s_all": times,
         "train_tokens_per_s": n / statistics.median(times),
