@@ -12,11 +12,17 @@ PyTorch the same (override with --torch-coretype). An OPENBLAS_CORETYPE already 
 both (and said so): a pin narrower than the CPU (seen: Haswell on Zen 5) slows PyTorch far more than Sift, whose
 managed kernel does not read it (--keep-coretype keeps it).
 
+PyTorch runs with glibc's malloc told never to return large blocks to the kernel (MALLOC_MMAP_MAX_=0,
+MALLOC_TRIM_THRESHOLD_ huge; --torch-malloc). PyTorch allocates a fresh tensor for every intermediate, and glibc
+serves each block over 32 MiB with its own mmap, so every step page-faults its activations in again: on the 2-vCPU
+Zen 5 VM where this was found that cost PyTorch 3x (small: 931 tok/s default, 2,852 tuned; tcmalloc 2,692).
+Sift allocates its buffers once and runs with the defaults.
+
 The header names the CPU model and SIMD flags, OpenBLAS build and core, and the load.
 
 Usage (Debian's python3 with python3-torch):
     /usr/bin/python3 bench/compare_pytorch.py [--configs tiny,small] [--sift-threads 2] [--torch-threads 1,2]
-        [--repeats 3] [--steps 5] [--max-load-diff 1.0] [--json]
+        [--repeats 3] [--steps 5] [--max-load-diff 1.0] [--torch-malloc tuned] [--json]
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -50,8 +56,23 @@ def sift(cmd, config, threads, steps, gemm):
                        "--steps", str(steps), "--phases", "train,forward", "--gemm", gemm, "--json"])
 
 
-def torch(config, threads, steps, coretype):
+TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
+
+
+def malloc_env(choice):
+    """The environment for --torch-malloc: tuned glibc, glibc's default, or a library to LD_PRELOAD (tcmalloc, jemalloc)."""
+    if choice == "tuned":
+        return dict(TUNED_MALLOC)
+    if choice == "default":
+        return {}
+    if not os.path.exists(choice):
+        sys.exit(f"compare: --torch-malloc: no such library '{choice}'; expected tuned, default or a path to a malloc library")
+    return {"LD_PRELOAD": choice}
+
+
+def torch(config, threads, steps, coretype, malloc):
     env = dict(os.environ)
+    env.update(malloc)
     if coretype:
         env["OPENBLAS_CORETYPE"] = coretype
     return timed_json([sys.executable, os.path.join(ROOT, "bench", "pytorch_llama.py"), "--config", config,
@@ -81,6 +102,9 @@ def main():
                     help="flag a repeat whose runs' mean load averages differ by more than this")
     ap.add_argument("--torch-coretype", default=None, help="OPENBLAS_CORETYPE for PyTorch (default: Sift's core "
                     "when Sift had to switch OpenBLAS away from a generic core, else unset)")
+    ap.add_argument("--torch-malloc", default="tuned",
+                    help="PyTorch's allocator: tuned (glibc, never unmapping large blocks), default, or a malloc library "
+                    "to LD_PRELOAD, e.g. /usr/lib/x86_64-linux-gnu/libtcmalloc_minimal.so.4")
     ap.add_argument("--keep-coretype", action="store_true",
                     help="keep an OPENBLAS_CORETYPE from the environment (default: removed for both Sift and PyTorch)")
     ap.add_argument("--sift-dll", default=None, help="run this built sift.dll instead of ./sift (a frozen build)")
@@ -89,6 +113,7 @@ def main():
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
     torch_threads = [int(t) for t in a.torch_threads.split(",") if t.strip()]
 
+    malloc = malloc_env(a.torch_malloc)
     pinned = os.environ.get("OPENBLAS_CORETYPE")
     if pinned and not a.keep_coretype:
         del os.environ["OPENBLAS_CORETYPE"]  # both children inherit os.environ
@@ -112,7 +137,7 @@ def main():
                         coretype = machine.get("openblas_core")
                     res["sift"] = {"result": r, "load": [l0, l1], "threads": threads}
                 else:
-                    r, l0, l1 = torch(c, threads, a.steps, coretype)
+                    r, l0, l1 = torch(c, threads, a.steps, coretype, malloc)
                     res[f"torch{threads}"] = {"result": r, "load": [l0, l1], "threads": threads, "coretype": coretype}
             loads = [mean_load(v) for v in res.values()]
             res["flagged"] = max(loads) - min(loads) > a.max_load_diff
@@ -137,7 +162,8 @@ def main():
     print(f"OpenBLAS: {m.get('openblas_config')}; core {m.get('openblas_core')} (its own choice {m.get('openblas_default_core')}); "
           f"PyTorch {torch_version} on OpenBLAS core {first_torch.get('openblas_core')} "
           f"(OPENBLAS_CORETYPE={coretype or os.environ.get('OPENBLAS_CORETYPE') or 'unset'})"
-          f"{f' (removed {pinned} from the environment)' if pinned and not a.keep_coretype else ''}; "
+          f"{f' (removed {pinned} from the environment)' if pinned and not a.keep_coretype else ''}, "
+          f"malloc {a.torch_malloc} ({' '.join(f'{k}={v}' for k, v in malloc.items()) or 'no variables'}); "
           f"Sift managed kernel {m.get('managed_gemm_kernel')}")
     print(f"Sift --gemm {a.gemm}, {a.sift_threads} threads; PyTorch at {a.torch_threads} threads, best per repeat; "
           f"8,192 tokens/step; {a.repeats} rotating repeats of {a.steps} timed steps; median [range]; "
