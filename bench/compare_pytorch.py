@@ -15,7 +15,7 @@ managed kernel does not read it (--keep-coretype keeps it).
 PyTorch runs with glibc's malloc told never to return large blocks to the kernel (MALLOC_MMAP_MAX_=0,
 MALLOC_TRIM_THRESHOLD_ huge; --torch-malloc). PyTorch allocates a fresh tensor for every intermediate, and glibc
 serves each block over 32 MiB with its own mmap, so every step page-faults its activations in again: on the 2-vCPU
-Zen 5 VM where this was found that cost PyTorch 3x (small: 931 tok/s default, 2,852 tuned; tcmalloc 2,692).
+Zen 5 VM where this was found that cost PyTorch 2.9x (small, 1 thread: 976 tok/s default, 2,852 tuned; tcmalloc 2,692).
 Sift allocates its buffers once and runs with the defaults.
 
 The header names the CPU model and SIMD flags, OpenBLAS build and core, and the load.
