@@ -158,7 +158,8 @@ def main():
     first = rows[configs[0]][0]
     first_torch = next(v["result"] for k, v in first.items() if k.startswith("torch") and isinstance(v, dict))
     torch_version = first_torch["torch"]
-    print(f"\nCPU: {m.get('cpu_model')}, {m.get('logical_cpus')} logical CPUs; SIMD: {' '.join(m.get('simd_flags') or [])}")
+    print(f"\nCPU: {m.get('cpu_model')} ({m.get('cpu_signature') or 'family/model unknown'}), {m.get('logical_cpus')} logical CPUs; "
+          f"SIMD: {' '.join(m.get('simd_flags') or [])}; Sift saw OPENBLAS_* = {m.get('openblas_env') or 'none'}")
     print(f"OpenBLAS: {m.get('openblas_config')}; core {m.get('openblas_core')} (its own choice {m.get('openblas_default_core')}); "
           f"PyTorch {torch_version} on OpenBLAS core {first_torch.get('openblas_core')} "
           f"(OPENBLAS_CORETYPE={coretype or os.environ.get('OPENBLAS_CORETYPE') or 'unset'})"

@@ -122,7 +122,9 @@ public static class BenchCommand
             string blas = mc.OpenBlasCore is null ? "no OpenBLAS"
                 : mc.OpenBlasCore == mc.OpenBlasDefaultCore ? $"OpenBLAS core {mc.OpenBlasCore}"
                 : $"OpenBLAS core {mc.OpenBlasCore} (its own choice: {mc.OpenBlasDefaultCore})";
-            sb.AppendLine(inv, $"  {mc.CpuModel}, {mc.LogicalCpus} CPUs ({string.Join(' ', mc.SimdFlags)}); managed kernel {mc.ManagedKernel}; {blas}");
+            string cpu = mc.CpuSignature.Length == 0 ? mc.CpuModel : $"{mc.CpuModel} ({mc.CpuSignature})";
+            string env = mc.OpenBlasEnvironment.Count == 0 ? "" : " [" + string.Join(' ', mc.OpenBlasEnvironment.Select(kv => $"{kv.Key}={kv.Value}")) + "]";
+            sb.AppendLine(inv, $"  {cpu}, {mc.LogicalCpus} CPUs ({string.Join(' ', mc.SimdFlags)}); managed kernel {mc.ManagedKernel}; {blas}{env}");
             if (mc.OpenBlasCoreNote is { } note)
             {
                 sb.AppendLine(inv, $"  OpenBLAS: {note}");

@@ -18,6 +18,15 @@ public sealed record CpuInfo(string Model, IReadOnlySet<string> Flags)
     /// <summary>This machine.</summary>
     public static CpuInfo Current => s_current.Value;
 
+    /// <summary>
+    /// "family F model M stepping S" from /proc/cpuinfo, or "" where it is not known. Cloud VMs often name only the
+    /// vendor line ("AMD EPYC" for Zen 4 and Zen 5 alike, with the same SIMD flags), so this tells them apart.
+    /// </summary>
+    public string Signature { get; init; } = "";
+
+    /// <summary>The model name with the <see cref="Signature"/>: what figures and per-machine caches are keyed by.</summary>
+    public string Identity => Signature.Length == 0 ? Model : $"{Model} ({Signature})";
+
     /// <summary>AVX-512 F/BW/DQ/VL, what OpenBLAS's SkylakeX kernels need.</summary>
     public bool HasAvx512 => Flags.Contains("avx512f") && Flags.Contains("avx512bw") && Flags.Contains("avx512dq") && Flags.Contains("avx512vl");
 
@@ -27,11 +36,12 @@ public sealed record CpuInfo(string Model, IReadOnlySet<string> Flags)
     /// <summary>The <see cref="SimdFlags"/> this CPU has, in that order.</summary>
     public IReadOnlyList<string> SimdFlagsPresent => SimdFlags.Where(Flags.Contains).ToList();
 
-    /// <summary>Parses the first processor block of a /proc/cpuinfo text ("model name" and "flags" lines).</summary>
+    /// <summary>Parses the first processor block of a /proc/cpuinfo text ("model name", "cpu family", "model", "stepping" and "flags" lines).</summary>
     public static CpuInfo Parse(string cpuinfo)
     {
         ArgumentNullException.ThrowIfNull(cpuinfo);
         string model = "unknown";
+        string? family = null, number = null, stepping = null;
         HashSet<string>? flags = null;
         foreach (string line in cpuinfo.Split('\n'))
         {
@@ -45,12 +55,26 @@ public sealed record CpuInfo(string Model, IReadOnlySet<string> Flags)
             {
                 model = value;
             }
+            else if (key == "cpu family")
+            {
+                family ??= value;
+            }
+            else if (key == "model")
+            {
+                number ??= value;
+            }
+            else if (key == "stepping")
+            {
+                stepping ??= value;
+            }
             else if (key == "flags" && flags is null)
             {
                 flags = value.Split(' ', StringSplitOptions.RemoveEmptyEntries).ToHashSet(StringComparer.Ordinal);
             }
         }
-        return new CpuInfo(model, flags ?? []);
+        string signature = family is null || number is null ? ""
+            : $"family {family} model {number}" + (stepping is null ? "" : $" stepping {stepping}");
+        return new CpuInfo(model, flags ?? []) { Signature = signature };
     }
 
     private static CpuInfo Detect()

@@ -59,7 +59,7 @@ internal sealed class GemmCalibration
 
     /// <summary>The machine key for an OpenBLAS/managed pair at a thread count.</summary>
     public static string MachineKey(string managedKernel, int threads) =>
-        string.Join(" | ", CpuInfo.Current.Model, string.Join(',', CpuInfo.Current.SimdFlagsPresent),
+        string.Join(" | ", CpuInfo.Current.Identity, string.Join(',', CpuInfo.Current.SimdFlagsPresent),
             OpenBlasGemm.Config ?? "no openblas", OpenBlasGemm.CoreName ?? "-", OpenBlasGemm.Threading, $"{managedKernel} kc{GemmBlocking.Default.Kc}",
             threads.ToString(CultureInfo.InvariantCulture));
 

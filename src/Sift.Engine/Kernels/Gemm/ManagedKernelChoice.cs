@@ -29,9 +29,9 @@ internal static class ManagedKernelChoice
     /// <summary>This cache's path in the folder of a GEMM calibration file.</summary>
     public static string Beside(string calibrationPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, FileName);
 
-    /// <summary>CPU model and SIMD flags: what decides which tile is faster.</summary>
+    /// <summary>CPU model, family/model/stepping and SIMD flags: what decides which tile is faster.</summary>
     public static string MachineKey =>
-        string.Join(" | ", CpuInfo.Current.Model, string.Join(',', CpuInfo.Current.SimdFlagsPresent));
+        string.Join(" | ", CpuInfo.Current.Identity, string.Join(',', CpuInfo.Current.SimdFlagsPresent));
 
     /// <summary>The kernel this machine runs by default: the widest accelerated one without AVX-512, else an override, else the cached or measured faster one.</summary>
     public static MicroKernelKind Resolve(string? path, string? overrideName)

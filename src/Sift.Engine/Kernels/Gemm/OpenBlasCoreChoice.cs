@@ -30,9 +30,9 @@ internal static class OpenBlasCoreChoice
     /// <summary>This cache's path in the folder of a GEMM calibration file.</summary>
     public static string Beside(string calibrationPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, FileName);
 
-    /// <summary>CPU model and SIMD flags, the OpenBLAS build and its own core choice: what decides the faster core.</summary>
+    /// <summary>CPU model, family/model/stepping and SIMD flags, the OpenBLAS build and its own core choice: what decides the faster core.</summary>
     public static string MachineKey(string openBlasConfig, string defaultCore) =>
-        string.Join(" | ", CpuInfo.Current.Model, string.Join(',', CpuInfo.Current.SimdFlagsPresent), openBlasConfig, defaultCore);
+        string.Join(" | ", CpuInfo.Current.Identity, string.Join(',', CpuInfo.Current.SimdFlagsPresent), openBlasConfig, defaultCore);
 
     /// <summary>The cached measurement for <paramref name="machine"/> in <paramref name="path"/>, or a fresh one (saved).</summary>
     public static OpenBlasCoreMeasurement Choose(string? path, string machine, Func<string, OpenBlasCoreMeasurement> measure) =>

@@ -28,11 +28,27 @@ public sealed class CpuInfoTests
         Assert.Equal(["avx", "avx2", "fma", "f16c", "avx512f", "avx512bw", "avx512dq", "avx512vl", "avx512_vnni", "avx512_bf16", "avx512_fp16"],
             cpu.SimdFlagsPresent);
 
+        Assert.Equal("", cpu.Signature); // no family lines in this sample
+        Assert.Equal(cpu.Model, cpu.Identity);
+
         CpuInfo amd = CpuInfo.Parse(EpycAvx2);
         Assert.False(amd.HasAvx512);
         Assert.True(amd.HasAvx2Fma);
         Assert.Equal("unknown", CpuInfo.Parse("garbage\n").Model);
         Assert.Empty(CpuInfo.Parse("").Flags);
+    }
+
+    [Fact]
+    public void Parse_ReadsFamilyModelAndStepping_SoSameNamedGenerationsDiffer()
+    {
+        const string zen5 = "processor\t: 0\nvendor_id\t: AuthenticAMD\ncpu family\t: 26\nmodel\t\t: 2\nmodel name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: avx2 fma avx512f\n\nprocessor\t: 1\ncpu family\t: 99\n";
+        const string zen4 = "cpu family\t: 25\nmodel\t\t: 17\nmodel name\t: AMD EPYC\nstepping\t: 1\nflags\t\t: avx2 fma avx512f\n";
+        CpuInfo a = CpuInfo.Parse(zen5), b = CpuInfo.Parse(zen4);
+        Assert.Equal("family 26 model 2 stepping 1", a.Signature);
+        Assert.Equal("AMD EPYC (family 26 model 2 stepping 1)", a.Identity);
+        Assert.Equal(a.Model, b.Model);
+        Assert.NotEqual(a.Identity, b.Identity); // per-machine caches keyed by Identity do not carry over
+        Assert.Equal("family 6 model 143", CpuInfo.Parse("cpu family: 6\nmodel: 143\n").Signature);
     }
 
     [Fact]
