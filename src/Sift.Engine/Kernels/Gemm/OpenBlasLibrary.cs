@@ -101,8 +101,8 @@ internal sealed unsafe class OpenBlasLibrary
         string? better = OpenBlasCore.Better(chosen, CpuInfo.Current) ?? OpenBlasCore.Wider(chosen, CpuInfo.Current);
         if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } pinned)
         {
-            // The user's choice stands, but a pin narrower than the CPU can cost 2x (seen: a shell profile with
-            // OPENBLAS_CORETYPE=Haswell on Zen 5, where OpenBLAS itself picks Cooperlake): say so wherever the core is shown.
+            // The user's choice stands, but a pin narrower than the CPU can cost 2x (seen: a Zen 5 VM whose environment
+            // set OPENBLAS_CORETYPE=Haswell, where OpenBLAS itself picks Cooperlake): say so wherever the core is shown.
             CoreNote ??= better is null ? null
                 : $"OPENBLAS_CORETYPE={pinned} in the environment keeps OpenBLAS on its {chosen} kernels on this CPU, which runs {better}'s; unset it to let Sift choose";
             return;
