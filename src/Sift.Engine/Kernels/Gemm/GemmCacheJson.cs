@@ -36,6 +36,10 @@ internal static class GemmCacheFile
         }
     }
 
+    /// <summary>The file <paramref name="fileName"/> in the folder of a GEMM calibration file (the per-machine caches sit together).</summary>
+    public static string Beside(string calibrationPath, string fileName) =>
+        Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, fileName);
+
     /// <summary>
     /// The entry cached for <paramref name="machine"/> in <paramref name="path"/> (one that <paramref name="valid"/> accepts),
     /// or a fresh <paramref name="measure"/>ment, saved in place of that machine's old entries.

@@ -27,7 +27,7 @@ internal static class ManagedKernelChoice
     public static string? DefaultPath => GemmCalibration.DefaultPath is { } calibration ? Beside(calibration) : null;
 
     /// <summary>This cache's path in the folder of a GEMM calibration file.</summary>
-    public static string Beside(string calibrationPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, FileName);
+    public static string Beside(string calibrationPath) => GemmCacheFile.Beside(calibrationPath, FileName);
 
     /// <summary>CPU model, family/model/stepping and SIMD flags: what decides which tile is faster.</summary>
     public static string MachineKey =>

@@ -28,7 +28,7 @@ internal static class OpenBlasCoreChoice
     public static string? DefaultPath => GemmCalibration.DefaultPath is { } calibration ? Beside(calibration) : null;
 
     /// <summary>This cache's path in the folder of a GEMM calibration file.</summary>
-    public static string Beside(string calibrationPath) => Path.Combine(Path.GetDirectoryName(Path.GetFullPath(calibrationPath))!, FileName);
+    public static string Beside(string calibrationPath) => GemmCacheFile.Beside(calibrationPath, FileName);
 
     /// <summary>CPU model, family/model/stepping and SIMD flags, the OpenBLAS build and its own core choice: what decides the faster core.</summary>
     public static string MachineKey(string openBlasConfig, string defaultCore) =>

@@ -98,16 +98,17 @@ internal sealed unsafe class OpenBlasLibrary
     private void TryWiderCore()
     {
         string chosen = CoreName;
-        string? better = OpenBlasCore.Better(chosen, CpuInfo.Current) ?? OpenBlasCore.Wider(chosen, CpuInfo.Current);
+        string? wider = OpenBlasCore.Wider(chosen, CpuInfo.Current);
         if (Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") is { Length: > 0 } pinned)
         {
+            string? better = OpenBlasCore.Better(chosen, CpuInfo.Current) ?? wider;
             // The user's choice stands, but a pin narrower than the CPU can cost 2x (seen: a Zen 5 VM whose environment
             // set OPENBLAS_CORETYPE=Haswell, where OpenBLAS itself picks Cooperlake): say so wherever the core is shown.
             CoreNote ??= better is null ? null
                 : $"OPENBLAS_CORETYPE={pinned} in the environment keeps OpenBLAS on its {chosen} kernels on this CPU, which runs {better}'s; unset it to let Sift choose";
             return;
         }
-        if (_dynamicQuit == null || OpenBlasCore.Wider(chosen, CpuInfo.Current) is not { } wider)
+        if (_dynamicQuit == null || wider is null)
         {
             return;
         }
