@@ -19,7 +19,8 @@
 #define NR 32
 #define KC 384  /* k per block (even): a 32-column B micro-panel of KC/2 pairs is 24 KB, inside a 32 KB L1 */
 #define MC 96   /* rows of A per block (multiple of MR) */
-#define NC 1024 /* columns of B per block (multiple of NR) */
+#define NC 4096 /* columns of B per block (multiple of NR): wide enough that op(A) is packed once for the model's shapes */
+#define AHEAD 2 /* software prefetch distance while packing, in 32-float blocks (k contiguous) or k pairs (rows contiguous) */
 
 /* float32 bits -> bfloat16 bits in the high half (low half garbage): RNE; NaN stays a quiet NaN. */
 static inline uint32_t round_hi(uint32_t x)
@@ -72,59 +73,119 @@ static inline __mmask16 first(int n)
     return n >= 16 ? (__mmask16)0xFFFF : (__mmask16)((1u << n) - 1u);
 }
 
+/* Transposes 16 x 16 uint32: on return v[i] holds column i of the input rows v[0..15]. */
+static inline void transpose16(__m512i v[16])
+{
+    __m512i t[16];
+    for (int i = 0; i < 16; i += 2)
+    {
+        t[i] = _mm512_unpacklo_epi32(v[i], v[i + 1]);
+        t[i + 1] = _mm512_unpackhi_epi32(v[i], v[i + 1]);
+    }
+    for (int i = 0; i < 16; i += 4)
+    {
+        v[i] = _mm512_unpacklo_epi64(t[i], t[i + 2]);
+        v[i + 1] = _mm512_unpackhi_epi64(t[i], t[i + 2]);
+        v[i + 2] = _mm512_unpacklo_epi64(t[i + 1], t[i + 3]);
+        v[i + 3] = _mm512_unpackhi_epi64(t[i + 1], t[i + 3]);
+    }
+    for (int i = 0; i < 4; i++)
+    {
+        t[i] = _mm512_shuffle_i32x4(v[i], v[i + 4], 0x88);
+        t[i + 4] = _mm512_shuffle_i32x4(v[i], v[i + 4], 0xDD);
+        t[i + 8] = _mm512_shuffle_i32x4(v[i + 8], v[i + 12], 0x88);
+        t[i + 12] = _mm512_shuffle_i32x4(v[i + 8], v[i + 12], 0xDD);
+    }
+    for (int i = 0; i < 4; i++)
+    {
+        v[i] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0x88);
+        v[i + 8] = _mm512_shuffle_i32x4(t[i], t[i + 8], 0xDD);
+        v[i + 4] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0x88);
+        v[i + 12] = _mm512_shuffle_i32x4(t[i + 4], t[i + 12], 0xDD);
+    }
+}
+
 /*
  * Packs rows [0, rows) x k [k0, k0 + kc) of a matrix X with element (i, kk) at x[i * si + kk * sk] into
  * panels of `width` rows: dst[panel][p * width + r]. Used for A (rows = i, width MR) and for B read as
  * op(B)^T (rows = j, width NR), so one routine serves all four transpose cases. One of si, sk is 1.
+ * The source usually comes from memory, not cache: each path reads it in address order and prefetches
+ * AHEAD (see the bf16 notes in src/Sift.Engine/Kernels/Gemm/README.md).
  */
 static void pack(const float *x, long si, long sk, int rows, int k0, int kc, int width, uint32_t *dst)
 {
     int pairs = (kc + 1) / 2;
-    /* 16-bit lanes 1, 3, ..., 63 of (lo, hi): the bf16 halves of 32 consecutive rounded floats, in order. */
     __m512i odd = _mm512_set_epi16(63, 61, 59, 57, 55, 53, 51, 49, 47, 45, 43, 41, 39, 37, 35, 33,
         31, 29, 27, 25, 23, 21, 19, 17, 15, 13, 11, 9, 7, 5, 3, 1);
-    uint32_t line[KC / 2] __attribute__((aligned(64)));
-    for (int r0 = 0; r0 < rows; r0 += width)
+    if (sk == 1)
     {
-        int h = rows - r0 < width ? rows - r0 : width;
-        uint32_t *d = dst + (long)r0 * pairs;
-        if (sk == 1)
+        /* k contiguous: 16 rows x 32 floats round and narrow into 16 x 16 pairs, transposed into pair-major order. */
+        for (int r0 = 0; r0 < rows; r0 += width)
         {
-            /* k contiguous: a row's floats round and narrow in order into its pairs, which go down column r. */
-            for (int r = 0; r < h; r++)
+            int h = rows - r0 < width ? rows - r0 : width;
+            uint32_t *d = dst + (long)r0 * pairs;
+            for (int s0 = 0; s0 < width; s0 += 16)
             {
-                const float *row = x + (long)(r0 + r) * si + k0;
-                for (int q = 0; 2 * q < kc; q += 16)
+                int hs = h - s0 < 16 ? (h - s0 > 0 ? h - s0 : 0) : 16;
+                int ws = width - s0 < 16 ? width - s0 : 16;
+                __mmask16 ms = first(ws);
+                for (int q = 0; q < pairs; q += 16)
                 {
                     int left = kc - 2 * q;
-                    __m512i lo = round_hi16(_mm512_maskz_loadu_epi32(first(left), row + 2 * q));
-                    __m512i hi = round_hi16(_mm512_maskz_loadu_epi32(left > 16 ? first(left - 16) : 0, row + 2 * q + 16));
-                    _mm512_store_si512((void *)(line + q), _mm512_permutex2var_epi16(lo, odd, hi));
-                }
-                for (int p = 0; p < pairs; p++)
-                {
-                    d[(long)p * width + r] = line[p];
+                    __mmask16 m0 = first(left), m1 = left > 16 ? first(left - 16) : 0;
+                    __m512i v[16];
+                    for (int r = 0; r < 16; r++)
+                    {
+                        if (r < hs)
+                        {
+                            const float *row = x + (long)(r0 + s0 + r) * si + k0 + 2 * q;
+                            _mm_prefetch((const char *)(row + 32 * AHEAD), _MM_HINT_T0);
+                            _mm_prefetch((const char *)(row + 32 * AHEAD + 16), _MM_HINT_T0);
+                            __m512i lo = round_hi16(_mm512_maskz_loadu_epi32(m0, row));
+                            __m512i hi = round_hi16(_mm512_maskz_loadu_epi32(m1, row + 16));
+                            v[r] = _mm512_permutex2var_epi16(lo, odd, hi);
+                        }
+                        else
+                        {
+                            v[r] = _mm512_setzero_si512();
+                        }
+                    }
+                    transpose16(v);
+                    int np = pairs - q < 16 ? pairs - q : 16;
+                    for (int i = 0; i < np; i++)
+                    {
+                        _mm512_mask_storeu_epi32(d + (long)(q + i) * width + s0, ms, v[i]);
+                    }
                 }
             }
         }
-        else
+        return;
+    }
+    /* Rows contiguous (si == 1): two source lines (k = 2p, 2p + 1) give pair p of every row, read in order. */
+    for (int p = 0; 2 * p < kc; p++)
+    {
+        const float *e = x + (long)(k0 + 2 * p) * sk;
+        const float *o = 2 * p + 1 < kc ? e + sk : NULL;
+        if (2 * (p + AHEAD) + 1 < kc)
         {
-            /* Rows contiguous (si == 1): each pair of k gives a strip of `h` pairs from two lines. */
-            for (int p = 0; 2 * p < kc; p++)
+            const float *pe = e + 2 * AHEAD * sk;
+            for (int r = 0; r < rows; r += 16)
             {
-                const float *e = x + (long)(k0 + 2 * p) * sk + r0;
-                const float *o = 2 * p + 1 < kc ? e + sk : NULL;
-                uint32_t *dp = d + (long)p * width;
-                for (int r = 0; r < h; r += 16)
-                {
-                    __mmask16 m = first(h - r);
-                    _mm512_mask_storeu_epi32(dp + r, m, pairs16(e + r, m, o ? o + r : e + r, o ? m : 0));
-                }
+                _mm_prefetch((const char *)(pe + r), _MM_HINT_T0);
+                _mm_prefetch((const char *)(pe + sk + r), _MM_HINT_T0);
             }
         }
-        for (int p = 0; p < pairs && h < width; p++)
+        for (int r0 = 0; r0 < rows; r0 += width)
         {
-            memset(d + (long)p * width + h, 0, (size_t)(width - h) * 4);
+            int h = rows - r0 < width ? rows - r0 : width;
+            uint32_t *dp = dst + (long)r0 * pairs + (long)p * width;
+            for (int r = 0; r < width; r += 16)
+            {
+                int left = h - r;
+                __mmask16 m = left <= 0 ? 0 : first(left);
+                __mmask16 ms = first(width - r);
+                _mm512_mask_storeu_epi32(dp + r, ms, pairs16(e + r0 + r, m, o ? o + r0 + r : e + r0 + r, o ? m : 0));
+            }
         }
     }
 }
@@ -134,6 +195,15 @@ static inline void tile(int pairs, const uint32_t *a, const uint32_t *b, float *
     float alpha, float beta, int mr, int nr)
 {
     __m512 acc[MR][2];
+    if (beta != 0.0f)
+    {
+        /* C is read only after the k loop; fetching it now hides the miss (a C row block rarely stays in L2). */
+        for (int r = 0; r < mr; r++)
+        {
+            _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+            _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
+        }
+    }
     for (int r = 0; r < MR; r++)
     {
         acc[r][0] = _mm512_setzero_ps();

@@ -114,7 +114,7 @@ public sealed class Bf16GemmTests(ITestOutputHelper output)
                     GemmCase.Create(3, ta, tb, 20, 30, 0, 1f, 0f, nanC: true),       // k = 0: C = 0
                     GemmCase.Create(4, ta, tb, 20, 30, 0, 1f, -2f),
                     GemmCase.Create(5, ta, tb, 20, 30, 40, 0f, 0.5f),                // alpha = 0: C = beta·C
-                    GemmCase.Create(6, ta, tb, 130, 1100, 3, 1f, 1f, 1, 1, 5),      // n past the 1024-column block
+                    GemmCase.Create(6, ta, tb, 130, 4200, 3, 1f, 1f, 1, 1, 5),      // n past the 4096-column block
                     GemmCase.Create(7, ta, tb, 250, 40, 1100, -1f, 0.25f),           // m past the 96-row block, k past 512 (odd pairs)
                     GemmCase.Create(8, ta, tb, 3, 1000, 64, 1f, 0f),                 // wide: split by columns
                 })
