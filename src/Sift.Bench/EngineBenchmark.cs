@@ -28,11 +28,10 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
     /// <summary>Runs the selected phases.</summary>
     public BenchReport Run(CancellationToken cancel = default)
     {
-        // The compute training builds (GemmFactory.CreateCompute), with the projections' GEMM recorded for the sgemm
-        // rounds; under bf16-mixed the head stays fp32 and outside them.
+        // The compute training builds (GemmFactory.CreateCompute), with its GEMM recorded for the sgemm rounds.
         var training = GemmFactory.CreateCompute(_o.Gemm, _o.Threads, _o.Precision);
         var gemm = new RecordingGemm(training.Gemm);
-        var compute = training with { Gemm = gemm, HeadGemm = ReferenceEquals(training.HeadGemm, training.Gemm) ? gemm : training.HeadGemm };
+        var compute = training with { Gemm = gemm };
         var report = new BenchReport
         {
             Options = _o,

@@ -11,12 +11,6 @@ namespace Sift.Engine;
 public sealed record Compute(IGemm Gemm, int Threads)
 {
     /// <summary>
-    /// The GEMM of the output head's projection (logits) in training graphs: <see cref="Gemm"/> unless set. bf16-mixed
-    /// training keeps the head in float32 (see <c>Bf16Gemm</c>).
-    /// </summary>
-    public IGemm HeadGemm { get; init; } = Gemm;
-
-    /// <summary>
     /// Attention's causal products (Q·Kᵀ, P·V and their backward) on bf16 inputs with float32 sums (bf16-mixed
     /// training); softmax and everything around it stay float32. Only set where bf16-mixed can run.
     /// </summary>

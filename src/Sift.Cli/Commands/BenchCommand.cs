@@ -28,7 +28,7 @@ public static class BenchCommand
         var seqLen = new Option<int?>("--seq-len") { Description = "Sequence length T (default 256, or the config's context if shorter)" };
         var tokensPerStep = new Option<int>("--tokens-per-step") { Description = "Tokens per training step (batch = this / T)", DefaultValueFactory = _ => 8192 };
         var gemm = new Option<string>("--gemm") { Description = "GEMM backend: auto | openblas | managed | naive", DefaultValueFactory = _ => "auto" };
-        var precision = new Option<string>("--precision") { Description = "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation, as train.precision=bf16-mixed; needs AVX512_BF16; --gemm applies to the output head only)", DefaultValueFactory = _ => "fp32" };
+        var precision = new Option<string>("--precision") { Description = "fp32 | bf16-mixed (bf16 GEMM inputs, fp32 accumulation, as train.precision=bf16-mixed; needs AVX512_BF16; --gemm does not apply)", DefaultValueFactory = _ => "fp32" };
         var recalibrate = new Option<bool>("--recalibrate") { Description = "Delete the GEMM calibration caches (~/.cache/sift/gemm-calibration.json, managed-kernel.json, openblas-core.json) first, so --gemm auto measures every shape, the managed GEMM its micro-kernel and OpenBLAS its core, again in this run" };
         var weights = WeightsOption.Create();
         var cmd = new Command("bench", """

@@ -331,17 +331,17 @@ public sealed unsafe class TrainingGraph : IDisposable
         }
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Project(_logits.Ptr, _xnf.Ptr, lay.Head, _d, _hw, gemm: _cx.HeadGemm);
+            Project(_logits.Ptr, _xnf.Ptr, lay.Head, _d, _hw);
         }
     }
 
     // y (+)= x·Wᵀ over the n rows for the weight at offset: the float32 GEMM as always, 16-bit weights widened.
-    private void Project(float* y, float* x, long offset, int inDim, int outDim, bool accumulate = false, IGemm? gemm = null)
+    private void Project(float* y, float* x, long offset, int inDim, int outDim, bool accumulate = false)
     {
         var w = _m.View;
         if (w.Format == WeightFormat.F32)
         {
-            Linear.Forward(gemm ?? _cx.Gemm, y, x, w.F32 + offset, _n, inDim, outDim, accumulate);
+            Linear.Forward(_cx.Gemm, y, x, w.F32 + offset, _n, inDim, outDim, accumulate);
         }
         else
         {
@@ -405,7 +405,7 @@ public sealed unsafe class TrainingGraph : IDisposable
 
         using (StepProfile.Time(Profile, StepOp.Gemm))
         {
-            Linear.Backward(_cx.HeadGemm, _dXn.Ptr, G + lay.Head, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw, accumulateDx: false);
+            Linear.Backward(_cx.Gemm, _dXn.Ptr, G + lay.Head, _logits.Ptr, _xnf.Ptr, W + lay.Head, _n, _d, _hw, accumulateDx: false);
         }
         using (StepProfile.Time(Profile, StepOp.Other))
         {

@@ -94,7 +94,7 @@ internal sealed record TrainRecipe
 
     /// <summary>
     /// Arithmetic of training: fp32, or bf16-mixed (the training step's projections through <see cref="Sift.Engine.Kernels.Bf16Mixed.Bf16Gemm"/> and
-    /// attention's causal products in bf16 too, the output head in fp32:
+    /// attention's causal products in bf16 too, the output head included:
     /// bf16 GEMM inputs, float32 accumulation, float32 weights and optimizer; refused with the reason where it cannot run).
     /// </summary>
     public string Precision { get; init; } = "fp32";

@@ -46,9 +46,11 @@ public sealed class PrecisionTests(ITestOutputHelper output)
 
     /// <summary>
     /// The same 40-step run of a tiny model in fp32 and in bf16-mixed (same seed and data, lr 0.003): every logged
-    /// training loss of the bf16 run is within 1% of the fp32 one, and both learn. bf16 keeps 8 significant bits of
-    /// each projection's GEMM inputs (relative error ≤ 2⁻⁹; the logits head stays fp32), so the gap comes from slightly
-    /// different updates accumulating; measured 0.10% at most on an AMD EPYC Zen 4 (0.97% with the head in bf16 too).
+    /// training loss of the bf16 run is within 2% of the fp32 one, and both learn. bf16 keeps 8 significant bits of
+    /// each projection's GEMM inputs (relative error ≤ 2⁻⁹, the logits head included), so the gap comes from slightly
+    /// different updates accumulating; measured 0.53% at most on an AMD EPYC Zen 5, 0.97% on a Zen 4 with an earlier
+    /// kernel (the summation order, and so the gap, changes with the kernel's blocking). A wrong kernel or rounding
+    /// bug gives gaps of tens of percent; the demo-scale check over eight seeds is in the README.
     /// At lr 0.01 this model has loss spikes whose timing either run can shift (one fp32 spike gave per-step gaps up to 12%).
     /// </summary>
     [Fact]
@@ -79,7 +81,7 @@ public sealed class PrecisionTests(ITestOutputHelper output)
         Assert.Equal(fp32.Length, bf16.Length);
         double worst = fp32.Zip(bf16, (f, b) => Math.Abs(b - f) / f).Max();
         output.WriteLine($"loss fp32 {fp32[0]:F4} -> {fp32[^1]:F4}, bf16-mixed {bf16[0]:F4} -> {bf16[^1]:F4}; largest relative gap {worst:P2}");
-        Assert.True(worst < 0.01, $"bf16-mixed loss drifts {worst:P2} from fp32 (allowed 1%)");
+        Assert.True(worst < 0.02, $"bf16-mixed loss drifts {worst:P2} from fp32 (allowed 2%)");
         Assert.NotEqual(fp32, bf16); // the bf16 path really ran
         Assert.True(bf16[^1] < 0.7 * bf16[0] && fp32[^1] < 0.7 * fp32[0], "both runs should learn");
     }
