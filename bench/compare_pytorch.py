@@ -18,11 +18,15 @@ serves each block over 32 MiB with its own mmap, so every step page-faults its a
 Zen 5 VM where this was found that cost PyTorch 2.9x (small, 1 thread: 976 tok/s default, 2,852 tuned; tcmalloc 2,692).
 Sift allocates its buffers once and runs with the defaults.
 
+--precision bf16-mixed compares the mixed-precision modes instead: `sift bench --precision bf16-mixed` against
+PyTorch's own bf16 autocast on CPU (bench/pytorch_llama.py --precision bf16-mixed), both with float32 weights
+and optimizer.
+
 The header names the CPU model and SIMD flags, OpenBLAS build and core, and the load.
 
 Usage (Debian's python3 with python3-torch):
     /usr/bin/python3 bench/compare_pytorch.py [--configs tiny,small] [--sift-threads 2] [--torch-threads 1,2]
-        [--repeats 3] [--steps 5] [--max-load-diff 1.0] [--torch-malloc tuned] [--json]
+        [--repeats 3] [--steps 5] [--max-load-diff 1.0] [--torch-malloc tuned] [--precision fp32] [--json]
 """
 import argparse, json, os, statistics, subprocess, sys
 
@@ -51,9 +55,9 @@ def sift_cmd(a):
     return ["dotnet", a.sift_dll] if a.sift_dll else [os.path.join(ROOT, "sift")]
 
 
-def sift(cmd, config, threads, steps, gemm):
-    return timed_json(cmd + ["bench", "--config", config, "--threads", str(threads),
-                       "--steps", str(steps), "--phases", "train,forward", "--gemm", gemm, "--json"])
+def sift(cmd, config, threads, steps, gemm, precision):
+    return timed_json(cmd + ["bench", "--config", config, "--threads", str(threads), "--steps", str(steps),
+                             "--phases", "train,forward", "--gemm", gemm, "--precision", precision, "--json"])
 
 
 TUNED_MALLOC = {"MALLOC_MMAP_MAX_": "0", "MALLOC_TRIM_THRESHOLD_": str(1 << 40)}
@@ -70,13 +74,13 @@ def malloc_env(choice):
     return {"LD_PRELOAD": choice}
 
 
-def torch(config, threads, steps, coretype, malloc):
+def torch(config, threads, steps, coretype, malloc, precision):
     env = dict(os.environ)
     env.update(malloc)
     if coretype:
         env["OPENBLAS_CORETYPE"] = coretype
     return timed_json([sys.executable, os.path.join(ROOT, "bench", "pytorch_llama.py"), "--config", config,
-                       "--threads", str(threads), "--steps", str(steps), "--json"], env)
+                       "--threads", str(threads), "--steps", str(steps), "--precision", precision, "--json"], env)
 
 
 def fmt(values, digits=0):
@@ -108,6 +112,8 @@ def main():
     ap.add_argument("--keep-coretype", action="store_true",
                     help="keep an OPENBLAS_CORETYPE from the environment (default: removed for both Sift and PyTorch)")
     ap.add_argument("--sift-dll", default=None, help="run this built sift.dll instead of ./sift (a frozen build)")
+    ap.add_argument("--precision", choices=["fp32", "bf16-mixed"], default="fp32",
+                    help="bf16-mixed: Sift's bf16-mixed against PyTorch's CPU bf16 autocast (needs AVX512_BF16 for Sift)")
     ap.add_argument("--json", action="store_true", help="also print every raw result as JSON lines")
     a = ap.parse_args()
     configs = [c.strip() for c in a.configs.split(",") if c.strip()]
@@ -131,13 +137,13 @@ def main():
             for name, threads in runs:
                 print(f"repeat {rep + 1}/{a.repeats} {c}: {name} {threads} thread(s)...", file=sys.stderr, flush=True)
                 if name == "sift":
-                    r, l0, l1 = sift(sift_cmd(a), c, threads, a.steps, a.gemm)
+                    r, l0, l1 = sift(sift_cmd(a), c, threads, a.steps, a.gemm, a.precision)
                     machine = machine or r.get("machine")
                     if coretype is None and machine and machine.get("openblas_core") != machine.get("openblas_default_core"):
                         coretype = machine.get("openblas_core")
                     res["sift"] = {"result": r, "load": [l0, l1], "threads": threads}
                 else:
-                    r, l0, l1 = torch(c, threads, a.steps, coretype, malloc)
+                    r, l0, l1 = torch(c, threads, a.steps, coretype, malloc, a.precision)
                     res[f"torch{threads}"] = {"result": r, "load": [l0, l1], "threads": threads, "coretype": coretype}
             loads = [mean_load(v) for v in res.values()]
             res["flagged"] = max(loads) - min(loads) > a.max_load_diff
@@ -166,7 +172,8 @@ def main():
           f"{f' (removed {pinned} from the environment)' if pinned and not a.keep_coretype else ''}, "
           f"malloc {a.torch_malloc} ({' '.join(f'{k}={v}' for k, v in malloc.items()) or 'no variables'}); "
           f"Sift managed kernel {m.get('managed_gemm_kernel')}")
-    print(f"Sift --gemm {a.gemm}, {a.sift_threads} threads; PyTorch at {a.torch_threads} threads, best per repeat; "
+    print(f"precision {a.precision}{' (Sift bf16-mixed, PyTorch torch.autocast cpu bfloat16)' if a.precision != 'fp32' else ''}; "
+          f"Sift --gemm {a.gemm}, {a.sift_threads} threads; PyTorch at {a.torch_threads} threads, best per repeat; "
           f"8,192 tokens/step; {a.repeats} rotating repeats of {a.steps} timed steps; median [range]; "
           f"ratios only over repeats whose loads agree within {a.max_load_diff}\n")
     head = ("config", "sift train tok/s", *[f"pytorch {t}t tok/s" for t in torch_threads], "sift/pytorch best",

@@ -9,9 +9,13 @@ cross-entropy. One training step = zero_grad, forward, backward, global-norm cli
 torch.optim.AdamW (betas 0.9/0.95, weight decay 0.1 on projections only, as Sift's defaults), on
 8,192 tokens (B = 8192 / T sequences of T tokens).
 
+--precision bf16-mixed runs the forward and the loss under torch.autocast("cpu", dtype=torch.bfloat16), PyTorch's
+own mixed precision and the counterpart of Sift's train.precision=bf16-mixed: weights, gradients and AdamW stay
+float32, autocast's bf16 ops (linear, matmul, bmm) take bf16 inputs, the ops it keeps in float32 stay there.
+
 Run with Debian's python3-torch:  /usr/bin/python3 bench/pytorch_llama.py --config small --threads 2 --json
 """
-import argparse, json, math, resource, statistics, time
+import argparse, contextlib, json, math, resource, statistics, time
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -156,8 +160,13 @@ def main():
     ap.add_argument("--warmup", type=int, default=2)
     ap.add_argument("--steps", type=int, default=5)
     ap.add_argument("--forward-steps", type=int, default=5, help="0 skips the forward-only measurement")
+    ap.add_argument("--precision", choices=["fp32", "bf16-mixed"], default="fp32",
+                    help="bf16-mixed: forward and loss under torch.autocast(cpu, bfloat16)")
     ap.add_argument("--json", action="store_true")
     a = ap.parse_args()
+    # A no-op context for fp32; PyTorch's CPU autocast for bf16-mixed.
+    amp = (lambda: torch.autocast(device_type="cpu", dtype=torch.bfloat16)) if a.precision == "bf16-mixed" \
+        else contextlib.nullcontext
 
     load_start = load_average()
     torch.set_num_threads(a.threads)
@@ -176,23 +185,24 @@ def main():
 
     def step():
         opt.zero_grad(set_to_none=True)
-        logits = model(inputs)
-        loss = F.cross_entropy(logits.view(-1, c["vocab_size"]), targets.view(-1))
+        with amp():
+            logits = model(inputs)
+            loss = F.cross_entropy(logits.view(-1, c["vocab_size"]), targets.view(-1))
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         opt.step()
         return loss.item()
 
-    times = []
+    times, loss = [], None
     for i in range(a.warmup + a.steps):
         t0 = time.perf_counter()
-        step()
+        loss = step()
         if i >= a.warmup:
             times.append(time.perf_counter() - t0)
     train_peak = peak_rss_mb()
     fwd = []
     if a.forward_steps > 0:
-        with torch.no_grad():
+        with torch.no_grad(), amp():
             for i in range(1 + a.forward_steps):
                 t0 = time.perf_counter()
                 logits = model(inputs)
@@ -203,9 +213,9 @@ def main():
     n = b * t
     res = {
         "openblas_core": openblas_core(),
-        "config": a.config, "threads": a.threads, "torch": torch.__version__, "tokens_per_step": n,
+        "config": a.config, "threads": a.threads, "precision": a.precision, "torch": torch.__version__, "tokens_per_step": n,
         "train_step_s": statistics.median(times), "train_step_s_all": times,
-        "train_tokens_per_s": n / statistics.median(times),
+        "train_tokens_per_s": n / statistics.median(times), "last_loss": loss,
         "forward_tokens_per_s": n / statistics.median(fwd) if fwd else None,
         "peak_rss_mb": train_peak, "import_rss_mb": rss_import,
         "params": sum(p.numel() for p in model.parameters()),
@@ -214,7 +224,7 @@ def main():
     if a.json:
         print(json.dumps(res))
     else:
-        print(f"pytorch {torch.__version__} {a.config} threads {a.threads}: train {res['train_tokens_per_s']:.0f} tok/s "
+        print(f"pytorch {torch.__version__} {a.config} {a.precision} threads {a.threads}: train {res['train_tokens_per_s']:.0f} tok/s "
               f"(median of {a.steps}), forward {res['forward_tokens_per_s'] or 0:.0f} tok/s, peak RSS {train_peak:.0f} MB")
 
 
