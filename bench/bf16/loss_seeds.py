@@ -33,6 +33,10 @@ def read(path):
     return losses, final
 
 
+def fmt(final):
+    return f"{final[0]:.3f} / {final[1]:.3f} / {final[2]:.1f}%"
+
+
 def interval(d):
     m = statistics.mean(d)
     if len(d) < 2:
@@ -55,12 +59,11 @@ def main():
             sys.exit(f"seed {s}: fp32 and bf16-mixed logged different steps")
         gaps = [(lb[t] - lf[t]) / lf[t] for t in steps]
         worst = max(gaps, key=abs)
-        last = [t for t in steps[-5:]]
+        last = steps[-5:]
         tail = sum(lb[t] for t in last) / sum(lf[t] for t in last) - 1
         rows.append((abs(worst), tail))
         for i in range(3):
             diffs[i].append(fb[i] - ff[i])
-        fmt = lambda f: f"{f[0]:.3f} / {f[1]:.3f} / {f[2]:.1f}%"
         print(f"| {s} | {fmt(ff)} | {fmt(fb)} | {100 * worst:+.1f}% / {100 * tail:+.1f}% |")
     print()
     print(f"paired bf16-mixed - fp32 over {len(seeds)} seeds, mean [95% t interval]:")
