@@ -197,14 +197,13 @@ static inline void tile(int pairs, const uint32_t *a, const uint32_t *b, float *
     float alpha, float beta, int mr, int nr)
 {
     __m512 acc[MR][2];
-    if (beta != 0.0f)
+    /* C is touched only after the k loop; fetching it now hides the miss (a C row block rarely stays in L2). With
+     * beta == 0 too: each store still reads its line first (write-allocate). On Zen 5 that took the step's GEMMs
+     * from about 320 to 355 GFLOP/s on one core. */
+    for (int r = 0; r < mr; r++)
     {
-        /* C is read only after the k loop; fetching it now hides the miss (a C row block rarely stays in L2). */
-        for (int r = 0; r < mr; r++)
-        {
-            _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
-            _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
-        }
+        _mm_prefetch((const char *)(c + r * ldc), _MM_HINT_T0);
+        _mm_prefetch((const char *)(c + r * ldc + 16), _MM_HINT_T0);
     }
     for (int r = 0; r < MR; r++)
     {
