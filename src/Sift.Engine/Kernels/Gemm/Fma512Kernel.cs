@@ -17,6 +17,7 @@ internal readonly unsafe struct Fma512Kernel : IMicroKernel
 
     public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
+        TileStore.Prefetch(c, ldc, mr, 32 * sizeof(float));
         Vector512<float> c000 = default, c001 = default, c010 = default, c011 = default, c020 = default, c021 = default;
         Vector512<float> c030 = default, c031 = default, c040 = default, c041 = default, c050 = default, c051 = default;
         Vector512<float> c060 = default, c061 = default, c070 = default, c071 = default, c080 = default, c081 = default;

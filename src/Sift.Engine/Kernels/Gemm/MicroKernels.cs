@@ -43,6 +43,7 @@ internal readonly unsafe struct Fma256Kernel : IMicroKernel
 
     public static void Run(int kc, float* a, float* b, float* c, int ldc, int mr, int nr, float alpha, float beta)
     {
+        TileStore.Prefetch(c, ldc, mr, 16 * sizeof(float));
         Accumulators acc;
         Accumulate(kc, a, b, &acc);
         if (mr == 6 && nr == 16)
@@ -211,6 +212,26 @@ internal readonly unsafe struct ScalarKernel : IMicroKernel
 /// <summary>Scalar write-back of an accumulator tile (row stride <paramref name="tileStride"/>), bit-identical to the matching vector store.</summary>
 internal static unsafe class TileStore
 {
+    /// <summary>
+    /// Asks for the tile's C rows before the k loop, so the write-back does not wait on memory: C is read only after
+    /// the loop (beta ≠ 0), and with beta = 0 each store still reads its line first (write-allocate).
+    /// </summary>
+    public static void Prefetch(float* c, int ldc, int mr, int rowBytes)
+    {
+        if (!Sse.IsSupported)
+        {
+            return;
+        }
+        for (int r = 0; r < mr; r++)
+        {
+            byte* row = (byte*)(c + (nint)r * ldc);
+            for (int off = 0; off < rowBytes; off += 64)
+            {
+                Sse.Prefetch0(row + off);
+            }
+        }
+    }
+
     public static void Edge(float* tile, int tileStride, float* c, int ldc, int mr, int nr, float alpha, float beta, bool fused)
     {
         for (int r = 0; r < mr; r++)
