@@ -52,6 +52,37 @@ int sift_bf16_cpu_supported(void)
         && __builtin_cpu_supports("avx512vl");
 }
 
+/*
+ * The instruction's peak on the calling thread: `iterations` rounds of 24 independent VDPBF16PS (64 flops each:
+ * 16 lanes, 2 products, multiply-add; as many chains as the kernel's tile, so latency does not bound them).
+ * Returns the flops done; the caller times the call. `sift bench --phases square` reports it beside the kernel.
+ */
+double sift_bf16_dot_peak(long iterations)
+{
+    __m512 acc[24];
+    __m512bh x = (__m512bh)_mm512_set1_epi16(0x3f80);
+    for (int j = 0; j < 24; j++)
+    {
+        acc[j] = _mm512_setzero_ps();
+    }
+    for (long i = 0; i < iterations; i++)
+    {
+#pragma GCC unroll 24
+        for (int j = 0; j < 24; j++)
+        {
+            acc[j] = _mm512_dpbf16_ps(acc[j], x, x);
+        }
+        __asm__ volatile("" : "+v"(x)); /* x may change each round, so the loop is not folded */
+    }
+    float sink = 0.0f;
+    for (int j = 0; j < 24; j++)
+    {
+        sink += _mm512_reduce_add_ps(acc[j]);
+    }
+    __asm__ volatile("" : : "x"(sink));
+    return iterations * 24.0 * 64.0;
+}
+
 /* round_hi over 16 lanes. */
 static inline __m512i round_hi16(__m512i x)
 {

@@ -79,8 +79,19 @@ public sealed record BenchReport
     /// <summary>The best backend's large-square GFLOP/s.</summary>
     public double? BestSquareSgemmGflops => SquareSgemm is { Count: > 0 } s ? s.Max(x => x.Gflops) : null;
 
-    /// <summary>Training GFLOP/s as a share of the machine's best large-square sgemm.</summary>
-    public double? TrainOverSquareSgemm => TrainGflops / BestSquareSgemmGflops;
+    /// <summary>The bf16-mixed kernel's large-square GFLOP/s (phase square, where it can run), or null.</summary>
+    public double? SquareBf16Gflops { get; init; }
+
+    /// <summary>One core's instruction peaks (phase square), or null.</summary>
+    public InstructionPeakReport? Peaks { get; init; }
+
+    /// <summary>
+    /// Training GFLOP/s as a share of the machine's best large-square GEMM in the run's precision: the best fp32
+    /// backend, or the bf16 kernel under bf16-mixed.
+    /// </summary>
+    public double? TrainOverSquareSgemm => TrainGflops / (IsBf16 ? SquareBf16Gflops : BestSquareSgemmGflops);
+
+    private bool IsBf16 => Options.Precision == "bf16-mixed";
 
     /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s and the backend that ran them.</summary>
     public IReadOnlyList<(GemmShape Shape, double Gflops, string Backend)>? SgemmShapes { get; init; }
@@ -201,6 +212,13 @@ public sealed record BenchReport
                 ["size"] = Sift.Bench.SquareSgemm.Size,
                 ["backends"] = new JsonObject(SquareSgemm.Select(x => KeyValuePair.Create(x.Backend, R(x.Gflops)))),
                 ["best_gflops"] = R(BestSquareSgemmGflops),
+                ["bf16_gflops"] = R(SquareBf16Gflops),
+            },
+            ["instruction_peaks"] = Peaks is null ? null : new JsonObject
+            {
+                ["fma_bits"] = Peaks.FmaBits,
+                ["fma_gflops_per_core"] = R(Peaks.FmaGflops),
+                ["vdpbf16ps_gflops_per_core"] = R(Peaks.Bf16DotGflops),
             },
             ["train_over_square_sgemm"] = R(TrainOverSquareSgemm, 3),
             ["gemm_choices"] = GemmChoices is null ? null : new JsonArray(GemmChoices.Select(g => (JsonNode)new JsonObject
@@ -230,5 +248,19 @@ public sealed record BenchReport
             ["decode_over_bandwidth_limit"] = R(DecodeOverBandwidthLimit, 3),
             ["decode_peak_rss_mb"] = R(DecodePeakRssMb),
         };
+    }
+}
+
+/// <summary>
+/// One core's multiply-add peaks (<see cref="Sift.Engine.Kernels.InstructionPeaks"/>): fp32 FMA at
+/// <see cref="FmaBits"/> bits (0 and null without FMA) and VDPBF16PS (null where bf16-mixed cannot run).
+/// </summary>
+public sealed record InstructionPeakReport(int FmaBits, double? FmaGflops, double? Bf16DotGflops)
+{
+    /// <summary>Measures them on the calling thread (about a second).</summary>
+    public static InstructionPeakReport Measure()
+    {
+        var (bits, fma) = Sift.Engine.Kernels.InstructionPeaks.Fp32Fma();
+        return new InstructionPeakReport(bits, fma, Sift.Engine.Kernels.InstructionPeaks.Bf16Dot());
     }
 }

@@ -54,7 +54,12 @@ public sealed class EngineBenchmark(BenchOptions options, IProgressReporter? pro
         if (_o.Phases.HasFlag(BenchPhases.Square))
         {
             _progress.Line($"sgemm {SquareSgemm.Size}³ on every available backend ({SquareSgemm.Budget.TotalSeconds:0} s each)");
-            report = report with { SquareSgemm = SquareSgemm.Measure(_o.Threads) };
+            report = report with
+            {
+                SquareSgemm = SquareSgemm.Measure(_o.Threads),
+                SquareBf16Gflops = SquareSgemm.MeasureBf16(_o.Threads),
+                Peaks = InstructionPeakReport.Measure(),
+            };
         }
         if (_o.Phases.HasFlag(BenchPhases.Decode))
         {

@@ -1,4 +1,5 @@
 using Sift.Engine.Kernels;
+using Sift.Engine.Kernels.Bf16Mixed;
 using Sift.Engine.Kernels.Gemm;
 
 namespace Sift.Bench;
@@ -32,4 +33,8 @@ public static class SquareSgemm
         }
         return result;
     }
+
+    /// <summary>The bf16-mixed kernel at the same size and budget; null where bf16-mixed cannot run here.</summary>
+    public static double? MeasureBf16(int threads) =>
+        Bf16Gemm.UnavailableHere() is null ? GemmBenchmark.MeasureGflops(Bf16Gemm.Create(threads), Size, Size, Size, Budget) : null;
 }

@@ -36,6 +36,14 @@ public sealed class BenchPrecisionCliTests
             Assert.Equal("bf16-mixed", (string)j["precision"]!);
             Assert.Equal("bf16", (string)j["gemm"]!);
             Assert.True((double)j["train_tokens_per_s"]! > 0);
+
+            // With the square phase, bf16-mixed training is judged against the bf16 kernel's square GEMM, not fp32's.
+            var sq = Run([.. common[..^1], "train,square", "--precision", "bf16-mixed"]);
+            Assert.True(sq.Code == 0, sq.Err);
+            var s = JsonNode.Parse(sq.Out)!;
+            double bf16Square = (double)s["square_sgemm"]!["bf16_gflops"]!;
+            double share = (double)s["train_gflops"]! / bf16Square; // the JSON rounds each figure
+            Assert.InRange((double)s["train_over_square_sgemm"]!, share * 0.95 - 0.001, share * 1.05 + 0.001);
         }
 
         var bad = Run([.. common, "--precision", "fp8"]);

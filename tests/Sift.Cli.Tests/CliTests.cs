@@ -123,6 +123,18 @@ public sealed class CliTests
         var backends = square["backends"]!.AsObject().Select(kv => (double)kv.Value!).ToList();
         Assert.Contains("managed", square["backends"]!.AsObject().Select(kv => kv.Key));
         Assert.Equal(backends.Max(), (double)square["best_gflops"]!, 1);
+        // One core's instruction peaks, and the bf16 kernel beside the fp32 backends where bf16-mixed can run.
+        var peaks = j["instruction_peaks"]!;
+        int bits = (int)peaks["fma_bits"]!;
+        Assert.Contains(bits, new[] { 0, 256, 512 });
+        Assert.Equal(bits > 0, peaks["fma_gflops_per_core"] is not null && (double)peaks["fma_gflops_per_core"]! > 0);
+        bool bf16 = Sift.Engine.Kernels.Bf16Mixed.Bf16Gemm.UnavailableHere() is null;
+        Assert.Equal(bf16, square["bf16_gflops"] is not null && (double)square["bf16_gflops"]! > 0);
+        Assert.Equal(bf16, peaks["vdpbf16ps_gflops_per_core"] is not null && (double)peaks["vdpbf16ps_gflops_per_core"]! > 0);
+        // fp32 training is judged against the best fp32 backend.
+        // (the JSON rounds each figure: GFLOP/s to 0.1, the share to 0.001)
+        double share = (double)j["train_gflops"]! / (double)square["best_gflops"]!;
+        Assert.InRange((double)j["train_over_square_sgemm"]!, share * 0.95 - 0.001, share * 1.05 + 0.001);
 
         var bad = Run("bench", "--config", "nonesuch");
         Assert.Equal(2, bad.Code);

@@ -156,6 +156,18 @@ public static class BenchCommand
             Row($"sgemm {SquareSgemm.Size}³ GFLOP/s", $"{best.Gflops:0.0}",
                 $"{best.Backend} ({string.Join(", ", square.Select(s => string.Create(inv, $"{s.Backend} {s.Gflops:0.0}")))}; best of {SquareSgemm.Budget.TotalSeconds:0} s each){train}");
         }
+        if (r.SquareBf16Gflops is double bf16)
+        {
+            string train = r.TrainOverSquareSgemm is double share && r.Options.Precision == "bf16-mixed" ? $"; training reaches {100 * share:0}% of it" : "";
+            Row($"bf16 {SquareSgemm.Size}³ GFLOP/s", $"{bf16:0.0}", $"the bf16-mixed kernel, {r.Options.Threads} thread(s){train}");
+        }
+        if (r.Peaks is { } peaks)
+        {
+            string fma = peaks.FmaGflops is double f ? string.Create(inv, $"{f:0.0}") : "none";
+            string dot = peaks.Bf16DotGflops is double d && peaks.FmaGflops is double f2
+                ? string.Create(inv, $"; VDPBF16PS {d:0.0} ({d / f2:0.00}x the FMA)") : "";
+            Row("peak GFLOP/s, 1 core", fma, $"fp32 FMA, {peaks.FmaBits}-bit{dot}");
+        }
         if (r.Forward is not null)
         {
             string ratio = r.Train is null ? "" : $"; {r.ForwardTokensPerSecond / r.TrainTokensPerSecond:0.00}x training";

@@ -19,6 +19,7 @@ internal sealed unsafe class Bf16Library
         Sgemm = (delegate* unmanaged<int, int, int, int, int, float, float*, nint, float*, nint, float, float*, nint, int>)
             NativeLibrary.GetExport(handle, "sift_bf16_sgemm");
         Round = (delegate* unmanaged<float*, ushort*, nint, void>)NativeLibrary.GetExport(handle, "sift_bf16_round");
+        DotPeak = (delegate* unmanaged<nint, double>)NativeLibrary.GetExport(handle, "sift_bf16_dot_peak");
         CpuSupported = ((delegate* unmanaged<int>)NativeLibrary.GetExport(handle, "sift_bf16_cpu_supported"))() != 0;
         PackedWords = (delegate* unmanaged<int, int, nint>)NativeLibrary.GetExport(handle, "sift_bf16_packed_words");
         PackB = (delegate* unmanaged<int, float*, nint, int, int, uint*, void>)NativeLibrary.GetExport(handle, "sift_bf16_pack_b");
@@ -49,6 +50,9 @@ internal sealed unsafe class Bf16Library
     /// (pattern 0 lower output, 1 prefix k, 2 suffix k, as <c>CausalPattern</c>); 0, or -1 when out of memory.
     /// </summary>
     public delegate* unmanaged<int, int, int, int, int, float, float*, nint, uint*, float, float*, nint, int> Causal { get; }
+
+    /// <summary>sift_bf16_dot_peak(iterations): runs iterations × 24 independent VDPBF16PS and returns the flops done.</summary>
+    public delegate* unmanaged<nint, double> DotPeak { get; }
 
     /// <summary>gcc's <c>__builtin_cpu_supports</c> for avx512bf16, avx512bw and avx512vl (CPUID, not /proc/cpuinfo).</summary>
     public bool CpuSupported { get; }
