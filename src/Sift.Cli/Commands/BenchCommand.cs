@@ -152,7 +152,7 @@ public static class BenchCommand
         if (r.SquareSgemm is { Count: > 0 } square)
         {
             var best = square.MaxBy(s => s.Gflops);
-            string train = r.TrainGflops is double tg ? $"; training reaches {100 * tg / best.Gflops:0}% of the best" : "";
+            string train = r.TrainGflops is double tg && r.Options.Precision != "bf16-mixed" ? $"; training reaches {100 * tg / best.Gflops:0}% of the best" : "";
             Row($"sgemm {SquareSgemm.Size}³ GFLOP/s", $"{best.Gflops:0.0}",
                 $"{best.Backend} ({string.Join(", ", square.Select(s => string.Create(inv, $"{s.Backend} {s.Gflops:0.0}")))}; best of {SquareSgemm.Budget.TotalSeconds:0} s each){train}");
         }

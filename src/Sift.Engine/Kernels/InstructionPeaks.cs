@@ -14,47 +14,47 @@ namespace Sift.Engine.Kernels;
 /// </summary>
 public static unsafe class InstructionPeaks
 {
-    /// <summary>Rounds per timed call (each round is 12 FMAs or 24 VDPBF16PS): tens of milliseconds on a 3 GHz core.</summary>
+    /// <summary>Rounds per timed call (each round is 12 FMAs or 24 VDPBF16PS): a few milliseconds on a 3 GHz core.</summary>
     private const int Rounds = 4_000_000;
 
-    /// <summary>Timed calls; the best is kept.</summary>
-    private const int Repeats = 3;
+    /// <summary>Timed calls of each; the best is kept. Short calls, alternated, so a busy moment spoils few of either.</summary>
+    private const int Repeats = 10;
 
     /// <summary>
-    /// fp32 FMA GFLOP/s of the calling thread at the widest accelerated width (512 or 256 bits; 0 bits and null where
-    /// the CPU has no FMA).
+    /// One core's GFLOP/s (the calling thread's): fp32 FMA at the widest accelerated width (<c>Bits</c> 512 or 256;
+    /// 0 and null where the CPU has no FMA) and VDPBF16PS (null where bf16-mixed cannot run here).
     /// </summary>
-    public static (int Bits, double? Gflops) Fp32Fma()
+    public static (int Bits, double? Fma, double? Bf16Dot) Measure()
     {
-        if (Vector512.IsHardwareAccelerated && Avx512F.IsSupported)
+        bool wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
+        Func<double>? fma = wide ? () => Fma512(Rounds) : Fma.IsSupported ? () => Fma256(Rounds) : null;
+        int bits = fma is null ? 0 : wide ? 512 : 256;
+        Func<double>? dot = null;
+        if (Bf16Gemm.UnavailableHere() is null)
         {
-            return (512, Best(() => Fma512(Rounds)));
+            var peak = Bf16Library.Instance!.DotPeak;
+            dot = () => peak(Rounds / 2);
         }
-        return Fma.IsSupported ? (256, Best(() => Fma256(Rounds))) : (0, null);
-    }
-
-    /// <summary>VDPBF16PS GFLOP/s of the calling thread; null where bf16-mixed cannot run here.</summary>
-    public static double? Bf16Dot()
-    {
-        if (Bf16Gemm.UnavailableHere() is not null)
-        {
-            return null;
-        }
-        var peak = Bf16Library.Instance!.DotPeak;
-        return Best(() => peak(Rounds / 2));
-    }
-
-    private static double Best(Func<double> run)
-    {
-        run(); // warm-up: JIT, and the core's clock
-        double best = 0;
+        fma?.Invoke(); // warm-up: JIT, and the core's clock
+        dot?.Invoke();
+        double bestFma = 0, bestDot = 0;
         for (int i = 0; i < Repeats; i++)
         {
-            long start = Stopwatch.GetTimestamp();
-            double flops = run();
-            best = Math.Max(best, flops / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9);
+            bestFma = Math.Max(bestFma, Gflops(fma));
+            bestDot = Math.Max(bestDot, Gflops(dot));
         }
-        return best;
+        return (bits, fma is null ? null : bestFma, dot is null ? null : bestDot);
+    }
+
+    private static double Gflops(Func<double>? run)
+    {
+        if (run is null)
+        {
+            return 0;
+        }
+        long start = Stopwatch.GetTimestamp();
+        double flops = run();
+        return flops / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
     }
 
     // 12 independent accumulators: enough to cover an FMA latency of 4–6 cycles at two per cycle.
