@@ -34,8 +34,10 @@ public static class BenchCommand
         var cmd = new Command("bench", """
             Measure the engine on random weights: training tokens/s (forward, backward, clipping, AdamW on
             8,192 tokens per step) with the achieved GFLOP/s against sgemm on the same shapes, forward-only
-            tokens/s (scoring), process-reward scoring tokens/s (sift rm score's local path), peak memory, and single-sequence decode tokens/s against the memory-bandwidth
-            limit. Warm-up steps are excluded; medians of the timed steps are reported.
+            tokens/s (scoring), process-reward scoring tokens/s (sift rm score's local path), peak memory,
+            single-sequence decode tokens/s against the memory-bandwidth limit, and the yardsticks (square): the
+            machine's best 2048³ GEMM per backend (the bf16-mixed kernel's too, where it runs) and one core's fp32 FMA
+            and VDPBF16PS peaks. Warm-up steps are excluded; medians of the timed steps are reported.
             """)
         {
             config, threads, json, phases, steps, warmup, decodeTokens, seqLen, tokensPerStep, gemm, precision, recalibrate, weights,
