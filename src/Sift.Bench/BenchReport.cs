@@ -91,7 +91,8 @@ public sealed record BenchReport
     /// </summary>
     public double? TrainOverSquareSgemm => TrainGflops / (IsBf16 ? SquareBf16Gflops : BestSquareSgemmGflops);
 
-    private bool IsBf16 => Options.Precision == "bf16-mixed";
+    /// <summary>Whether the run trained in bf16-mixed (its yardstick is then the bf16 GEMM).</summary>
+    public bool IsBf16 => Options.Precision == "bf16-mixed";
 
     /// <summary>The shapes behind <see cref="SgemmGflops"/> with their median GFLOP/s and the backend that ran them.</summary>
     public IReadOnlyList<(GemmShape Shape, double Gflops, string Backend)>? SgemmShapes { get; init; }

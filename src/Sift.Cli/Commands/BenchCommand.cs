@@ -154,13 +154,13 @@ public static class BenchCommand
         if (r.SquareSgemm is { Count: > 0 } square)
         {
             var best = square.MaxBy(s => s.Gflops);
-            string train = r.TrainGflops is double tg && r.Options.Precision != "bf16-mixed" ? $"; training reaches {100 * tg / best.Gflops:0}% of the best" : "";
+            string train = r.TrainGflops is double tg && !r.IsBf16 ? $"; training reaches {100 * tg / best.Gflops:0}% of the best" : "";
             Row($"sgemm {SquareSgemm.Size}³ GFLOP/s", $"{best.Gflops:0.0}",
                 $"{best.Backend} ({string.Join(", ", square.Select(s => string.Create(inv, $"{s.Backend} {s.Gflops:0.0}")))}; best of {SquareSgemm.Budget.TotalSeconds:0} s each){train}");
         }
         if (r.SquareBf16Gflops is double bf16)
         {
-            string train = r.TrainOverSquareSgemm is double share && r.Options.Precision == "bf16-mixed" ? $"; training reaches {100 * share:0}% of it" : "";
+            string train = r.TrainOverSquareSgemm is double share && r.IsBf16 ? $"; training reaches {100 * share:0}% of it" : "";
             Row($"bf16 {SquareSgemm.Size}³ GFLOP/s", $"{bf16:0.0}", $"the bf16-mixed kernel, {r.Options.Threads} thread(s){train}");
         }
         if (r.Peaks is { } peaks)

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 using Sift.Engine.Kernels.Bf16Mixed;
+using Sift.Engine.Kernels.Cpu;
 
 namespace Sift.Engine.Kernels;
 
@@ -27,7 +28,7 @@ public static unsafe class InstructionPeaks
     public static (int Bits, double? Fma, double? Bf16Dot) Measure()
     {
         bool wide = Vector512.IsHardwareAccelerated && Avx512F.IsSupported;
-        Func<double>? fma = wide ? () => Fma512(Rounds) : Fma.IsSupported ? () => Fma256(Rounds) : null;
+        Func<double>? fma = wide ? () => FmaChains<Lanes512>(Rounds) : Fma.IsSupported ? () => FmaChains<Lanes256>(Rounds) : null;
         int bits = fma is null ? 0 : wide ? 512 : 256;
         Func<double>? dot = null;
         if (Bf16Gemm.UnavailableHere() is null)
@@ -57,54 +58,31 @@ public static unsafe class InstructionPeaks
         return flops / Stopwatch.GetElapsedTime(start).TotalSeconds / 1e9;
     }
 
-    // 12 independent accumulators: enough to cover an FMA latency of 4–6 cycles at two per cycle.
+    // 12 independent accumulators: enough to cover an FMA latency of 4–6 cycles at two per cycle. One body for both
+    // widths (Lanes512 or Lanes256, specialised by the JIT); returns the flops done.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double Fma512(int rounds)
+    private static double FmaChains<V>(int rounds)
+        where V : struct, IFmaLanes<V>
     {
-        Vector512<float> x = Vector512.Create(1e-9f), y = Vector512.Create(1f);
-        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        Vector512<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
+        V x = V.Splat(1e-9f), y = V.Splat(1f);
+        V a0 = V.Splat(0f), a1 = a0, a2 = a0, a3 = a0, a4 = a0, a5 = a0, a6 = a0, a7 = a0, a8 = a0, a9 = a0, a10 = a0, a11 = a0;
         for (int i = 0; i < rounds; i++)
         {
-            a0 = Avx512F.FusedMultiplyAdd(x, y, a0);
-            a1 = Avx512F.FusedMultiplyAdd(x, y, a1);
-            a2 = Avx512F.FusedMultiplyAdd(x, y, a2);
-            a3 = Avx512F.FusedMultiplyAdd(x, y, a3);
-            a4 = Avx512F.FusedMultiplyAdd(x, y, a4);
-            a5 = Avx512F.FusedMultiplyAdd(x, y, a5);
-            a6 = Avx512F.FusedMultiplyAdd(x, y, a6);
-            a7 = Avx512F.FusedMultiplyAdd(x, y, a7);
-            a8 = Avx512F.FusedMultiplyAdd(x, y, a8);
-            a9 = Avx512F.FusedMultiplyAdd(x, y, a9);
-            a10 = Avx512F.FusedMultiplyAdd(x, y, a10);
-            a11 = Avx512F.FusedMultiplyAdd(x, y, a11);
+            a0 = V.MulAdd(x, y, a0);
+            a1 = V.MulAdd(x, y, a1);
+            a2 = V.MulAdd(x, y, a2);
+            a3 = V.MulAdd(x, y, a3);
+            a4 = V.MulAdd(x, y, a4);
+            a5 = V.MulAdd(x, y, a5);
+            a6 = V.MulAdd(x, y, a6);
+            a7 = V.MulAdd(x, y, a7);
+            a8 = V.MulAdd(x, y, a8);
+            a9 = V.MulAdd(x, y, a9);
+            a10 = V.MulAdd(x, y, a10);
+            a11 = V.MulAdd(x, y, a11);
         }
-        float sink = Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-        return rounds * 12.0 * 32 + (sink < 0 ? 1 : 0); // the sum keeps the loop alive; it is never negative
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static double Fma256(int rounds)
-    {
-        Vector256<float> x = Vector256.Create(1e-9f), y = Vector256.Create(1f);
-        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default;
-        Vector256<float> a6 = default, a7 = default, a8 = default, a9 = default, a10 = default, a11 = default;
-        for (int i = 0; i < rounds; i++)
-        {
-            a0 = Fma.MultiplyAdd(x, y, a0);
-            a1 = Fma.MultiplyAdd(x, y, a1);
-            a2 = Fma.MultiplyAdd(x, y, a2);
-            a3 = Fma.MultiplyAdd(x, y, a3);
-            a4 = Fma.MultiplyAdd(x, y, a4);
-            a5 = Fma.MultiplyAdd(x, y, a5);
-            a6 = Fma.MultiplyAdd(x, y, a6);
-            a7 = Fma.MultiplyAdd(x, y, a7);
-            a8 = Fma.MultiplyAdd(x, y, a8);
-            a9 = Fma.MultiplyAdd(x, y, a9);
-            a10 = Fma.MultiplyAdd(x, y, a10);
-            a11 = Fma.MultiplyAdd(x, y, a11);
-        }
-        float sink = Vector256.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-        return rounds * 12.0 * 16 + (sink < 0 ? 1 : 0);
+        var sum = V.Add(V.Add(V.Add(a0, a1), V.Add(a2, a3)), V.Add(V.Add(a4, a5), V.Add(a6, a7)));
+        float sink = V.Sum(V.Add(sum, V.Add(V.Add(a8, a9), V.Add(a10, a11))));
+        return rounds * 12.0 * 2 * V.Count + (sink < 0 ? 1 : 0); // the sum keeps the loop alive; it is never negative
     }
 }
